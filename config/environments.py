@@ -1,0 +1,58 @@
+"""The environments this project deploys. Edit here to change sizes, regions or CIDRs.
+
+Each entry is a function of the per-run ``StateConfig`` and version, so that
+the same definition serves real AWS, the local emulator and offline tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from config.schema import (
+    EnvironmentConfig,
+    ImageConfig,
+    LoadBalancerConfig,
+    NetworkConfig,
+    ServiceConfig,
+    StateConfig,
+)
+
+REGION = "ap-northeast-1"
+
+
+def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
+    """Small and cheap: the seed's sizes, short log retention, no deletion protection."""
+    return EnvironmentConfig(
+        name="dev",
+        region=REGION,
+        azs=(f"{REGION}a", f"{REGION}c"),
+        app_version=app_version,
+        state=state,
+        images=images,
+        log_retention_days=14,
+        tags={"Environment": "dev"},
+    )
+
+
+def prod(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
+    """Stricter than dev: bigger tasks, more headroom, flow logs, deletion protection."""
+    frontend = ServiceConfig(name="frontend", port=3000, cpu=512, memory=1024, max_capacity=10)
+    backend = ServiceConfig(name="backend", port=8080, cpu=512, memory=1024, max_capacity=10)
+    return EnvironmentConfig(
+        name="prod",
+        region=REGION,
+        azs=(f"{REGION}a", f"{REGION}c"),
+        app_version=app_version,
+        state=state,
+        images=images,
+        network=NetworkConfig(flow_logs=True),
+        frontend=replace(frontend, health_check_grace_seconds=90),
+        backend=replace(backend, health_check_grace_seconds=90),
+        load_balancer=LoadBalancerConfig(deletion_protection=True),
+        log_retention_days=365,
+        tags={"Environment": "prod"},
+    )
+
+
+ENVIRONMENTS: dict[str, Callable[..., EnvironmentConfig]] = {"dev": dev, "prod": prod}

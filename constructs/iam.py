@@ -1,0 +1,131 @@
+"""IAM roles for ECS tasks: one shared execution role, one task role per service.
+
+The *execution role* is used by the ECS agent (pull the image, ship logs, read
+secrets into the environment). The *task role* is what the app's own code gets.
+"""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+
+from constructs import Construct
+
+ECS_TASKS_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def execution_policy(
+    *, repository_arn: str, log_group_arns: list[str], secret_arns: list[str]
+) -> str:
+    """The execution role's permissions, scoped to this project's resources.
+
+    ``ecr:GetAuthorizationToken`` has no resource-level permissions, so it alone
+    is granted on ``*``; pulls and log writes are limited to our repository and
+    log groups, and secrets appear only when some are configured.
+    """
+    statements: list[dict[str, object]] = [
+        {"Sid": "EcrAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "EcrPull",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Resource": repository_arn,
+        },
+        {
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{arn}:log-stream:*" for arn in log_group_arns],
+        },
+    ]
+    if secret_arns:
+        statements.append(
+            {
+                "Sid": "ReadSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(secret_arns),
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class TaskExecutionRole(Construct):
+    """The role the ECS agent assumes to start tasks (shared by both services).
+
+    Inputs: ``secret_arns`` (default none) adds read access to exactly those secrets.
+
+    Attributes: ``role_arn``, ``role_name``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        role_name: str,
+        repository_arn: str,
+        log_group_arns: list[str],
+        secret_arns: list[str] | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        if not log_group_arns:
+            raise ValueError("log_group_arns=[] leaves the awslogs driver unable to write")
+        role = IamRole(
+            self,
+            "role",
+            name=role_name,
+            description="ECS agent: pull images, write logs, read configured secrets",
+            assume_role_policy=ECS_TASKS_TRUST,
+        )
+        IamRolePolicy(
+            self,
+            "policy",
+            name="ecs-task-execution",
+            role=role.id,
+            policy=execution_policy(
+                repository_arn=repository_arn,
+                log_group_arns=log_group_arns,
+                secret_arns=list(secret_arns or []),
+            ),
+        )
+        self.role_arn = role.arn
+        self.role_name = role.name
+
+
+class TaskRole(Construct):
+    """The role the app's own code gets; no permissions by default.
+
+    Attach policies here when the app needs AWS (S3, SQS, ...), per service.
+
+    Attributes: ``role_arn``, ``role_name``.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, role_name: str, service: str) -> None:
+        super().__init__(scope, id_)
+        role = IamRole(
+            self,
+            "role",
+            name=role_name,
+            description=f"Application permissions of the {service} service (none by default)",
+            assume_role_policy=ECS_TASKS_TRUST,
+        )
+        self.role_arn = role.arn
+        self.role_name = role.name

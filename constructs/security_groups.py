@@ -1,0 +1,133 @@
+"""Security groups for the ALBs and tasks, chained by SG reference.
+
+The seed shares one task SG open on 3000/8080. Here each hop allows only the
+previous hop: internet -> external ALB -> frontend tasks -> internal ALB ->
+backend tasks. Rules for reaching the VPC endpoints live in ``VpcEndpoints``.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+
+from constructs import Construct
+from constructs.sg_rules import allow_in, allow_out
+
+HTTP = 80
+HTTPS = 443
+
+
+class SecurityGroups(Construct):
+    """Four security groups with least-privilege rules, each keyed by name.
+
+    Inputs: ``https_enabled`` adds 443 from the internet to the external ALB.
+    The internal ALB listens on HTTP 80 only, inside the VPC.
+
+    Attributes: ``external_alb_sg_id``, ``frontend_tasks_sg_id``,
+    ``internal_alb_sg_id``, ``backend_tasks_sg_id``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name_prefix: str,
+        vpc_id: str,
+        frontend_port: int,
+        backend_port: int,
+        https_enabled: bool,
+    ) -> None:
+        super().__init__(scope, id_)
+        if frontend_port == backend_port:
+            raise ValueError(
+                f"frontend_port={frontend_port} and backend_port={backend_port} must differ"
+            )
+
+        def group(key: str, description: str) -> str:
+            sg = SecurityGroup(
+                self,
+                key,
+                name=f"{name_prefix}-{key}",
+                description=description,
+                vpc_id=vpc_id,
+                tags={"Name": f"{name_prefix}-{key}"},
+                # Rules are separate resources; inline blocks would fight them.
+                revoke_rules_on_delete=True,
+            )
+            return sg.id
+
+        ext_alb = group("external-alb", "Public ALB for the frontend")
+        frontend = group("frontend-tasks", "Frontend Fargate tasks")
+        int_alb = group("internal-alb", "Internal ALB for the backend API")
+        backend = group("backend-tasks", "Backend Fargate tasks")
+
+        allow_in(
+            self,
+            "external-alb-http-from-internet",
+            security_group_id=ext_alb,
+            port=HTTP,
+            cidr="0.0.0.0/0",
+            description="HTTP from the internet (redirected to HTTPS when a certificate is set)",
+        )
+        if https_enabled:
+            allow_in(
+                self,
+                "external-alb-https-from-internet",
+                security_group_id=ext_alb,
+                port=HTTPS,
+                cidr="0.0.0.0/0",
+                description="HTTPS from the internet",
+            )
+        allow_out(
+            self,
+            "external-alb-to-frontend-tasks",
+            security_group_id=ext_alb,
+            port=frontend_port,
+            peer_sg=frontend,
+            description="Forward requests and health checks to frontend tasks",
+        )
+        allow_in(
+            self,
+            "frontend-tasks-from-external-alb",
+            security_group_id=frontend,
+            port=frontend_port,
+            peer_sg=ext_alb,
+            description="Frontend port only from the external ALB",
+        )
+        allow_out(
+            self,
+            "frontend-tasks-to-internal-alb",
+            security_group_id=frontend,
+            port=HTTP,
+            peer_sg=int_alb,
+            description="Frontend calls the backend API through the internal ALB",
+        )
+        allow_in(
+            self,
+            "internal-alb-http-from-frontend-tasks",
+            security_group_id=int_alb,
+            port=HTTP,
+            peer_sg=frontend,
+            description="HTTP only from frontend tasks",
+        )
+        allow_out(
+            self,
+            "internal-alb-to-backend-tasks",
+            security_group_id=int_alb,
+            port=backend_port,
+            peer_sg=backend,
+            description="Forward requests and health checks to backend tasks",
+        )
+        allow_in(
+            self,
+            "backend-tasks-from-internal-alb",
+            security_group_id=backend,
+            port=backend_port,
+            peer_sg=int_alb,
+            description="Backend port only from the internal ALB",
+        )
+
+        self.external_alb_sg_id = ext_alb
+        self.frontend_tasks_sg_id = frontend
+        self.internal_alb_sg_id = int_alb
+        self.backend_tasks_sg_id = backend

@@ -1,0 +1,164 @@
+"""A Fargate task definition and the ECS service that runs it behind an ALB."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
+    EcsServiceNetworkConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionRuntimePlatform,
+)
+
+from constructs import Construct
+
+# The apps ship this script; the image's HEALTHCHECK runs the same one.
+CONTAINER_HEALTH_CHECK = ["CMD", "python", "/app/healthcheck.py"]
+FARGATE_PLATFORM_VERSION = "1.4.0"
+
+
+def container_definitions(
+    *,
+    name: str,
+    image: str,
+    port: int,
+    region: str,
+    log_group_name: str,
+    environment: Mapping[str, str],
+    secrets: Mapping[str, str],
+) -> str:
+    """The task's single container, as the JSON string ECS expects.
+
+    hostPort equals containerPort: ``awsvpc`` mode gives each task its own IP.
+    """
+    container = {
+        "name": name,
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp"}],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "user": "10001",
+        "healthCheck": {
+            "command": CONTAINER_HEALTH_CHECK,
+            "interval": 15,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 10,
+        },
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": name,
+            },
+        },
+    }
+    return json.dumps([container], sort_keys=True)
+
+
+class FargateService(Construct):
+    """One service: its task definition and its ECS service in private subnets.
+
+    Deployments roll back automatically when new tasks fail (circuit breaker),
+    keep 100 % healthy capacity while replacing tasks, and wait
+    ``health_check_grace_seconds`` before ALB health checks count.
+    ``desired_count`` is only the initial size: afterwards the autoscaler owns
+    it, so Terraform ignores changes to it.
+
+    Attributes: ``service_name``, ``task_definition_arn``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        family: str,
+        service_name: str,
+        container_name: str,
+        image: str,
+        port: int,
+        cpu: int,
+        memory: int,
+        region: str,
+        cluster_arn: str,
+        execution_role_arn: str,
+        task_role_arn: str,
+        log_group_name: str,
+        subnet_ids: list[str],
+        security_group_id: str,
+        target_group_arn: str,
+        desired_count: int,
+        health_check_grace_seconds: int,
+        environment: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, id_)
+        clash = set(environment or {}) & set(secrets or {})
+        if clash:
+            raise ValueError(f"environment and secrets both set {sorted(clash)}")
+        task = EcsTaskDefinition(
+            self,
+            "task-definition",
+            family=family,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(cpu),
+            memory=str(memory),
+            execution_role_arn=execution_role_arn,
+            task_role_arn=task_role_arn,
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            container_definitions=container_definitions(
+                name=container_name,
+                image=image,
+                port=port,
+                region=region,
+                log_group_name=log_group_name,
+                environment=environment or {},
+                secrets=secrets or {},
+            ),
+        )
+        service = EcsService(
+            self,
+            "service",
+            name=service_name,
+            cluster=cluster_arn,
+            task_definition=task.arn,
+            launch_type="FARGATE",
+            platform_version=FARGATE_PLATFORM_VERSION,
+            desired_count=desired_count,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(
+                enable=True, rollback=True
+            ),
+            health_check_grace_period_seconds=health_check_grace_seconds,
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=subnet_ids, security_groups=[security_group_id], assign_public_ip=False
+            ),
+            load_balancer=[
+                EcsServiceLoadBalancer(
+                    target_group_arn=target_group_arn,
+                    container_name=container_name,
+                    container_port=port,
+                )
+            ],
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+        )
+        self.service_name = service.name
+        self.task_definition_arn = task.arn

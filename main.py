@@ -1,0 +1,44 @@
+"""Entry point for ``cdktf synth|diff|deploy``: builds every configured environment.
+
+Settings come from environment variables (see ``config/loader.py``) and the
+``context`` of cdktf.json. Bad settings print one error line, exit 2 and
+leave no synthesized output behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    from cdktf import App
+
+    from config import load_environment, settings_from_env
+    from modules.environment import build_environment
+
+    outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")
+    try:
+        context = json.loads((ROOT / "cdktf.json").read_text())["context"]
+        settings = settings_from_env(os.environ, context)
+        # Validate every environment before synthesizing any of them.
+        envs = [load_environment(name, settings) for name in settings.envs]
+        app = App(outdir=str(outdir))
+        for env in envs:
+            build_environment(app, env, apps_dir=ROOT / "apps")
+        app.synth()
+    except (ValueError, OSError) as exc:  # ConfigError is a ValueError
+        # A failed synth must not leave stale or partial stacks to be deployed.
+        shutil.rmtree(outdir, ignore_errors=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Stacks: each composes constructs, wires them together and exposes outputs."""

@@ -1,0 +1,136 @@
+"""``<env>-foundation``: the seed's "ECSの土台" (network, ALBs, ECR, cluster, IAM).
+
+Built once and changed rarely; the services stack reads its outputs.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+
+from config import EnvironmentConfig
+from constructs import Construct
+from constructs.cluster import Cluster
+from constructs.endpoints import VpcEndpoints
+from constructs.iam import TaskExecutionRole, TaskRole
+from constructs.load_balancer import AppLoadBalancer
+from constructs.network import Network
+from constructs.registry import Registry
+from constructs.security_groups import SecurityGroups
+from modules.common import aws_provider, configure_backend, name_prefix
+
+
+class FoundationStack(TerraformStack):
+    """Network, security groups, endpoints, both ALBs, ECR, the cluster and IAM.
+
+    Attributes used by other stacks: ``network``, ``security_groups``,
+    ``external_alb``, ``internal_alb``, ``registry``, ``cluster``,
+    ``execution_role``, ``task_roles`` (keyed by service name).
+    """
+
+    def __init__(self, scope: Construct, stack_name: str, *, env: EnvironmentConfig) -> None:
+        super().__init__(scope, stack_name)
+        configure_backend(self, env, stack_name)
+        aws_provider(self, env, stack_name)
+        prefix = name_prefix(env)
+        fe, be = env.frontend, env.backend
+        lb_cfg = env.load_balancer
+
+        self.network = Network(
+            self,
+            "network",
+            name_prefix=prefix,
+            vpc_cidr=env.network.vpc_cidr,
+            azs=env.azs,
+            public_subnet_cidrs=env.network.public_subnet_cidrs,
+            private_subnet_cidrs=env.network.private_subnet_cidrs,
+        )
+        self.security_groups = SecurityGroups(
+            self,
+            "security-groups",
+            name_prefix=prefix,
+            vpc_id=self.network.vpc_id,
+            frontend_port=fe.port,
+            backend_port=be.port,
+            https_enabled=lb_cfg.certificate_arn is not None,
+        )
+        sgs = self.security_groups
+        VpcEndpoints(
+            self,
+            "endpoints",
+            name_prefix=prefix,
+            region=env.region,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=self.network.private_subnet_ids,
+            route_table_ids=[self.network.private_route_table_id],
+            client_sg_ids={
+                f"{fe.name}-tasks": sgs.frontend_tasks_sg_id,
+                f"{be.name}-tasks": sgs.backend_tasks_sg_id,
+            },
+        )
+        self.external_alb = AppLoadBalancer(
+            self,
+            "external-alb",
+            name=f"{prefix}-external",
+            target_group_name=f"{prefix}-{fe.name}",
+            internal=False,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=self.network.public_subnet_ids,
+            security_group_id=sgs.external_alb_sg_id,
+            target_port=fe.port,
+            health_check_path=fe.health_check_path,
+            certificate_arn=lb_cfg.certificate_arn,
+            ssl_policy=lb_cfg.ssl_policy,
+            deletion_protection=lb_cfg.deletion_protection,
+            idle_timeout_seconds=lb_cfg.idle_timeout_seconds,
+        )
+        self.internal_alb = AppLoadBalancer(
+            self,
+            "internal-alb",
+            name=f"{prefix}-internal",
+            target_group_name=f"{prefix}-{be.name}",
+            internal=True,
+            vpc_id=self.network.vpc_id,
+            subnet_ids=self.network.private_subnet_ids,
+            security_group_id=sgs.internal_alb_sg_id,
+            target_port=be.port,
+            health_check_path=be.health_check_path,
+            deletion_protection=lb_cfg.deletion_protection,
+            idle_timeout_seconds=lb_cfg.idle_timeout_seconds,
+        )
+        self.registry = Registry(
+            self,
+            "registry",
+            repository_name=env.registry.repository_name,
+            tag_prefixes=tuple(f"{s.name}-" for s in env.services),
+            keep_images_per_prefix=env.registry.keep_images_per_prefix,
+            force_delete=not lb_cfg.deletion_protection,
+        )
+        self.cluster = Cluster(
+            self,
+            "cluster",
+            cluster_name=prefix,
+            service_names=tuple(s.name for s in env.services),
+            log_retention_days=env.log_retention_days,
+        )
+        self.execution_role = TaskExecutionRole(
+            self,
+            "task-execution-role",
+            role_name=f"{prefix}-task-execution",
+            repository_arn=self.registry.repository_arn,
+            log_group_arns=list(self.cluster.log_group_arns.values()),
+            secret_arns=[arn for s in env.services for arn in s.secrets.values()],
+        )
+        self.task_roles = {
+            s.name: TaskRole(self, f"task-role-{s.name}", role_name=f"{prefix}-{s.name}-task", service=s.name)
+            for s in env.services
+        }
+
+        outputs = {
+            "vpc_id": self.network.vpc_id,
+            "external_alb_dns_name": self.external_alb.dns_name,
+            "internal_alb_dns_name": self.internal_alb.dns_name,
+            "repository_url": self.registry.repository_url,
+            "cluster_name": self.cluster.cluster_name,
+        }
+        for key, value in outputs.items():
+            TerraformOutput(self, key, value=value)
