@@ -16,11 +16,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
-def main() -> int:
-    from cdktf import App
+def _forget_previous_synth(outdir: Path) -> None:
+    """Drop earlier stack files so a stack no longer built cannot be deployed by mistake.
 
+    Terraform's ``.terraform`` working directories are kept: they are only caches.
+    """
+    (outdir / "manifest.json").unlink(missing_ok=True)
+    for stack_file in outdir.glob("stacks/*/cdk.tf.json"):
+        stack_file.unlink()
+
+
+def main() -> int:
     from config import load_environment, settings_from_env
-    from modules.environment import build_environment
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")
     try:
@@ -28,14 +35,21 @@ def main() -> int:
         settings = settings_from_env(os.environ, context)
         # Validate every environment before synthesizing any of them.
         envs = [load_environment(name, settings) for name in settings.envs]
+        # Imported only after the config is valid: the provider bindings are slow to load.
+        from cdktf import App
+
+        from modules.environment import build_environment
+
+        _forget_previous_synth(outdir)
         app = App(outdir=str(outdir))
         for env in envs:
             build_environment(app, env, apps_dir=ROOT / "apps")
         app.synth()
-    except (ValueError, OSError) as exc:  # ConfigError is a ValueError
+    except Exception as exc:
         # A failed synth must not leave stale or partial stacks to be deployed.
         shutil.rmtree(outdir, ignore_errors=True)
-        print(f"error: {exc}", file=sys.stderr)
+        kind = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
+        print(f"error: {kind}{exc}", file=sys.stderr)
         return 2
     return 0
 

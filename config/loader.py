@@ -93,4 +93,4 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
             path_style=settings.target == "local",
         )
         env = replace(env, state=state)
-    return env.validate()
+    return replace(env, emulator=settings.target == "local").validate()

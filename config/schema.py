@@ -121,7 +121,9 @@ class ServiceConfig:
         if not isinstance(self.port, int) or not 1024 <= self.port <= 65535:
             raise ConfigError(f"{path}.port", self.port, "must be an integer 1024-65535")
         if self.cpu not in FARGATE_SIZES:
-            raise ConfigError(f"{path}.cpu", self.cpu, f"Fargate cpu is one of {list(FARGATE_SIZES)}")
+            raise ConfigError(
+                f"{path}.cpu", self.cpu, f"Fargate cpu is one of {list(FARGATE_SIZES)}"
+            )
         if self.memory not in FARGATE_SIZES[self.cpu]:
             raise ConfigError(
                 f"{path}.memory", self.memory, f"not a valid Fargate memory for cpu={self.cpu}"
@@ -248,6 +250,8 @@ class EnvironmentConfig:
     """Everything one environment (``dev``, ``prod``) needs.
 
     ``log_retention_days`` defaults to 30. ``tags`` are added to every resource.
+    ``emulator`` (default off) marks a deploy to the local AWS emulator, which
+    serves S3 path-style; nothing else about the stacks changes.
     """
 
     name: str
@@ -263,6 +267,7 @@ class EnvironmentConfig:
     images: ImageConfig = ImageConfig()
     log_retention_days: int = 30
     tags: Mapping[str, str] = field(default_factory=dict)
+    emulator: bool = False
 
     @property
     def services(self) -> tuple[ServiceConfig, ServiceConfig]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration as TargetTracking,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
@@ -19,6 +21,7 @@ class ServiceAutoscaling(Construct):
     target tracking on average CPU (``cpu_target_percent``) and on requests per
     target (``requests_per_target``, per minute, from the ALB).
 
+    Policies are named ``<policy_name_prefix>-cpu-tracking`` and ``-requests-tracking``.
     Cooldowns default to 60 s out and 300 s in: scale out fast, in slowly.
 
     Attributes: ``resource_id``.
@@ -31,6 +34,7 @@ class ServiceAutoscaling(Construct):
         *,
         cluster_name: str,
         service_name: str,
+        policy_name_prefix: str,
         min_capacity: int,
         max_capacity: int,
         cpu_target_percent: int,
@@ -42,9 +46,7 @@ class ServiceAutoscaling(Construct):
     ) -> None:
         super().__init__(scope, id_)
         if min_capacity > max_capacity:
-            raise ValueError(
-                f"min_capacity={min_capacity} is above max_capacity={max_capacity}"
-            )
+            raise ValueError(f"min_capacity={min_capacity} is above max_capacity={max_capacity}")
         target = AppautoscalingTarget(
             self,
             "target",
@@ -60,7 +62,7 @@ class ServiceAutoscaling(Construct):
             AppautoscalingPolicy(
                 self,
                 key,
-                name=f"{service_name}-{key}",
+                name=f"{policy_name_prefix}-{key}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
                 scalable_dimension=target.scalable_dimension,

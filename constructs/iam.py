@@ -37,7 +37,12 @@ def execution_policy(
     log groups, and secrets appear only when some are configured.
     """
     statements: list[dict[str, object]] = [
-        {"Sid": "EcrAuth", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {
+            "Sid": "EcrAuth",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
         {
             "Sid": "EcrPull",
             "Effect": "Allow",

@@ -74,9 +74,7 @@ class Registry(Construct):
             "repository",
             name=repository_name,
             image_tag_mutability="IMMUTABLE",
-            image_scanning_configuration=EcrRepositoryImageScanningConfiguration(
-                scan_on_push=True
-            ),
+            image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS")],
             force_delete=force_delete,
         )

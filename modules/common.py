@@ -49,5 +49,5 @@ def aws_provider(stack: TerraformStack, env: EnvironmentConfig, stack_name: str)
         region=env.region,
         default_tags=[AwsProviderDefaultTags(tags=tags)],
         # Emulators serve S3 at one host; real AWS is fine either way.
-        s3_use_path_style=env.state.path_style or None,
+        s3_use_path_style=env.emulator or None,
     )

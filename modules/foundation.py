@@ -121,7 +121,9 @@ class FoundationStack(TerraformStack):
             secret_arns=[arn for s in env.services for arn in s.secrets.values()],
         )
         self.task_roles = {
-            s.name: TaskRole(self, f"task-role-{s.name}", role_name=f"{prefix}-{s.name}-task", service=s.name)
+            s.name: TaskRole(
+                self, f"task-role-{s.name}", role_name=f"{prefix}-{s.name}-task", service=s.name
+            )
             for s in env.services
         }
 

@@ -63,7 +63,9 @@ class ServicesStack(TerraformStack):
             self.services[svc.name] = self._service(
                 svc, env, foundation, prefix, images[svc.name], alb, sg_id, extra_env
             )
-            TerraformOutput(self, f"{svc.name}_service_name", value=self.services[svc.name].service_name)
+            TerraformOutput(
+                self, f"{svc.name}_service_name", value=self.services[svc.name].service_name
+            )
         TerraformOutput(self, "frontend_url", value=foundation.external_alb.url)
 
     def _service(
@@ -107,6 +109,7 @@ class ServicesStack(TerraformStack):
             f"{svc.name}-autoscaling",
             cluster_name=foundation.cluster.cluster_name,
             service_name=service.service_name,
+            policy_name_prefix=f"{prefix}-{svc.name}",
             min_capacity=svc.min_capacity,
             max_capacity=svc.max_capacity,
             cpu_target_percent=svc.cpu_target_percent,

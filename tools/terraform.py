@@ -4,8 +4,9 @@ There is no registry access on the machines we test on, so providers come
 from a filesystem mirror. The mirror is ``$TF_PROVIDER_MIRROR`` or, when that
 is unset, the first known location that holds hashicorp/aws 5.100.0.
 
-    python -m tools.terraform cli-config          # write the config, print its path
-    python -m tools.terraform validate DIR...     # init -backend=false + validate
+    python -m tools.terraform cli-config    # write the config, print its path
+
+``make validate`` (tools/validate.py) uses it to validate every stack.
 """
 
 from __future__ import annotations
@@ -120,16 +121,6 @@ def main(argv: list[str]) -> int:
         if argv[:1] == ["cli-config"]:
             print(write_cli_config(find_mirror()))
             return 0
-        if argv[:1] == ["validate"] and argv[1:]:
-            failed = 0
-            for directory in argv[1:]:
-                report = validate(Path(directory))
-                ok = report.get("valid") is True
-                failed += not ok
-                print(f"{'ok  ' if ok else 'FAIL'} {directory}")
-                for diag in report.get("diagnostics", []):  # type: ignore[union-attr]
-                    print(f"     {diag['severity']}: {diag['summary']}: {diag.get('detail', '')}")
-            return 1 if failed else 0
     except TerraformSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

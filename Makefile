@@ -1,0 +1,79 @@
+# Everyday commands. `make help` lists them. Everything runs from the local
+# .venv and node_modules that `make install` creates; nothing is installed globally.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+PY := .venv/bin/python
+CDKTF := npx --no-install cdktf
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
+        down rehearse bootstrap plan-summary diagram clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+.venv/.installed: requirements.txt requirements-dev.txt package.json package-lock.json
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: .venv/.installed ## Create .venv with pinned deps and install cdktf-cli locally
+
+synth: install ## Synthesize every stack into cdktf.out/stacks/<stack>/cdk.tf.json
+	$(PY) main.py
+
+validate: install ## terraform validate every aws-only stack, offline
+	$(PY) -m tools.validate
+
+test: install ## The full check suite that CI runs (lint, unit, apps, validate, security, e2e)
+	scripts/check
+
+unit: install ## Fast tests only (no emulator rehearsal)
+	$(PY) -m pytest -m "not e2e" -q
+
+lint: install ## ruff format check + ruff lint
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+
+format: install ## Format and autofix with ruff
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+security: install ## checkov on every synthesized stack (see docs/security.md)
+	$(PY) -m tools.security
+
+bench: install ## Synth and test timings (see docs/performance.md)
+	$(PY) -m tools.bench
+
+# --- Deploying. With no TARGET, everything goes to the local AWS emulator. ---
+diff: install ## cdktf diff of ENV's stacks (TARGET=aws for real AWS)
+	$(PY) -m tools.deploy diff --env $(ENV)
+
+deploy: install ## Deploy ENV (default: local emulator; TARGET=aws for real AWS)
+	$(PY) -m tools.deploy deploy --env $(ENV)
+
+destroy: install ## Destroy ENV's stacks
+	$(PY) -m tools.deploy destroy --env $(ENV)
+
+down: install ## Stop the local emulator
+	$(PY) -m tools.deploy down
+
+rehearse: install ## One-shot: emulator up, apply, re-plan to zero, destroy, emulator down
+	$(PY) -m tools.rehearsal
+
+bootstrap: install ## Create the S3 state bucket for ENV (local state)
+	$(PY) -m tools.deploy bootstrap --env $(ENV)
+
+plan-summary: install ## Markdown summary of PLAN=path/to/plan.json
+	$(PY) -m tools.plan_summary $(PLAN)
+
+diagram: install ## Regenerate docs/architecture.md from the synthesized stacks
+	$(PY) -m tools.diagram
+
+clean: ## Remove build output (keeps .venv and node_modules)
+	rm -rf cdktf.out .terraform-cli .pytest_cache .ruff_cache

@@ -1,0 +1,43 @@
+"""Session fixtures: each distinct configuration is synthesized once per test run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from tests.synth import DEFAULT_SETTINGS, Synth, environments, synth
+
+
+@pytest.fixture(scope="session")
+def synthed(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev and prod, S3 state, images built by the images stack, version 1.2.3."""
+    return synth(environments(DEFAULT_SETTINGS), tmp_path_factory.mktemp("synth-default"))
+
+
+@pytest.fixture(scope="session")
+def synth_dir(synthed: Synth) -> Path:
+    """The cdktf.out directory of the default synth."""
+    return synthed.outdir
+
+
+@pytest.fixture(scope="session")
+def synthed_tag_https(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev deploying existing tags, with an ACM certificate on the public ALB."""
+    from config import LoadBalancerConfig
+
+    (dev,) = environments({**DEFAULT_SETTINGS, "ENVS": "dev", "IMAGE_SOURCE": "tag"})
+    cert = "arn:aws:acm:ap-northeast-1:123456789012:certificate/abc-123"
+    dev = replace(dev, load_balancer=LoadBalancerConfig(certificate_arn=cert)).validate()
+    return synth([dev], tmp_path_factory.mktemp("synth-tag-https"))
+
+
+@pytest.fixture(scope="session")
+def synthed_local(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev for the local emulator target with on-disk state (offline work)."""
+    envs = environments({"ENVS": "dev", "APP_VERSION": "1.2.3", "STATE_BACKEND": "local"})
+    return synth(envs, tmp_path_factory.mktemp("synth-local"))

@@ -1,0 +1,75 @@
+"""Synthesize stacks in-process for tests; the provider import is paid once per session."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import EnvironmentConfig, load_environment, settings_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What the shared session synth uses: real-AWS S3 state, images built by the images stack.
+DEFAULT_SETTINGS = {
+    "TARGET": "aws",
+    "TF_STATE_BUCKET": "test-state-bucket",
+    "ENVS": "dev,prod",
+    "APP_VERSION": "1.2.3",
+    "IMAGE_SOURCE": "build",
+}
+
+
+@dataclass(frozen=True)
+class Synth:
+    """Synthesized stacks of one run: ``outdir`` plus each stack's JSON text."""
+
+    outdir: Path
+    stacks: Mapping[str, str]
+
+    def json(self, stack: str) -> dict[str, Any]:
+        return json.loads(self.stacks[stack])
+
+    def resources(self, stack: str, tf_type: str) -> list[dict[str, Any]]:
+        """Every resource of ``tf_type`` in ``stack``, without cdktf's metadata."""
+        found = self.json(stack).get("resource", {}).get(tf_type, {})
+        return [{k: v for k, v in r.items() if k != "//"} for r in found.values()]
+
+    def resource_by_path(self, stack: str, tf_type: str, path_suffix: str) -> dict[str, Any]:
+        """The one ``tf_type`` resource whose construct path ends with ``path_suffix``."""
+        found = self.json(stack).get("resource", {}).get(tf_type, {})
+        matches = [r for r in found.values() if r["//"]["metadata"]["path"].endswith(path_suffix)]
+        assert len(matches) == 1, f"{len(matches)} {tf_type} at */{path_suffix} in {stack}"
+        return {k: v for k, v in matches[0].items() if k != "//"}
+
+
+def environments(settings_env: Mapping[str, str]) -> list[EnvironmentConfig]:
+    settings = settings_from_env(settings_env, {})
+    return [load_environment(name, settings) for name in settings.envs]
+
+
+def synth(envs: list[EnvironmentConfig], outdir: Path) -> Synth:
+    """Build and synthesize ``envs`` into ``outdir`` like main.py does."""
+    from cdktf import App
+
+    from modules.environment import build_environment
+
+    app = App(outdir=str(outdir))
+    for env in envs:
+        build_environment(app, env, apps_dir=ROOT / "apps")
+    app.synth()
+    stacks = {p.parent.name: p.read_text() for p in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
+    return Synth(outdir=outdir, stacks=stacks)
+
+
+def ref_name(ref: str) -> str:
+    """The construct id a Terraform reference points at, without cdktf's hash suffix.
+
+    ``${aws_subnet.network_private-subnet-az1_6DEABA4C.id}`` -> ``private-subnet-az1``.
+    """
+    match = re.fullmatch(r"\$\{[a-z0-9_]+\.([A-Za-z0-9_-]+)\.[a-z0-9_]+\}", ref)
+    assert match, f"not a plain resource reference: {ref!r}"
+    return match[1].split("_")[-2]

@@ -1,0 +1,83 @@
+"""Public ALB for the frontend, internal ALB for the backend, IP target groups."""
+
+from cdktf import Testing
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb_listener import LbListener
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
+
+from tests.synth import ref_name
+
+STACK = "dev-foundation"
+
+
+def lb(synthed, which, stack=STACK):
+    return synthed.resource_by_path(stack, Lb.TF_RESOURCE_TYPE, f"{which}-alb/alb")
+
+
+def test_external_alb_is_internet_facing_in_public_subnets(synthed):
+    alb = lb(synthed, "external")
+    assert alb["internal"] is False and alb["load_balancer_type"] == "application"
+    assert [ref_name(s) for s in alb["subnets"]] == ["public-subnet-az1", "public-subnet-az2"]
+
+
+def test_internal_alb_is_internal_in_private_subnets(synthed):
+    alb = lb(synthed, "internal")
+    assert alb["internal"] is True
+    assert [ref_name(s) for s in alb["subnets"]] == ["private-subnet-az1", "private-subnet-az2"]
+
+
+def test_albs_drop_invalid_headers(synthed):
+    assert lb(synthed, "external")["drop_invalid_header_fields"] is True
+    assert lb(synthed, "internal")["drop_invalid_header_fields"] is True
+
+
+def test_deletion_protection_on_in_prod_only(synthed):
+    assert lb(synthed, "external")["enable_deletion_protection"] is False
+    assert lb(synthed, "external", "prod-foundation")["enable_deletion_protection"] is True
+
+
+def test_target_groups_are_ip_type_on_app_ports_with_health_checks(synthed):
+    for port, name in ((3000, "ecs-learn-dev-frontend"), (8080, "ecs-learn-dev-backend")):
+        assert Testing.to_have_resource_with_properties(
+            synthed.stacks[STACK],
+            LbTargetGroup.TF_RESOURCE_TYPE,
+            {
+                "name": name,
+                "target_type": "ip",
+                "protocol": "HTTP",
+                "port": port,
+                "health_check": {"path": "/healthz", "matcher": "200", "enabled": True},
+            },
+        )
+
+
+def test_http_listeners_forward_to_target_groups_without_certificate(synthed):
+    listeners = synthed.resources(STACK, LbListener.TF_RESOURCE_TYPE)
+    assert sorted((x["port"], x["default_action"][0]["type"]) for x in listeners) == [
+        (80, "forward"),
+        (80, "forward"),
+    ]
+
+
+def test_certificate_adds_tls12_https_listener_and_redirects_http(synthed_tag_https):
+    external = synthed_tag_https.resource_by_path(STACK, Lb.TF_RESOURCE_TYPE, "external-alb/alb")
+    listeners = {
+        x["port"]: x
+        for x in synthed_tag_https.resources(STACK, LbListener.TF_RESOURCE_TYPE)
+        if x["load_balancer_arn"].startswith("${aws_lb.external-alb_")
+    }
+    https = listeners[443]
+    assert https["protocol"] == "HTTPS" and external["internal"] is False
+    assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https["certificate_arn"].startswith("arn:aws:acm:")
+    assert https["default_action"][0]["type"] == "forward"
+    redirect = listeners[80]["default_action"][0]
+    assert redirect["type"] == "redirect"
+    assert redirect["redirect"] == {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}
+
+
+def test_matcher_rejects_a_wrong_property(synthed):
+    # Guard: the cdktf matcher really fails on a mismatch.
+    assert not Testing.to_have_resource_with_properties(
+        synthed.stacks[STACK], LbTargetGroup.TF_RESOURCE_TYPE, {"target_type": "instance"}
+    )

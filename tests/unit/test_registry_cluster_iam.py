@@ -1,0 +1,115 @@
+"""ECR repository, ECS cluster with log groups, and the two kinds of IAM role."""
+
+import json
+
+from cdktf import Testing
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
+from cdktf_cdktf_provider_aws.ecr_repository import EcrRepository
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+
+from constructs.iam import execution_policy
+
+STACK = "dev-foundation"
+
+
+def test_repository_is_immutable_scanned_and_kms_encrypted(synthed):
+    assert Testing.to_have_resource_with_properties(
+        synthed.stacks[STACK],
+        EcrRepository.TF_RESOURCE_TYPE,
+        {
+            "name": "ecr-learn-app",
+            "image_tag_mutability": "IMMUTABLE",
+            "image_scanning_configuration": {"scan_on_push": True},
+            "encryption_configuration": [{"encryption_type": "KMS"}],
+        },
+    )
+
+
+def test_lifecycle_keeps_last_images_per_tag_prefix(synthed):
+    (policy,) = synthed.resources(STACK, EcrLifecyclePolicy.TF_RESOURCE_TYPE)
+    rules = json.loads(policy["policy"])["rules"]
+    tagged = [r["selection"] for r in rules if r["selection"]["tagStatus"] == "tagged"]
+    assert tagged == [
+        {
+            "tagStatus": "tagged",
+            "tagPrefixList": [prefix],
+            "countType": "imageCountMoreThan",
+            "countNumber": 10,
+        }
+        for prefix in ("frontend-", "backend-")
+    ]
+    assert sorted(r["rulePriority"] for r in rules) == [1, 2, 3]
+
+
+def test_prod_repository_cannot_be_force_deleted(synthed):
+    (dev_repo,) = synthed.resources(STACK, EcrRepository.TF_RESOURCE_TYPE)
+    (prod_repo,) = synthed.resources("prod-foundation", EcrRepository.TF_RESOURCE_TYPE)
+    assert (dev_repo["force_delete"], prod_repo["force_delete"]) == (True, False)
+
+
+def test_cluster_has_container_insights(synthed):
+    assert Testing.to_have_resource_with_properties(
+        synthed.stacks[STACK],
+        EcsCluster.TF_RESOURCE_TYPE,
+        {"name": "ecs-learn-dev", "setting": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+
+
+def test_one_log_group_per_service_with_configured_retention(synthed):
+    groups = {
+        g["name"]: g["retention_in_days"]
+        for g in synthed.resources(STACK, CloudwatchLogGroup.TF_RESOURCE_TYPE)
+    }
+    assert groups == {"/ecs/ecs-learn-dev/frontend": 14, "/ecs/ecs-learn-dev/backend": 14}
+    prod = synthed.resources("prod-foundation", CloudwatchLogGroup.TF_RESOURCE_TYPE)
+    assert {g["retention_in_days"] for g in prod} == {365}
+
+
+def test_roles_are_assumable_only_by_ecs_tasks(synthed):
+    roles = synthed.resources(STACK, IamRole.TF_RESOURCE_TYPE)
+    assert {r["name"] for r in roles} == {
+        "ecs-learn-dev-task-execution",
+        "ecs-learn-dev-frontend-task",
+        "ecs-learn-dev-backend-task",
+    }
+    for role in roles:
+        (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+        assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+
+
+def test_task_roles_have_no_permissions_by_default(synthed):
+    policies = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    assert [ref for p in policies for ref in [p["role"]] if "task-role" in ref] == []
+    assert synthed.resources(STACK, IamRolePolicyAttachment.TF_RESOURCE_TYPE) == []
+
+
+def test_execution_role_pulls_only_our_repo_and_writes_only_our_logs(synthed):
+    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
+    assert set(statements) == {"EcrAuth", "EcrPull", "WriteLogs"}
+    assert statements["EcrAuth"]["Resource"] == "*"  # has no resource-level permissions
+    assert statements["EcrPull"]["Resource"].startswith("${aws_ecr_repository.")
+    assert all(
+        r.startswith("${aws_cloudwatch_log_group.") for r in statements["WriteLogs"]["Resource"]
+    )
+    actions = [
+        a
+        for s in statements.values()
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert not any("*" in a for a in actions)
+
+
+def test_execution_role_reads_secrets_only_when_configured():
+    arn = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db-AbCdEf"
+    without = json.loads(execution_policy(repository_arn="r", log_group_arns=["l"], secret_arns=[]))
+    with_secret = json.loads(
+        execution_policy(repository_arn="r", log_group_arns=["l"], secret_arns=[arn])
+    )
+    assert "ReadSecrets" not in {s["Sid"] for s in without["Statement"]}
+    (read,) = [s for s in with_secret["Statement"] if s["Sid"] == "ReadSecrets"]
+    assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", [arn])

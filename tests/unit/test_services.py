@@ -1,0 +1,158 @@
+"""Services stack: one task definition, service and scaling policy set per app."""
+
+import json
+
+from cdktf import Testing
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.ecs_service import EcsService
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+
+STACK = "dev-services"
+REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-dev-foundation.outputs."
+
+
+def container(synthed, service, stack=STACK):
+    task = synthed.resource_by_path(
+        stack, EcsTaskDefinition.TF_RESOURCE_TYPE, f"{service}-service/task-definition"
+    )
+    (definition,) = json.loads(task["container_definitions"])
+    return task, definition
+
+
+def test_task_definitions_are_fargate_awsvpc_with_configured_size(synthed):
+    for family in ("ecs-learn-dev-frontend", "ecs-learn-dev-backend"):
+        assert Testing.to_have_resource_with_properties(
+            synthed.stacks[STACK],
+            EcsTaskDefinition.TF_RESOURCE_TYPE,
+            {
+                "family": family,
+                "requires_compatibilities": ["FARGATE"],
+                "network_mode": "awsvpc",
+                "cpu": "256",
+                "memory": "512",
+            },
+        )
+    task, _ = container(synthed, "backend", "prod-services")
+    assert (task["cpu"], task["memory"]) == ("512", "1024")
+
+
+def test_container_port_equals_host_port(synthed):
+    for service, port in (("frontend", 3000), ("backend", 8080)):
+        _, definition = container(synthed, service)
+        assert definition["portMappings"] == [
+            {"containerPort": port, "hostPort": port, "protocol": "tcp"}
+        ]
+
+
+def test_containers_log_with_awslogs_to_their_group(synthed):
+    _, definition = container(synthed, "backend")
+    log = definition["logConfiguration"]
+    assert log["logDriver"] == "awslogs"
+    assert log["options"]["awslogs-region"] == "ap-northeast-1"
+    assert log["options"]["awslogs-group"].startswith(REMOTE)
+
+
+def test_frontend_gets_internal_alb_url_as_backend_url(synthed):
+    _, definition = container(synthed, "frontend")
+    env = {e["name"]: e["value"] for e in definition["environment"]}
+    assert env["BACKEND_URL"].startswith("http://" + REMOTE)
+    assert "internal-alb" in env["BACKEND_URL"] and env["BACKEND_URL"].endswith("dns_name}")
+    assert (env["PORT"], env["APP_VERSION"]) == ("3000", "1.2.3")
+
+
+def test_images_are_digest_pinned_from_images_stack(synthed):
+    _, definition = container(synthed, "backend")
+    repo, digest = definition["image"].split("@")
+    assert repo.startswith(REMOTE) and repo.endswith("repository_url}")
+    assert "cross-stack-reference-input-dev-images" in digest
+    assert digest.endswith("sha256_digest}")
+
+
+def test_existing_tags_are_used_without_images_stack(synthed_tag_https):
+    assert "dev-images" not in synthed_tag_https.stacks
+    _, definition = container(synthed_tag_https, "frontend")
+    assert definition["image"].endswith("repository_url}:frontend-1.2.3")
+
+
+def test_containers_are_hardened(synthed):
+    _, definition = container(synthed, "frontend")
+    assert definition["readonlyRootFilesystem"] is True
+    assert definition["privileged"] is False
+    assert definition["user"] == "10001"
+    assert definition["healthCheck"]["command"] == ["CMD", "python", "/app/healthcheck.py"]
+
+
+def test_services_run_in_private_subnets_without_public_ips(synthed):
+    for service in synthed.resources(STACK, EcsService.TF_RESOURCE_TYPE):
+        network = service["network_configuration"]
+        assert network["assign_public_ip"] is False
+        assert all("private-subnet" in s for s in network["subnets"])
+
+
+def test_each_service_has_its_own_sg_and_target_group(synthed):
+    by_name = {s["name"]: s for s in synthed.resources(STACK, EcsService.TF_RESOURCE_TYPE)}
+    assert "frontend-tasks" in by_name["frontend"]["network_configuration"]["security_groups"][0]
+    assert "backend-tasks" in by_name["backend"]["network_configuration"]["security_groups"][0]
+    assert by_name["frontend"]["load_balancer"][0]["container_port"] == 3000
+    assert (
+        "external-alb_target-group" in by_name["frontend"]["load_balancer"][0]["target_group_arn"]
+    )
+    assert "internal-alb_target-group" in by_name["backend"]["load_balancer"][0]["target_group_arn"]
+
+
+def test_deployments_roll_back_and_keep_capacity(synthed):
+    assert Testing.to_have_resource_with_properties(
+        synthed.stacks[STACK],
+        EcsService.TF_RESOURCE_TYPE,
+        {
+            "launch_type": "FARGATE",
+            "platform_version": "1.4.0",
+            "deployment_circuit_breaker": {"enable": True, "rollback": True},
+            "deployment_minimum_healthy_percent": 100,
+            "health_check_grace_period_seconds": 60,
+            "desired_count": 2,
+        },
+    )
+
+
+def test_desired_count_is_left_to_the_autoscaler(synthed):
+    for service in synthed.resources(STACK, EcsService.TF_RESOURCE_TYPE):
+        assert service["lifecycle"] == {"ignore_changes": ["desired_count"]}
+
+
+def test_frontend_and_backend_scale_separately(synthed):
+    targets = synthed.resources(STACK, AppautoscalingTarget.TF_RESOURCE_TYPE)
+    assert len(targets) == 2
+    assert {t["scalable_dimension"] for t in targets} == {"ecs:service:DesiredCount"}
+    assert {(t["min_capacity"], t["max_capacity"]) for t in targets} == {(2, 4)}
+
+
+def test_scaling_tracks_cpu_and_alb_requests(synthed):
+    policies = synthed.resources(STACK, AppautoscalingPolicy.TF_RESOURCE_TYPE)
+    metrics = sorted(
+        (
+            p["name"],
+            p["target_tracking_scaling_policy_configuration"]["predefined_metric_specification"][
+                "predefined_metric_type"
+            ],
+        )
+        for p in policies
+    )
+    assert metrics == [
+        ("ecs-learn-dev-backend-cpu-tracking", "ECSServiceAverageCPUUtilization"),
+        ("ecs-learn-dev-backend-requests-tracking", "ALBRequestCountPerTarget"),
+        ("ecs-learn-dev-frontend-cpu-tracking", "ECSServiceAverageCPUUtilization"),
+        ("ecs-learn-dev-frontend-requests-tracking", "ALBRequestCountPerTarget"),
+    ]
+
+
+def test_request_scaling_label_names_the_alb_and_its_target_group(synthed):
+    policies = synthed.resources(STACK, AppautoscalingPolicy.TF_RESOURCE_TYPE)
+    (requests,) = [p for p in policies if p["name"] == "ecs-learn-dev-frontend-requests-tracking"]
+    spec = requests["target_tracking_scaling_policy_configuration"]
+    label = spec["predefined_metric_specification"]["resource_label"]
+    alb, tg = label.split("}/")
+    assert "aws_lbexternal-alb_" in alb and alb.endswith("arn_suffix")
+    assert "aws_lb_target_groupexternal-alb_target-group" in tg
+    assert spec["target_value"] == 500
