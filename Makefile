@@ -22,7 +22,13 @@ help: ## List the targets
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: .venv/.installed ## Create .venv with pinned deps and install cdktf-cli locally
+# checkov pins an old boto3 that clashes with moto, so it gets a venv of its own.
+.venv-security/.installed: requirements-security.txt
+	python3 -m venv .venv-security
+	.venv-security/bin/pip install --quiet --disable-pip-version-check -r requirements-security.txt
+	touch $@
+
+install: .venv/.installed .venv-security/.installed ## Create the venvs with pinned deps and install cdktf-cli locally
 
 synth: install ## Synthesize every stack into cdktf.out/stacks/<stack>/cdk.tf.json
 	$(PY) main.py
@@ -75,5 +81,5 @@ plan-summary: install ## Markdown summary of PLAN=path/to/plan.json
 diagram: install ## Regenerate docs/architecture.md from the synthesized stacks
 	$(PY) -m tools.diagram
 
-clean: ## Remove build output (keeps .venv and node_modules)
+clean: ## Remove build output (keeps the venvs and node_modules)
 	rm -rf cdktf.out .terraform-cli .pytest_cache .ruff_cache

@@ -36,7 +36,8 @@ def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> Environ
 
 
 def prod(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
-    """Stricter than dev: bigger tasks, more headroom, flow logs, deletion protection."""
+    """Stricter than dev: bigger tasks, more headroom, flow logs, ALB access logs,
+    KMS-encrypted logs kept a year, and deletion protection."""
     frontend = ServiceConfig(name="frontend", port=3000, cpu=512, memory=1024, max_capacity=10)
     backend = ServiceConfig(name="backend", port=8080, cpu=512, memory=1024, max_capacity=10)
     return EnvironmentConfig(
@@ -49,8 +50,9 @@ def prod(*, app_version: str, state: StateConfig, images: ImageConfig) -> Enviro
         network=NetworkConfig(flow_logs=True),
         frontend=replace(frontend, health_check_grace_seconds=90),
         backend=replace(backend, health_check_grace_seconds=90),
-        load_balancer=LoadBalancerConfig(deletion_protection=True),
+        load_balancer=LoadBalancerConfig(deletion_protection=True, access_logs=True),
         log_retention_days=365,
+        log_kms_encryption=True,
         tags={"Environment": "prod"},
     )
 

@@ -166,12 +166,16 @@ class LoadBalancerConfig:
     ``certificate_arn`` (default none) turns on HTTPS on the public ALB, with
     ``ssl_policy`` (default TLS 1.2+ ``ELBSecurityPolicy-TLS13-1-2-2021-06``)
     and an HTTP -> HTTPS redirect. ``deletion_protection`` defaults to off.
+    ``access_logs`` (default off) writes both ALBs' access logs to a new S3 bucket.
+    ``waf_acl_arn`` (default none) associates a WAFv2 web ACL with the public ALB.
     """
 
     certificate_arn: str | None = None
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
     deletion_protection: bool = False
     idle_timeout_seconds: int = 60
+    access_logs: bool = False
+    waf_acl_arn: str | None = None
 
     def validate(self, path: str) -> None:
         if self.certificate_arn is not None and (
@@ -182,6 +186,10 @@ class LoadBalancerConfig:
             raise ConfigError(f"{path}.ssl_policy", self.ssl_policy, "must be a TLS 1.2+ policy")
         if not 1 <= self.idle_timeout_seconds <= 4000:
             raise ConfigError(f"{path}.idle_timeout_seconds", self.idle_timeout_seconds, "1-4000")
+        if self.waf_acl_arn is not None and (
+            not _ARN.match(self.waf_acl_arn) or ":wafv2:" not in self.waf_acl_arn
+        ):
+            raise ConfigError(f"{path}.waf_acl_arn", self.waf_acl_arn, "not a WAFv2 web ACL ARN")
 
 
 @dataclass(frozen=True)
@@ -249,7 +257,9 @@ class StateConfig:
 class EnvironmentConfig:
     """Everything one environment (``dev``, ``prod``) needs.
 
-    ``log_retention_days`` defaults to 30. ``tags`` are added to every resource.
+    ``log_retention_days`` defaults to 30; ``log_kms_encryption`` (default off)
+    encrypts the log groups with a customer-managed KMS key.
+    ``tags`` are added to every resource.
     ``emulator`` (default off) marks a deploy to the local AWS emulator, which
     serves S3 path-style; nothing else about the stacks changes.
     """
@@ -266,6 +276,7 @@ class EnvironmentConfig:
     registry: RegistryConfig = RegistryConfig()
     images: ImageConfig = ImageConfig()
     log_retention_days: int = 30
+    log_kms_encryption: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     emulator: bool = False
 

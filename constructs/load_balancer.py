@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
     LbListenerDefaultAction,
     LbListenerDefaultActionRedirect,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 
 from constructs import Construct
 
@@ -23,6 +24,8 @@ class AppLoadBalancer(Construct):
     ``ssl_policy`` and port 80 redirects to it; without one, port 80 forwards.
     ``deletion_protection`` defaults to off; ``idle_timeout_seconds`` to 60;
     ``deregistration_delay_seconds`` to 30 (tasks drain fast on deploys).
+    ``access_logs_bucket`` (default none) receives access logs under ``<name>/``;
+    ``waf_acl_arn`` (default none) associates a WAFv2 web ACL.
 
     Attributes: ``lb``, ``dns_name``, ``arn_suffix``, ``target_group_arn``,
     ``target_group_arn_suffix``, ``url``.
@@ -46,6 +49,8 @@ class AppLoadBalancer(Construct):
         deletion_protection: bool = False,
         idle_timeout_seconds: int = 60,
         deregistration_delay_seconds: int = 30,
+        access_logs_bucket: str | None = None,
+        waf_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         if internal and certificate_arn:
@@ -56,6 +61,10 @@ class AppLoadBalancer(Construct):
         for label, value in (("name", name), ("target_group_name", target_group_name)):
             if len(value) > 32:
                 raise ValueError(f"{label}={value!r} is longer than the 32 characters ELB allows")
+        if internal and waf_acl_arn:
+            raise ValueError(
+                f"internal={internal} with waf_acl_arn={waf_acl_arn!r}: WAF is for the public ALB"
+            )
         self.lb = Lb(
             self,
             "alb",
@@ -67,8 +76,15 @@ class AppLoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=deletion_protection,
             idle_timeout=idle_timeout_seconds,
+            access_logs=(
+                LbAccessLogs(bucket=access_logs_bucket, prefix=name, enabled=True)
+                if access_logs_bucket
+                else None
+            ),
             tags={"Name": name},
         )
+        if waf_acl_arn:
+            Wafv2WebAclAssociation(self, "waf", resource_arn=self.lb.arn, web_acl_arn=waf_acl_arn)
         target_group = LbTargetGroup(
             self,
             "target-group",

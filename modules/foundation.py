@@ -9,10 +9,13 @@ from cdktf import TerraformOutput, TerraformStack
 
 from config import EnvironmentConfig
 from constructs import Construct
+from constructs.access_logs import AccessLogBucket
 from constructs.cluster import Cluster
 from constructs.endpoints import VpcEndpoints
+from constructs.flow_logs import FlowLogs
 from constructs.iam import TaskExecutionRole, TaskRole
 from constructs.load_balancer import AppLoadBalancer
+from constructs.log_key import LogEncryptionKey
 from constructs.network import Network
 from constructs.registry import Registry
 from constructs.security_groups import SecurityGroups
@@ -54,6 +57,31 @@ class FoundationStack(TerraformStack):
             https_enabled=lb_cfg.certificate_arn is not None,
         )
         sgs = self.security_groups
+        log_key = (
+            LogEncryptionKey(self, "log-key", alias=f"{prefix}-logs", region=env.region).key_arn
+            if env.log_kms_encryption
+            else None
+        )
+        if env.network.flow_logs:
+            FlowLogs(
+                self,
+                "flow-logs",
+                name=prefix,
+                vpc_id=self.network.vpc_id,
+                retention_days=env.log_retention_days,
+                kms_key_arn=log_key,
+            )
+        access_logs = (
+            AccessLogBucket(
+                self,
+                "alb-access-logs",
+                bucket_prefix=f"{prefix}-alb-logs-",
+                retention_days=env.log_retention_days,
+                force_destroy=not lb_cfg.deletion_protection,
+            ).bucket_name
+            if lb_cfg.access_logs
+            else None
+        )
         VpcEndpoints(
             self,
             "endpoints",
@@ -82,6 +110,8 @@ class FoundationStack(TerraformStack):
             ssl_policy=lb_cfg.ssl_policy,
             deletion_protection=lb_cfg.deletion_protection,
             idle_timeout_seconds=lb_cfg.idle_timeout_seconds,
+            access_logs_bucket=access_logs,
+            waf_acl_arn=lb_cfg.waf_acl_arn,
         )
         self.internal_alb = AppLoadBalancer(
             self,
@@ -96,6 +126,7 @@ class FoundationStack(TerraformStack):
             health_check_path=be.health_check_path,
             deletion_protection=lb_cfg.deletion_protection,
             idle_timeout_seconds=lb_cfg.idle_timeout_seconds,
+            access_logs_bucket=access_logs,
         )
         self.registry = Registry(
             self,
@@ -111,6 +142,7 @@ class FoundationStack(TerraformStack):
             cluster_name=prefix,
             service_names=tuple(s.name for s in env.services),
             log_retention_days=env.log_retention_days,
+            kms_key_arn=log_key,
         )
         self.execution_role = TaskExecutionRole(
             self,

@@ -21,6 +21,7 @@ timestamps change on every run; the structure does not.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -164,6 +165,7 @@ def generate(out_dir: Path) -> None:
     from moto.server import ThreadedMotoServer
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every request
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

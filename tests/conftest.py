@@ -27,12 +27,14 @@ def synth_dir(synthed: Synth) -> Path:
 
 @pytest.fixture(scope="session")
 def synthed_tag_https(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """dev deploying existing tags, with an ACM certificate on the public ALB."""
+    """dev deploying existing tags, with an ACM certificate and a WAF web ACL on the public ALB."""
     from config import LoadBalancerConfig
 
     (dev,) = environments({**DEFAULT_SETTINGS, "ENVS": "dev", "IMAGE_SOURCE": "tag"})
     cert = "arn:aws:acm:ap-northeast-1:123456789012:certificate/abc-123"
-    dev = replace(dev, load_balancer=LoadBalancerConfig(certificate_arn=cert)).validate()
+    waf = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/app/abc-123"
+    lb = LoadBalancerConfig(certificate_arn=cert, waf_acl_arn=waf)
+    dev = replace(dev, load_balancer=lb).validate()
     return synth([dev], tmp_path_factory.mktemp("synth-tag-https"))
 
 

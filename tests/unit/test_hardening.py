@@ -1,0 +1,81 @@
+"""Hardening controls, with prod stricter than dev (docs/security.md lists them all)."""
+
+import json
+
+from cdktf import Testing
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+
+PROD = "prod-foundation"
+
+
+def test_prod_records_vpc_flow_logs_and_dev_does_not(synthed):
+    assert Testing.to_have_resource_with_properties(
+        synthed.stacks[PROD],
+        FlowLog.TF_RESOURCE_TYPE,
+        {"traffic_type": "ALL", "log_destination_type": "cloud-watch-logs"},
+    )
+    assert synthed.resources("dev-foundation", FlowLog.TF_RESOURCE_TYPE) == []
+
+
+def test_prod_log_groups_use_a_rotating_kms_key(synthed):
+    (key,) = synthed.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
+    assert key["enable_key_rotation"] is True
+    groups = synthed.resources(PROD, CloudwatchLogGroup.TF_RESOURCE_TYPE)
+    assert len(groups) == 3  # frontend, backend, flow logs
+    assert all(g["kms_key_id"].startswith("${aws_kms_key.") for g in groups)
+
+
+def test_kms_key_lets_cloudwatch_logs_use_it_only_for_our_log_groups(synthed):
+    (key,) = synthed.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
+    statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
+    logs = statements["CloudWatchLogsUsesForOurLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.ap-northeast-1.amazonaws.com"}
+    assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
+
+
+def test_prod_albs_write_access_logs_to_a_private_tls_only_bucket(synthed):
+    for alb in synthed.resources(PROD, Lb.TF_RESOURCE_TYPE):
+        assert alb["access_logs"]["enabled"] is True
+        assert alb["access_logs"]["bucket"].startswith("${aws_s3_bucket.alb-access-logs")
+    (block,) = synthed.resources(PROD, S3BucketPublicAccessBlock.TF_RESOURCE_TYPE)
+    assert all(block[k] is True for k in ("block_public_acls", "restrict_public_buckets"))
+    (policy,) = synthed.resources(PROD, S3BucketPolicy.TF_RESOURCE_TYPE)
+    deny = [s for s in json.loads(policy["policy"])["Statement"] if s["Effect"] == "Deny"]
+    assert deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_dev_albs_have_no_access_logs(synthed):
+    for alb in synthed.resources("dev-foundation", Lb.TF_RESOURCE_TYPE):
+        assert "access_logs" not in alb
+
+
+def test_waf_is_associated_with_the_public_alb_when_configured(synthed, synthed_tag_https):
+    (assoc,) = synthed_tag_https.resources(
+        "dev-foundation", Wafv2WebAclAssociation.TF_RESOURCE_TYPE
+    )
+    assert assoc["web_acl_arn"].startswith("arn:aws:wafv2:")
+    assert assoc["resource_arn"].startswith("${aws_lb.external-alb_")
+    assert synthed.resources("dev-foundation", Wafv2WebAclAssociation.TF_RESOURCE_TYPE) == []
+
+
+def test_flow_log_role_writes_only_to_its_log_group(synthed):
+    policies = synthed.resources(PROD, IamRolePolicy.TF_RESOURCE_TYPE)
+    (flow,) = [p for p in policies if p["name"] == "write-flow-logs"]
+    (statement,) = json.loads(flow["policy"])["Statement"]
+    assert all(r.startswith("${aws_cloudwatch_log_group.flow-logs") for r in statement["Resource"])
+
+
+def test_no_iam_policy_grants_wildcard_actions(synthed):
+    for stack in synthed.stacks:
+        for policy in synthed.resources(stack, IamRolePolicy.TF_RESOURCE_TYPE):
+            for statement in json.loads(policy["policy"])["Statement"]:
+                actions = statement["Action"]
+                actions = [actions] if isinstance(actions, str) else actions
+                assert not any(a == "*" or a.endswith(":*") for a in actions), (stack, policy)

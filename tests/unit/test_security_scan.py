@@ -1,0 +1,51 @@
+"""The checkov gate: suppressions must be specific, reasoned, and still needed."""
+
+import pytest
+
+from tools.security import (
+    Finding,
+    SecurityScanError,
+    Suppression,
+    evaluate,
+    load_suppressions,
+)
+
+ALB_80 = Finding("CKV_AWS_2", "HTTPS", "dev-foundation/external-alb/http-listener", "synth")
+
+
+def test_committed_suppressions_all_have_reasons():
+    suppressions = load_suppressions()
+    assert len(suppressions) >= 10
+    assert all(len(s.reason) >= 20 for s in suppressions)
+
+
+def test_finding_matching_a_suppression_is_accepted():
+    rule = Suppression("CKV_AWS_2", "*-foundation/external-alb/http-listener", "x" * 20)
+    assert evaluate([ALB_80], [rule]) == ([], [])
+
+
+def test_finding_without_suppression_fails():
+    rule = Suppression("CKV_AWS_2", "*-foundation/internal-alb/http-listener", "x" * 20)
+    open_findings, unused = evaluate([ALB_80], [rule])
+    assert open_findings == [ALB_80] and unused == [rule]
+
+
+def test_suppression_for_another_check_does_not_match():
+    rule = Suppression("CKV_AWS_103", "*-foundation/external-alb/http-listener", "x" * 20)
+    assert evaluate([ALB_80], [rule])[0] == [ALB_80]
+
+
+def test_blanket_suppression_is_refused(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[[suppression]]\ncheck = "CKV_AWS_2"\nresource = "*"\nreason = "' + "r" * 30 + '"\n'
+    )
+    with pytest.raises(SecurityScanError, match=r"resource='\*' is a blanket skip"):
+        load_suppressions(path)
+
+
+def test_suppression_without_reason_is_refused(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[[suppression]]\ncheck = "CKV_AWS_2"\nresource = "dev-foundation/x"\n')
+    with pytest.raises(SecurityScanError, match=r"suppression\[0\]=.* lacks \['reason'\]"):
+        load_suppressions(path)
