@@ -75,7 +75,7 @@ class NetworkConfig:
             cidrs = getattr(self, kind)
             if len(cidrs) != az_count:
                 raise ConfigError(
-                    f"{path}.{kind}", cidrs, f"needs one subnet per AZ ({az_count} AZs)"
+                    f"{path}.{kind}", cidrs, f"needs one subnet per AZ (azs has {az_count})"
                 )
             for index, cidr in enumerate(cidrs):
                 where = f"{path}.{kind}[{index}]"
@@ -83,7 +83,7 @@ class NetworkConfig:
                 if not 16 <= net.prefixlen <= 28:
                     raise ConfigError(where, cidr, "subnet prefix must be /16 to /28")
                 if not net.subnet_of(vpc):
-                    raise ConfigError(where, cidr, f"outside the VPC {self.vpc_cidr}")
+                    raise ConfigError(where, cidr, f"outside {path}.vpc_cidr={self.vpc_cidr!r}")
                 for other_where, other in seen:
                     if net.overlaps(other):
                         raise ConfigError(where, cidr, f"overlaps {other_where}={str(other)!r}")

@@ -106,7 +106,8 @@ def test_overlapping_subnets_are_rejected():
 def test_subnet_outside_the_vpc_is_rejected():
     env = replace(dev(), network=net(public_subnet_cidrs=("10.0.0.0/26", "10.0.1.0/26")))
     with pytest.raises(
-        ConfigError, match=r"public_subnet_cidrs\[1\]='10.0.1.0/26': outside the VPC"
+        ConfigError,
+        match=r"public_subnet_cidrs\[1\]='10.0.1.0/26': outside dev.network.vpc_cidr='10.0.0.0/24'",
     ):
         env.validate()
 
@@ -114,7 +115,8 @@ def test_subnet_outside_the_vpc_is_rejected():
 def test_oversized_subnet_is_rejected():
     env = replace(dev(), network=net(public_subnet_cidrs=("10.0.0.0/23", "10.0.0.64/26")))
     with pytest.raises(
-        ConfigError, match=r"public_subnet_cidrs\[0\]='10.0.0.0/23': outside the VPC"
+        ConfigError,
+        match=r"public_subnet_cidrs\[0\]='10.0.0.0/23': outside dev.network.vpc_cidr='10.0.0.0/24'",
     ):
         env.validate()
 
@@ -146,7 +148,7 @@ def test_az_from_another_region_is_rejected():
 def test_subnet_count_must_match_az_count():
     env = replace(dev(), azs=("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"))
     with pytest.raises(
-        ConfigError, match=r"public_subnet_cidrs=.*needs one subnet per AZ \(3 AZs\)"
+        ConfigError, match=r"public_subnet_cidrs=.*needs one subnet per AZ \(azs has 3\)"
     ):
         env.validate()
 

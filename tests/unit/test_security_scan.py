@@ -49,3 +49,11 @@ def test_suppression_without_reason_is_refused(tmp_path):
     path.write_text('[[suppression]]\ncheck = "CKV_AWS_2"\nresource = "dev-foundation/x"\n')
     with pytest.raises(SecurityScanError, match=r"suppression\[0\]=.* lacks \['reason'\]"):
         load_suppressions(path)
+
+
+def test_docs_list_every_suppression_with_its_reason():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    for s in load_suppressions():
+        assert f"| `{s.check}` | `{s.resource}` | {s.reason} |" in doc, (s.check, s.resource)
