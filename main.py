@@ -13,6 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+
 ROOT = Path(__file__).resolve().parent
 
 

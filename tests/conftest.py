@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from tests.synth import DEFAULT_SETTINGS, Synth, environments, synth

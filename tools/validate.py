@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.terraform import ROOT, TerraformSetupError, find_mirror, validate
+from tools.terraform import ROOT, TerraformSetupError, find_mirror, validate_many
 
 # Settings for a synth that covers every stack (the images stack included).
 SYNTH_ENV = {
@@ -49,13 +49,15 @@ def main() -> int:
         mirror = find_mirror()
         failed = 0
         with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+            to_validate = []
             for stack_dir in synth_all(Path(tmp)):
                 stack_json = json.loads((stack_dir / "cdk.tf.json").read_text())
                 missing = unmirrored_providers(stack_json, mirror)
                 if missing:
                     print(f"skip {stack_dir.name}: needs {', '.join(missing)}, not in {mirror}")
-                    continue
-                report = validate(stack_dir)
+                else:
+                    to_validate.append(stack_dir)
+            for stack_dir, report in validate_many(to_validate).items():
                 ok = report.get("valid") is True
                 failed += not ok
                 print(f"{'ok  ' if ok else 'FAIL'} {stack_dir.name}")

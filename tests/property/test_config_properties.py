@@ -19,7 +19,7 @@ from config import (
     StateConfig,
 )
 from tests.synth import synth
-from tools.terraform import validate
+from tools.terraform import validate_many
 
 REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-1", "ap-southeast-2", "sa-east-1"]
 CERT = "arn:aws:acm:{region}:123456789012:certificate/abc"
@@ -62,7 +62,7 @@ def valid_envs(draw) -> EnvironmentConfig:
 
 
 @settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -72,8 +72,8 @@ def test_every_accepted_config_synthesizes_and_validates(env):
     with tempfile.TemporaryDirectory() as tmp:
         result = synth([env], Path(tmp))
         assert sorted(result.stacks) == [f"{env.name}-foundation", f"{env.name}-services"]
-        for stack in result.stacks:
-            report = validate(Path(tmp) / "stacks" / stack)
+        reports = validate_many([Path(tmp) / "stacks" / stack for stack in result.stacks])
+        for report in reports.values():
             assert report["valid"] is True, (env, report["diagnostics"])
 
 

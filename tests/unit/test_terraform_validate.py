@@ -6,23 +6,34 @@ from pathlib import Path
 
 import pytest
 
-from tools.terraform import TerraformSetupError, find_mirror, terraform_binary, validate
+from tools.terraform import TerraformSetupError, find_mirror, terraform_binary, validate_many
 from tools.validate import unmirrored_providers
 
 AWS_ONLY_STACKS = ["dev-foundation", "dev-services", "prod-foundation", "prod-services"]
 
 
+@pytest.fixture(scope="module")
+def reports(synthed, synthed_tag_https):
+    """terraform validate of every aws-only stack of both synths, run in parallel once."""
+    dirs = {
+        **{f"default/{s}": synthed.outdir / "stacks" / s for s in AWS_ONLY_STACKS},
+        **{f"https/{s}": synthed_tag_https.outdir / "stacks" / s for s in AWS_ONLY_STACKS[:2]},
+    }
+    results = validate_many(list(dirs.values()))
+    return {name: results[path] for name, path in dirs.items()}
+
+
 @pytest.mark.parametrize("stack", AWS_ONLY_STACKS)
-def test_terraform_validate_passes(synthed, stack):
-    report = validate(synthed.outdir / "stacks" / stack)
+def test_terraform_validate_passes(reports, stack):
+    report = reports[f"default/{stack}"]
     assert report["valid"] is True, report["diagnostics"]
     assert report["error_count"] == 0
 
 
-def test_https_variant_validates(synthed_tag_https):
-    for stack in ("dev-foundation", "dev-services"):
-        report = validate(synthed_tag_https.outdir / "stacks" / stack)
-        assert report["valid"] is True, report["diagnostics"]
+@pytest.mark.parametrize("stack", AWS_ONLY_STACKS[:2])
+def test_https_and_waf_variant_validates(reports, stack):
+    report = reports[f"https/{stack}"]
+    assert report["valid"] is True, report["diagnostics"]
 
 
 def test_images_stack_is_the_only_one_needing_an_unmirrored_provider(synthed):
