@@ -1,0 +1,184 @@
+"""``make bench``: how long synth and the tests take, and how much memory synth needs.
+
+    python -m tools.bench [--runs 5] [--test-runs 1]
+
+In one run on one machine, reports the median wall time and peak memory of:
+
+- a full dev synth (every dev stack) with the lazy provider loader;
+- the same synth with stock imports (``CDKTF_STOCK_IMPORTS=1``), and the ratio;
+- the unit test suite (``pytest -m "not e2e"``).
+
+Peak memory is the largest sum of RSS over the synth's process tree (Python plus
+the jsii node process), sampled every 20 ms from /proc. Results and how to read
+them are in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTH_ENV = {
+    "ENVS": "dev",
+    "TARGET": "aws",
+    "TF_STATE_BUCKET": "bench-state",
+    "IMAGE_SOURCE": "build",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+}
+TARGETS = {"synth_seconds": 8.0, "speedup": 4.0, "peak_mb": 700.0, "tests_seconds": 90.0}
+
+
+@dataclass(frozen=True)
+class Sample:
+    seconds: float
+    peak_mb: float
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and every descendant, from /proc/*/stat parent ids."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = [root], [root]
+    while frontier:
+        children = [pid for pid, ppid in parents.items() if ppid in frontier]
+        tree += children
+        frontier = children
+    return tree
+
+
+def measure(cmd: list[str], env: dict[str, str]) -> Sample:
+    """Wall time and peak process-tree RSS of ``cmd``; fails if it fails."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_rss_kb(pid) for pid in _tree(proc.pid)))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-2000:]}")
+    return Sample(elapsed, peak / 1024)
+
+
+def synth_samples(runs: int, stock: bool) -> list[Sample]:
+    samples = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-") as outdir:
+            env = {**os.environ, **SYNTH_ENV, "CDKTF_OUTDIR": outdir}
+            env.pop("CDKTF_STOCK_IMPORTS", None)
+            if stock:
+                env["CDKTF_STOCK_IMPORTS"] = "1"
+            samples.append(measure([sys.executable, "main.py"], env))
+    return samples
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="synth runs per mode (default 5)")
+    parser.add_argument("--test-runs", type=int, default=1, help="unit test runs (default 1)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.test_runs < 0:
+        print(f"error: --runs={args.runs} must be >= 1, --test-runs >= 0", file=sys.stderr)
+        return 2
+
+    # Alternate the modes so that machine load affects both alike.
+    lazy: list[Sample] = []
+    stock: list[Sample] = []
+    for _ in range(args.runs):
+        lazy += synth_samples(1, stock=False)
+        stock += synth_samples(1, stock=True)
+    tests = [
+        measure([sys.executable, "-m", "pytest", "-m", "not e2e", "-q", "-x"], dict(os.environ))
+        for _ in range(args.test_runs)
+    ]
+
+    def med(samples: list[Sample], attr: str) -> float:
+        return statistics.median(getattr(s, attr) for s in samples)
+
+    lazy_s, stock_s = med(lazy, "seconds"), med(stock, "seconds")
+    speedup = stock_s / lazy_s
+    lazy_mb, stock_mb = max(s.peak_mb for s in lazy), max(s.peak_mb for s in stock)
+    rows = [
+        (
+            "dev synth, lazy loader (median)",
+            f"{lazy_s:.2f} s",
+            f"<= {TARGETS['synth_seconds']} s",
+            lazy_s <= TARGETS["synth_seconds"],
+        ),
+        ("dev synth, stock imports (median)", f"{stock_s:.2f} s", "", None),
+        (
+            "speedup (stock / lazy)",
+            f"{speedup:.1f}x",
+            f">= {TARGETS['speedup']}x",
+            speedup >= TARGETS["speedup"],
+        ),
+        (
+            "peak RSS, lazy (max over runs)",
+            f"{lazy_mb:.0f} MB",
+            f"<= {TARGETS['peak_mb']:.0f} MB",
+            lazy_mb <= TARGETS["peak_mb"],
+        ),
+        ("peak RSS, stock (max over runs)", f"{stock_mb:.0f} MB", "", None),
+    ]
+    if tests:
+        tests_s = med(tests, "seconds")
+        rows.append(
+            (
+                "unit tests, not e2e (median)",
+                f"{tests_s:.1f} s",
+                f"<= {TARGETS['tests_seconds']:.0f} s",
+                tests_s <= TARGETS["tests_seconds"],
+            )
+        )
+    print(f"runs: {args.runs} synth per mode, {args.test_runs} test; cpus: {os.cpu_count()}")
+    print("| measure | value | target | met |\n| --- | --- | --- | --- |")
+    for name, value, target, met in rows:
+        print(
+            f"| {name} | {value} | {target} | {'' if met is None else ('yes' if met else 'NO')} |"
+        )
+    print("lazy runs (s):", " ".join(f"{s.seconds:.2f}" for s in lazy))
+    print("stock runs (s):", " ".join(f"{s.seconds:.2f}" for s in stock))
+    return 0 if all(met is not False for *_, met in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
