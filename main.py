@@ -29,6 +29,8 @@ def _forget_previous_synth(outdir: Path) -> None:
 
 
 def main() -> int:
+    # jsii would print a large banner on Node 20, which cdktf-cli still supports.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     from config import load_environment, settings_from_env
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")

@@ -28,7 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUPPRESSIONS = ROOT / "security" / "suppressions.toml"
 CHECKOV = ROOT / ".venv-security" / "bin" / "checkov"
-SYNTH_ENV = {"TARGET": "aws", "TF_STATE_BUCKET": "security-scan", "IMAGE_SOURCE": "build"}
+SYNTH_ENV = {
+    "TARGET": "aws",
+    "TF_STATE_BUCKET": "security-scan",
+    "IMAGE_SOURCE": "build",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+}
 
 
 class SecurityScanError(RuntimeError):

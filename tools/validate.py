@@ -23,6 +23,7 @@ SYNTH_ENV = {
     "TF_STATE_BUCKET": "offline-validate-only",
     "IMAGE_SOURCE": "build",
     "ENVS": "dev,prod",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
 }
 
 

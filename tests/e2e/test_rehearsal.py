@@ -1,0 +1,162 @@
+"""End to end against the emulator: the full rehearsal, and S3 state locking.
+
+Slow (minutes) and needs Terraform, the provider mirror and node_modules;
+run with ``pytest -m e2e -s`` to see the stage timings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools.rehearsal import commands, inventory
+from tools.rehearsal.commands import ROOT, Workspace
+from tools.rehearsal.emulator import Emulator, port_is_free
+from tools.rehearsal.procs import kill_tree
+from tools.rehearsal.target import LocalTarget, local_target
+from tools.terraform import terraform_binary
+
+BUDGET_S = 360
+STACK = "dev-foundation"
+STATE_KEY = "dev/dev-foundation.tfstate"
+
+
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, float, Path]:
+    """One full ``python -m tools.rehearsal`` run: (process result, seconds, workdir)."""
+    workdir = tmp_path_factory.mktemp("e2e") / "rehearse"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.rehearsal", "--workdir", str(workdir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return proc, time.monotonic() - started, workdir
+
+
+@pytest.mark.e2e
+def test_full_rehearsal(rehearsal: tuple[Any, float, Path]) -> None:
+    proc, total, workdir = rehearsal
+    print(proc.stdout)
+    print(f"rehearsal total: {total:.1f} s (budget {BUDGET_S} s)")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "REHEARSAL PASSED" in proc.stdout
+    assert total < BUDGET_S
+    # The emulator is gone: port free, no record, no process of this workdir.
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)", proc.stdout)[1])  # type: ignore[index]
+    assert port_is_free(port)
+    assert not (workdir / "emulator.json").exists()
+    assert Emulator.find(workdir) is None
+
+
+def _wait_for_object(s3: Any, bucket: str, key: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            time.sleep(0.2)
+    raise AssertionError(f"s3://{bucket}/{key} did not appear within {timeout} s")
+
+
+@pytest.fixture
+def foundation(tmp_path: Path) -> Iterator[tuple[LocalTarget, Workspace, dict[str, str]]]:
+    """dev synthesized for a fresh emulator that has the (versioned) state bucket."""
+    ws = Workspace(tmp_path)
+    emulator = Emulator.start(tmp_path)
+    try:
+        target = local_target("dev").at(emulator.endpoint)
+        env = target.child_env()
+        assert commands.synth(ws, env, log=ws.log("synth")).returncode == 0
+        # The rehearsal creates the bucket with the bootstrap stack; boto3 keeps this test short.
+        s3 = inventory.client("s3", target.endpoint, target.region)
+        s3.create_bucket(
+            Bucket=target.state_bucket,
+            CreateBucketConfiguration={"LocationConstraint": target.region},
+        )
+        s3.put_bucket_versioning(
+            Bucket=target.state_bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
+        init = ["init", "-input=false", "-no-color"]
+        assert commands.terraform(ws, STACK, init, env, log=ws.log("init")).returncode == 0
+        yield target, ws, env
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.e2e
+def test_second_apply_is_refused_while_the_first_holds_the_lock(
+    foundation: tuple[LocalTarget, Workspace, dict[str, str]],
+) -> None:
+    target, ws, env = foundation
+    s3 = inventory.client("s3", target.endpoint, target.region)
+    first_log = ws.log("first-apply")
+    with first_log.open("w") as out:
+        first = subprocess.Popen(
+            [terraform_binary(), "apply", "-auto-approve", "-input=false", "-no-color"],
+            cwd=ws.stack_dir(STACK),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # The first apply holds the S3 lockfile while it creates the VPC, ALBs, ... (~1 min).
+        lock = _wait_for_object(s3, target.state_bucket, f"{STATE_KEY}.tflock", timeout=120)
+        assert lock["Operation"] == "OperationTypeApply"
+
+        args = ["apply", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s"]
+        second = commands.terraform(ws, STACK, args, env, log=ws.log("second-apply"))
+        print(second.output)
+        assert second.returncode == 1
+        assert "Error acquiring the state lock" in second.output
+        assert lock["ID"] in second.output  # refused because of the first one's lock
+        assert "Creating..." not in second.output
+        assert first.poll() is None, "the first apply must still hold the lock"
+
+        assert first.wait(timeout=600) == 0, first_log.read_text()[-3000:]
+    finally:
+        if first.poll() is None:
+            kill_tree(first.pid)
+            first.wait()
+
+    # The lock is released and the state is whole: every resource, nothing left to do.
+    listed = s3.list_objects_v2(Bucket=target.state_bucket, Prefix=STATE_KEY)
+    assert [o["Key"] for o in listed.get("Contents", [])] == [STATE_KEY]
+    state = json.loads(s3.get_object(Bucket=target.state_bucket, Key=STATE_KEY)["Body"].read())
+    synthesized = json.loads((ws.stack_dir(STACK) / "cdk.tf.json").read_text())
+    expected = sum(len(blocks) for blocks in synthesized["resource"].values())
+    assert len([r for r in state["resources"] if r["mode"] == "managed"]) == expected
+    replan = commands.replan(ws, STACK, env, ws.log("replan"))
+    assert replan.returncode == 0, commands.plan_changes(replan.output)
+
+
+@pytest.mark.e2e
+def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path]) -> None:
+    # GIVEN the plans the rehearsal kept (container definitions resolved, unlike cdk.tf.json)
+    proc, _, workdir = rehearsal
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    plans = {p.stem: p for p in (workdir / "plans").glob("*.json")}
+    assert set(plans) == {"dev-bootstrap", "dev-foundation", "dev-services"}
+    # WHEN the security gate scans them beside the synthesized stacks
+    args = [f"--plan={stack}={path}" for stack, path in sorted(plans.items())]
+    scan = subprocess.run(
+        [sys.executable, "-m", "tools.security", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    # THEN nothing is found beyond the reasoned suppressions
+    print(scan.stdout)
+    assert scan.returncode == 0, scan.stdout + scan.stderr

@@ -1,0 +1,96 @@
+"""Pure helpers of tools.rehearsal.commands: ordering, error extraction, outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.rehearsal import commands
+from tools.rehearsal.commands import Workspace
+
+CDKTF_FAILURE = """\
+\x1b[2K\x1b[1Adev-foundation  Initializing the backend...
+dev-foundation  \x1b[31mError: Error refreshing state: Unable to access object "dev/x.tfstate"
+                in S3 bucket "b": StatusCode: 403
+
+0 Stacks deploying     0 Stacks done     2 Stacks waiting
+Error: terraform init failed with exit code 1
+"""
+
+
+def test_terraform_errors_picks_error_blocks_without_colour() -> None:
+    text = commands.terraform_errors(CDKTF_FAILURE)
+    assert (
+        text.splitlines()[0]
+        == 'dev-foundation  Error: Error refreshing state: Unable to access object "dev/x.tfstate"'
+    )
+    assert "StatusCode: 403" in text
+    assert "terraform init failed" in text
+    assert "\x1b" not in text and "Initializing" not in text
+
+
+def test_terraform_errors_falls_back_to_the_last_lines() -> None:
+    text = "\n".join(f"line {i}" for i in range(100))
+    assert commands.terraform_errors(text).splitlines() == [f"line {i}" for i in range(70, 100)]
+
+
+def test_plan_changes_keeps_change_lines() -> None:
+    plan = """\
+Refreshing state...
+  # aws_ecs_service.svc will be updated in-place
+  ~ resource "aws_ecs_service" "svc" {
+      + availability_zone_rebalancing = "DISABLED"
+        # (13 unchanged attributes hidden)
+    }
+Plan: 0 to add, 1 to change, 0 to destroy.
+"""
+    kept = commands.plan_changes(plan).splitlines()
+    assert kept[0] == "# aws_ecs_service.svc will be updated in-place"
+    assert kept[-1] == "Plan: 0 to add, 1 to change, 0 to destroy."
+    assert not any("Refreshing" in line for line in kept)
+
+
+def test_in_dependency_order() -> None:
+    deps = {"dev-services": ["dev-foundation", "dev-images"], "dev-images": ["dev-foundation"]}
+    names = ["dev-services", "dev-images", "dev-foundation"]
+    assert commands.in_dependency_order(deps, names) == [
+        "dev-foundation",
+        "dev-images",
+        "dev-services",
+    ]
+    # Dependencies outside the selection are not pulled in.
+    assert commands.in_dependency_order(deps, ["dev-services"]) == ["dev-services"]
+
+
+def test_in_dependency_order_refuses_cycles() -> None:
+    with pytest.raises(ValueError, match="cycle: a -> b -> a"):
+        commands.in_dependency_order({"a": ["b"], "b": ["a"]}, ["a", "b"])
+
+
+def test_manifest_and_outputs(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    ws.outdir.mkdir()
+    manifest = {
+        "stacks": {"dev-services": {"dependencies": ["dev-foundation"]}, "dev-foundation": {}}
+    }
+    (ws.outdir / "manifest.json").write_text(json.dumps(manifest))
+    assert commands.manifest_stacks(ws) == {
+        "dev-services": ["dev-foundation"],
+        "dev-foundation": [],
+    }
+    ws.outputs_file.write_text(json.dumps({"dev-foundation": {"cluster_name": "ecs-learn-dev"}}))
+    assert commands.format_outputs(ws.outputs_file).splitlines() == [
+        "outputs:",
+        "  dev-foundation.cluster_name = ecs-learn-dev",
+    ]
+    assert "no outputs" in commands.format_outputs(tmp_path / "missing.json")
+
+
+def test_workspace_layout(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path)
+    assert ws.outdir == tmp_path / "cdktf.out"
+    assert ws.stack_dir("dev-foundation") == tmp_path / "cdktf.out" / "stacks" / "dev-foundation"
+    assert ws.log("synth") == tmp_path / "logs" / "synth.log"
+    assert Workspace(tmp_path, out=tmp_path / "elsewhere").outdir == tmp_path / "elsewhere"

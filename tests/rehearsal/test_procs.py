@@ -1,0 +1,60 @@
+"""procs.run: output capture, timeouts, and no process left behind."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tools.rehearsal.procs import MARK, CommandTimeout, marked, run
+
+# Starts a grandchild in a new session (as cdktf's pty does for terraform), prints its pid.
+ESCAPE = (
+    "import subprocess, sys;"
+    "p = subprocess.Popen(['sleep', '300'], start_new_session=True);"
+    "print(p.pid, flush=True);"
+)
+
+
+def _gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_captures_output_and_exit_code(tmp_path: Path) -> None:
+    log = tmp_path / "out.log"
+    code = "import os,sys; print('hello', os.environ['" + MARK + "'] != ''); sys.exit(3)"
+    result = run([sys.executable, "-c", code], env=os.environ, cwd=tmp_path, log=log)
+    assert result.returncode == 3
+    assert "hello True" in result.output
+    assert log.read_text() == result.output
+
+
+def test_orphan_in_new_session_is_killed_after_exit(tmp_path: Path) -> None:
+    log = tmp_path / "out.log"
+    result = run([sys.executable, "-c", ESCAPE], env=os.environ, cwd=tmp_path, log=log)
+    assert result.returncode == 0
+    assert _gone(int(result.output.split()[0]))
+
+
+def test_timeout_kills_the_whole_tree(tmp_path: Path) -> None:
+    log = tmp_path / "out.log"
+    code = ESCAPE + "import time; time.sleep(300)"
+    with pytest.raises(CommandTimeout, match="ran over 2 s"):
+        run([sys.executable, "-c", code], env=os.environ, cwd=tmp_path, log=log, timeout=2)
+    assert _gone(int(log.read_text().split()[0]))
+
+
+def test_marked_finds_nothing_for_an_unknown_mark() -> None:
+    assert marked("no-such-mark") == []

@@ -1,0 +1,253 @@
+"""Each shim patch, against the patched emulator; and the gap itself, against plain moto.
+
+The ``*_gap_without_shim`` tests pin down what moto 5.2 does on its own; when a
+moto upgrade fixes a gap, its test fails and the patch can go.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import botocore.exceptions
+import pytest
+
+from tests.rehearsal.conftest import Clients
+from tools.rehearsal import shim
+from tools.rehearsal.shim_patches import bool_condition
+
+ACCOUNT = "123456789012"
+
+
+def _name() -> str:
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+def _ecs_service(aws: Clients, **create: Any) -> tuple[str, str, dict[str, Any]]:
+    """A cluster and a Fargate service in it; returns (cluster, service, described)."""
+    ecs, ec2 = aws("ecs"), aws("ec2")
+    cluster = ecs.create_cluster(clusterName=_name())["cluster"]["clusterName"]
+    family = ecs.register_task_definition(
+        family=_name(),
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/24")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/26")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName=_name(), Description="t", VpcId=vpc)["GroupId"]
+    service = _name()
+    ecs.create_service(
+        cluster=cluster,
+        serviceName=service,
+        taskDefinition=family,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
+        **create,
+    )
+    described = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
+    return cluster, service, described
+
+
+def test_every_patch_is_described() -> None:
+    names = [p["name"] for p in shim.describe()]
+    assert names == [
+        "appautoscaling_tags",
+        "security_group_rule_descriptions",
+        "ecs_create_service_settings",
+        "s3_bucket_policy_conditions",
+    ]
+    assert all(p["fixes"] for p in shim.describe())
+
+
+# --- 1. Application Auto Scaling tags -------------------------------------------------
+
+
+def _scalable_target(aws: Clients, tags: dict[str, str]) -> tuple[str, str]:
+    cluster, service, _ = _ecs_service(aws)
+    resource_id = f"service/{cluster}/{service}"
+    arn = aws("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=resource_id,
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+        Tags=tags,
+    )["ScalableTargetARN"]
+    return arn, resource_id
+
+
+def test_appautoscaling_tags_round_trip(aws: Clients) -> None:
+    scaling = aws("application-autoscaling")
+    arn, resource_id = _scalable_target(aws, {"Project": "ecs-learn"})
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Project": "ecs-learn"}
+
+    scaling.tag_resource(ResourceARN=arn, Tags={"Stack": "dev-services"})
+    scaling.untag_resource(ResourceARN=arn, TagKeys=["Project"])
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Stack": "dev-services"}
+
+    scaling.deregister_scalable_target(
+        ServiceNamespace="ecs", ResourceId=resource_id, ScalableDimension="ecs:service:DesiredCount"
+    )
+    with pytest.raises(scaling.exceptions.ResourceNotFoundException):
+        scaling.list_tags_for_resource(ResourceARN=arn)
+
+
+def test_appautoscaling_unknown_arn_is_not_found(aws: Clients) -> None:
+    scaling = aws("application-autoscaling")
+    arn = f"arn:aws:application-autoscaling:ap-northeast-1:{ACCOUNT}:scalable-target/nope"
+    with pytest.raises(scaling.exceptions.ResourceNotFoundException):
+        scaling.tag_resource(ResourceARN=arn, Tags={"a": "b"})
+
+
+def test_appautoscaling_tags_gap_without_shim(unpatched: Clients) -> None:
+    # boto3 retries the 500 a few times too; the provider retries ~25 times per call.
+    scaling = unpatched("application-autoscaling")
+    arn = f"arn:aws:application-autoscaling:ap-northeast-1:{ACCOUNT}:scalable-target/x"
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        scaling.list_tags_for_resource(ResourceARN=arn)
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+# --- 2. Security group rule descriptions ----------------------------------------------
+
+
+def _rules_with_peers(aws: Clients) -> dict[str, dict[str, Any]]:
+    """Ingress from an SG and egress to a prefix list, both described; by description."""
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.2.0.0/24")["Vpc"]["VpcId"]
+    a = ec2.create_security_group(GroupName=_name(), Description="a", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName=_name(), Description="b", VpcId=vpc)["GroupId"]
+    prefix_list = ec2.describe_prefix_lists()["PrefixLists"][0]["PrefixListId"]
+    tcp = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
+    ec2.authorize_security_group_ingress(
+        GroupId=a,
+        IpPermissions=[{**tcp, "UserIdGroupPairs": [{"GroupId": b, "Description": "from b"}]}],
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=a,
+        IpPermissions=[
+            {**tcp, "PrefixListIds": [{"PrefixListId": prefix_list, "Description": "to s3"}]}
+        ],
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=a,
+        IpPermissions=[{**tcp, "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "cidr"}]}],
+    )
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [a]}])
+    return {
+        r.get("Description", f"none:{r['SecurityGroupRuleId']}"): r
+        for r in rules["SecurityGroupRules"]
+    }
+
+
+def test_security_group_rules_keep_descriptions(aws: Clients) -> None:
+    rules = _rules_with_peers(aws)
+    assert {"from b", "to s3", "cidr"} <= set(rules)
+    assert rules["from b"]["ReferencedGroupInfo"]["UserId"] == ACCOUNT
+    assert not rules["from b"]["ReferencedGroupInfo"]["GroupId"].count("/")  # plain sg-...
+    assert rules["to s3"]["PrefixListId"].startswith("pl-")
+
+
+def test_security_group_rule_descriptions_gap_without_shim(unpatched: Clients) -> None:
+    rules = _rules_with_peers(unpatched)
+    assert "cidr" in rules
+    assert "from b" not in rules and "to s3" not in rules
+
+
+# --- 3. ECS CreateService settings ----------------------------------------------------
+
+SERVICE_SETTINGS = {
+    "healthCheckGracePeriodSeconds": 60,
+    "enableECSManagedTags": True,
+    "availabilityZoneRebalancing": "DISABLED",
+    "deploymentConfiguration": {
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+    },
+}
+
+
+def test_ecs_create_service_keeps_settings(aws: Clients) -> None:
+    _, _, service = _ecs_service(aws, **SERVICE_SETTINGS)
+    for key, value in SERVICE_SETTINGS.items():
+        assert service[key] == value, key
+
+
+def test_ecs_create_service_gap_without_shim(unpatched: Clients) -> None:
+    _, _, service = _ecs_service(unpatched, **SERVICE_SETTINGS)
+    assert "healthCheckGracePeriodSeconds" not in service
+    assert "availabilityZoneRebalancing" not in service
+
+
+# --- 4. S3 bucket policy conditions ----------------------------------------------------
+
+
+def _bucket_with_policy(aws: Clients, statement: dict[str, Any]) -> str:
+    s3, bucket = aws("s3"), _name()
+    s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    policy = {"Version": "2012-10-17", "Statement": [{"Principal": "*", **statement}]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return bucket
+
+
+DENY_INSECURE = {
+    "Effect": "Deny",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+def test_tls_only_policy_lets_terraform_in(aws: Clients) -> None:
+    s3 = aws("s3")
+    bucket = _bucket_with_policy(aws, DENY_INSECURE)
+    s3.put_object(Bucket=bucket, Key="dev/x.tfstate", Body=b"{}")
+    assert s3.get_object(Bucket=bucket, Key="dev/x.tfstate")["Body"].read() == b"{}"
+
+
+def test_bool_condition_is_evaluated_not_ignored(aws: Clients) -> None:
+    # Denying *secure* transport must deny: the condition is evaluated against the context.
+    s3 = aws("s3")
+    bucket = _bucket_with_policy(
+        aws, {**DENY_INSECURE, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_unconditional_deny_still_denies(aws: Clients) -> None:
+    s3 = aws("s3")
+    statement = {k: v for k, v in DENY_INSECURE.items() if k != "Condition"}
+    bucket = _bucket_with_policy(aws, {**statement, "Action": "s3:PutObject"})
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+
+
+def test_tls_only_policy_gap_without_shim(unpatched: Clients) -> None:
+    s3 = unpatched("s3")
+    bucket = _bucket_with_policy(unpatched, DENY_INSECURE)
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        s3.put_object(Bucket=bucket, Key="dev/x.tfstate", Body=b"{}")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "holds"),
+    [
+        ("false", "false", True),
+        ("false", "true", False),
+        ("TRUE", "true", True),
+        (["true"], "true", True),
+    ],
+)
+def test_bool_condition(expected: Any, actual: str, holds: bool) -> None:
+    assert bool_condition(expected, actual) is holds

@@ -1,0 +1,143 @@
+"""``make diff|deploy|destroy|bootstrap|down``: one environment, emulator or real AWS.
+
+    python -m tools.deploy {diff,deploy,destroy,bootstrap} --env ENV [--auto-approve]
+    python -m tools.deploy down
+
+``TARGET=local`` (the default) works against the local emulator kept in
+``.rehearsal/local``: ``deploy`` starts it when needed, applies the
+``<env>-bootstrap`` stack (the versioned state bucket, local state), then
+runs ``cdktf deploy`` of the app stacks with S3 state in the emulator and
+prints their outputs; the emulator keeps running for ``diff``/``destroy``.
+``diff`` also applies the bootstrap stack first (the S3 backend needs the
+bucket), ``destroy`` removes the app stacks (dependents first) and ``down``
+stops the emulator (process group ended, port freed).
+
+``TARGET=aws`` runs the same cdktf commands against real AWS with your
+credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
+Terraform asks for approval unless ``--auto-approve`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from tools.rehearsal import commands
+from tools.rehearsal.commands import Workspace
+from tools.rehearsal.emulator import Emulator, EmulatorError
+from tools.rehearsal.procs import Result
+from tools.rehearsal.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
+from tools.terraform import TerraformSetupError
+
+LOCAL_DIR = commands.ROOT / ".rehearsal" / "local"
+ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
+
+
+class DeployError(RuntimeError):
+    """A cdktf command failed; it already printed Terraform's own error."""
+
+
+def _ok(what: str, result: Result) -> None:
+    if result.returncode != 0:
+        raise DeployError(f"{what} failed with exit code {result.returncode}")
+
+
+def aws_workspace(env_name: str) -> Workspace:
+    """Real AWS uses the usual ``cdktf.out``; outputs go to ``cdktf.out/<env>-deploy/``."""
+    outdir = commands.ROOT / "cdktf.out"
+    return Workspace(root=outdir / f"{env_name}-deploy", out=outdir)
+
+
+def _run(
+    action: str,
+    target: LocalTarget | AwsTarget,
+    ws: Workspace,
+    env: dict[str, str],
+    approve: bool,
+) -> None:
+    _ok("cdktf synth", commands.synth(ws, env))
+    boot = target.bootstrap_stack
+    local = isinstance(target, LocalTarget)
+    if action == "bootstrap" or (local and action in ("deploy", "diff")):
+        # The emulator's state bucket must exist before any S3-backed stack initialises.
+        _ok(f"deploy {boot}", commands.deploy(ws, [boot], env, auto_approve=approve))
+    if action == "bootstrap":
+        return
+    stacks = target.app_stacks(ws)
+    if action == "deploy":
+        ws.outputs_file.unlink(missing_ok=True)
+        _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
+        print(commands.format_outputs(ws.outputs_file))
+    elif action == "destroy":
+        _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
+    else:
+        failed = [s for s in stacks if commands.diff(ws, s, env).returncode != 0]
+        if failed:
+            raise DeployError(f"cdktf diff failed for {failed}")
+
+
+def run_local(action: str, env_name: str) -> int:
+    """``action`` against the emulator in ``.rehearsal/local`` (started when needed)."""
+    target = local_target(env_name)
+    emulator = Emulator.find(LOCAL_DIR)
+    if emulator is None and action == "destroy":
+        print("no local emulator is running, so there is nothing to destroy")
+        return 0
+    if emulator is None:
+        emulator = Emulator.start(LOCAL_DIR)
+        print(f"started the emulator at {emulator.endpoint} (pid {emulator.pid})")
+    target = target.at(emulator.endpoint)
+    _run(action, target, Workspace(LOCAL_DIR), target.child_env(), approve=True)
+    then = "`make down` stops it" if action == "destroy" else "`make destroy` / `make down`"
+    print(f"emulator still running at {emulator.endpoint} (pid {emulator.pid}); {then}")
+    return 0
+
+
+def run_aws(action: str, env_name: str, auto_approve: bool) -> int:
+    """``action`` against real AWS, with the caller's credentials."""
+    target = aws_target(env_name)
+    ws = aws_workspace(env_name)
+    ws.outputs_file.parent.mkdir(parents=True, exist_ok=True)
+    _run(action, target, ws, target.child_env(), approve=auto_approve)
+    return 0
+
+
+def down() -> int:
+    """Stop the local emulator, if one is running."""
+    emulator = Emulator.find(LOCAL_DIR)
+    if emulator is None:
+        print("no local emulator is running")
+        return 0
+    emulator.stop()
+    print(f"stopped the emulator (pid {emulator.pid}); port {emulator.port} is free")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__)
+    parser.add_argument("action", choices=(*ACTIONS, "down"))
+    parser.add_argument("--env", help="environment, e.g. dev (required except for down)")
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "down":
+            return down()
+        if not args.env:
+            raise TargetError(f"--env is required for {args.action}")
+        target = os.environ.get("TARGET", "local")
+        if target == "local":
+            return run_local(args.action, args.env)
+        return run_aws(args.action, args.env, args.auto_approve)
+    except (TargetError, TerraformSetupError, EmulatorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

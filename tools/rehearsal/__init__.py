@@ -1,0 +1,5 @@
+"""Local rehearsal of the whole deploy against moto's server (see docs/emulator.md).
+
+``python -m tools.rehearsal`` runs it once: emulator up, apply every stack,
+re-plan to zero changes, destroy, check nothing is left, emulator down.
+"""

@@ -1,0 +1,182 @@
+"""``make rehearse``: the whole deploy, once, against a private emulator.
+
+    python -m tools.rehearsal [--env dev] [--workdir .rehearsal/rehearse]
+
+Stages: emulator up -> cdktf synth -> apply ``<env>-bootstrap`` (the state
+bucket, local state) -> apply the app stacks with S3 state -> re-plan every
+stack with ``terraform plan -detailed-exitcode`` (each must be 0) -> destroy
+the app stacks -> empty the state bucket and destroy the bootstrap stack ->
+check through boto3 that the emulator holds nothing -> emulator down.
+Exit 0 only when every stage held. Each stage prints its elapsed time; a
+failing stage prints Terraform's error and the path of its full log, and the
+emulator is always stopped (process group killed, port freed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from tools.rehearsal import commands, inventory
+from tools.rehearsal.commands import Workspace
+from tools.rehearsal.emulator import Emulator
+from tools.rehearsal.procs import CommandTimeout, Result
+from tools.rehearsal.target import LocalTarget, TargetError, local_target
+
+DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
+
+
+class StageFailed(RuntimeError):
+    """A stage did not hold; ``detail`` is what to show (Terraform's error, leftovers)."""
+
+    def __init__(self, stage: str, detail: str) -> None:
+        super().__init__(f"{stage}: {detail}")
+        self.stage = stage
+        self.detail = detail
+
+
+class Clock:
+    """Prints each stage with the time it took and the time since the start."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.timings: list[tuple[str, float]] = []
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        print(f"[{self.elapsed():6.1f}s] {name} ...", flush=True)
+        begun = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            print(f"[{self.elapsed():6.1f}s] FAILED {name} after {time.monotonic() - begun:.1f} s")
+            raise
+        took = time.monotonic() - begun
+        self.timings.append((name, took))
+        print(f"[{self.elapsed():6.1f}s] ok     {name} ({took:.1f} s)", flush=True)
+
+
+def _check(stage: str, result: Result, log: Path) -> Result:
+    if result.returncode != 0:
+        detail = commands.terraform_errors(result.output)
+        raise StageFailed(stage, f"exit {result.returncode}\n{detail}\n(full log: {log})")
+    return result
+
+
+def _summary(output: str) -> str:
+    """cdktf's ``Apply/Destroy complete! Resources: ...`` lines, one per stack."""
+    lines = commands.plain(output).splitlines()
+    picked = [" ".join(line.split()) for line in lines if "complete! Resources:" in line]
+    return "\n".join(f"         {line}" for line in picked)
+
+
+def _reset(workdir: Path) -> None:
+    """Stop an emulator a crashed earlier run left in ``workdir``, then empty it."""
+    stale = Emulator.find(workdir)
+    if stale is not None:
+        print(f"stopping a stale emulator (pid {stale.pid}) left in {workdir}")
+        stale.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
+    boot, apps = target.bootstrap_stack, target.app_stacks(ws)
+    for stacks in ([boot], apps):
+        name = f"apply {' + '.join(stacks)}"
+        with clock.stage(name):
+            log = ws.log(f"apply-{'-'.join(stacks)}")
+            result = _check(name, commands.deploy(ws, stacks, env, auto_approve=True, log=log), log)
+            print(_summary(result.output))
+    print(commands.format_outputs(ws.outputs_file))
+    for stack in [boot, *apps]:
+        name = f"re-plan {stack}"
+        with clock.stage(name):
+            log = ws.log(f"replan-{stack}")
+            result = commands.replan(ws, stack, env, log)
+            if result.returncode == 2:
+                changes = commands.plan_changes(result.output)
+                raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
+            _check(name, result, log)
+            commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+    name = f"destroy {' + '.join(reversed(apps))}"
+    with clock.stage(name):
+        log = ws.log("destroy-apps")
+        result = _check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
+        print(_summary(result.output))
+    name = f"empty state bucket + destroy {boot}"
+    with clock.stage(name):
+        removed = inventory.empty_bucket(target.endpoint, target.region, target.state_bucket)
+        print(f"         removed {removed} state object versions from {target.state_bucket}")
+        log = ws.log("destroy-bootstrap")
+        result = _check(name, commands.destroy(ws, [boot], env, auto_approve=True, log=log), log)
+        print(_summary(result.output))
+    name = "check the emulator holds nothing"
+    with clock.stage(name):
+        left = inventory.leftovers(target.endpoint, target.region)
+        if left:
+            raise StageFailed(name, "left over after destroy:\n  " + "\n  ".join(left))
+
+
+def rehearse(env_name: str, workdir: Path) -> int:
+    """Run every stage; 0 when all held, 1 otherwise (2 for bad input)."""
+    clock = Clock()
+    ws = Workspace(workdir)
+    emulator: Emulator | None = None
+    failed: StageFailed | None = None
+    try:
+        target = local_target(env_name)  # validates --env and the settings first
+        _reset(workdir)
+        with clock.stage("emulator up"):
+            emulator = Emulator.start(workdir)
+            print(f"         {emulator.endpoint} (pid {emulator.pid})")
+        target = target.at(emulator.endpoint)
+        env = target.child_env()
+        with clock.stage("synth"):
+            log = ws.log("synth")
+            _check("synth", commands.synth(ws, env, log=log), log)
+        _apply_and_check(target, ws, env, clock)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StageFailed as exc:
+        failed = exc
+    except CommandTimeout as exc:
+        failed = StageFailed("timeout", str(exc))
+    finally:
+        if emulator is not None:
+            with clock.stage("emulator down"):
+                emulator.stop()
+    print(f"total {clock.elapsed():.1f} s")
+    if failed is not None:
+        print(f"\nREHEARSAL FAILED at stage: {failed.stage}\n{failed.detail}", file=sys.stderr)
+        return 1
+    print(json.dumps({"timings_s": {k: round(v, 1) for k, v in clock.timings}}))
+    print("REHEARSAL PASSED")
+    return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # run the finally blocks: stop the emulator, kill children
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.rehearsal", description=__doc__)
+    parser.add_argument("--env", default="dev", help="environment to rehearse (default: dev)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    return rehearse(args.env, args.workdir.resolve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

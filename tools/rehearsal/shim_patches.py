@@ -1,0 +1,211 @@
+"""The individual moto patches; see ``tools.rehearsal.shim`` and docs/emulator.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.utilities.tagging_service import TaggingService
+
+
+def appautoscaling_tags() -> None:
+    """Application Auto Scaling: TagResource, UntagResource, ListTagsForResource.
+
+    moto 5.2 has none of them and answers HTTP 500 (NotImplementedError), which
+    the provider's SDK retries ~25 times with backoff for every scalable
+    target that carries tags (all of ours do: provider default_tags). Tags
+    given to RegisterScalableTarget are stored too, and dropped on deregister.
+    """
+    from moto.applicationautoscaling import models, responses
+
+    backend_cls = models.ApplicationAutoscalingBackend
+    response_cls = responses.ApplicationAutoScalingResponse
+
+    def tagger(backend: Any) -> TaggingService:
+        if not hasattr(backend, "shim_tags"):
+            backend.shim_tags = TaggingService()
+        return backend.shim_tags
+
+    def target_arns(backend: Any) -> set[str]:
+        return {t.arn for targets in backend.targets.values() for t in targets.values()}
+
+    def checked_arn(self: Any) -> str:
+        arn = self._get_param("ResourceARN")
+        if arn not in target_arns(self.applicationautoscaling_backend):
+            raise JsonRESTError("ResourceNotFoundException", f"No resource found for {arn}")
+        return arn
+
+    def tag_resource(self: Any) -> str:
+        tags = self._get_param("Tags") or {}
+        tagger(self.applicationautoscaling_backend).tag_resource(
+            checked_arn(self), [{"Key": k, "Value": v} for k, v in tags.items()]
+        )
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        tagger(self.applicationautoscaling_backend).untag_resource_using_names(
+            checked_arn(self), self._get_param("TagKeys") or []
+        )
+        return "{}"
+
+    def list_tags_for_resource(self: Any) -> str:
+        tags = tagger(self.applicationautoscaling_backend).get_tag_dict_for_resource(
+            checked_arn(self)
+        )
+        return json.dumps({"Tags": tags})
+
+    original_register = response_cls.register_scalable_target
+
+    def register_scalable_target(self: Any) -> str:
+        body = original_register(self)
+        tags = self._get_param("Tags") or {}
+        if tags:
+            arn = json.loads(body)["ScalableTargetARN"]
+            tagger(self.applicationautoscaling_backend).tag_resource(
+                arn, [{"Key": k, "Value": v} for k, v in tags.items()]
+            )
+        return body
+
+    original_deregister = backend_cls.deregister_scalable_target
+
+    def deregister_scalable_target(self: Any, namespace: str, r_id: str, dimension: str) -> None:
+        target = self.targets.get(dimension, {}).get(r_id)
+        original_deregister(self, namespace, r_id, dimension)
+        if target is not None:
+            tagger(self).delete_all_tags_for_resource(target.arn)
+
+    response_cls.tag_resource = tag_resource
+    response_cls.untag_resource = untag_resource
+    response_cls.list_tags_for_resource = list_tags_for_resource
+    response_cls.register_scalable_target = register_scalable_target
+    backend_cls.deregister_scalable_target = deregister_scalable_target
+
+
+def security_group_rule_descriptions() -> None:
+    """EC2: keep the description of rules that reference a security group or prefix list.
+
+    moto's ``SecurityGroupRule.description`` reads only the CIDR range, so
+    DescribeSecurityGroupRules drops the description of every
+    ``referenced_security_group_id`` / ``prefix_list_id`` rule and each re-plan
+    wants to add it back.
+    """
+    import inspect
+
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original_init = SecurityGroupRule.__init__
+    signature = inspect.signature(original_init)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        bound = signature.bind(self, *args, **kwargs).arguments
+        self.shim_prefix_list_description = (bound.get("prefix_list_id") or {}).get("Description")
+
+    def description(self: Any) -> str | None:
+        return (
+            self.ip_range.get("Description")
+            or self.source_group.get("Description")
+            or getattr(self, "shim_prefix_list_description", None)
+        )
+
+    SecurityGroupRule.__init__ = __init__
+    SecurityGroupRule.description = property(description)
+
+
+# CreateService parameters moto 5.2 ignores although DescribeServices returns them.
+ECS_SERVICE_PASSTHROUGH = (
+    "availabilityZoneRebalancing",
+    "deploymentConfiguration",
+    "enableECSManagedTags",
+    "enableExecuteCommand",
+    "healthCheckGracePeriodSeconds",
+)
+
+
+def ecs_create_service_settings() -> None:
+    """ECS: remember the CreateService settings moto drops.
+
+    moto's CreateService ignores ``healthCheckGracePeriodSeconds``,
+    ``enableECSManagedTags``, ``availabilityZoneRebalancing`` and
+    ``deploymentConfiguration``, so DescribeServices returns defaults and every
+    re-plan wants to change them back. (UpdateService already stores them.)
+    """
+    from botocore import xform_name
+    from moto.ecs import responses
+
+    original = responses.EC2ContainerServiceResponse.create_service
+
+    def create_service(self: Any) -> Any:
+        result = original(self)
+        service = result.result["service"]
+        for key in ECS_SERVICE_PASSTHROUGH:
+            value = self._get_param(key)
+            if value is not None:
+                setattr(service, xform_name(key), value)
+        return result
+
+    responses.EC2ContainerServiceResponse.create_service = create_service
+
+
+# Request context the emulator gives S3 bucket-policy conditions: it stands in
+# for the TLS endpoints of real S3 (it is plain HTTP on loopback only).
+S3_REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def bool_condition(expected: Any, actual: str) -> bool:
+    """IAM ``Bool`` condition operator: case-insensitive ``true``/``false`` match."""
+    values = expected if isinstance(expected, list) else [expected]
+    return actual.lower() in {str(v).lower() for v in values}
+
+
+def s3_bucket_policy_conditions() -> None:
+    """S3: evaluate ``Bool`` conditions in bucket policies against a request context.
+
+    moto 5.2 ignores condition operators it does not know (``Bool``), gives
+    bucket policies no request context, and turns a statement whose condition
+    does not hold into an explicit deny. So the state bucket's "deny when
+    aws:SecureTransport is false" denies everything and Terraform gets 403 on
+    its state object. With the patch ``Bool`` is evaluated, a statement whose
+    condition does not hold does not apply (as in AWS), and
+    ``aws:SecureTransport`` is ``true``: the emulator stands in for S3's TLS
+    endpoints (it is plain HTTP on loopback).
+    """
+    from moto.iam import policy_conditions
+    from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    policy_conditions.CONDITION_OPERATIONS["Bool"] = bool_condition
+    original_statement = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        if self._statement.get("Condition") and not self._check_conditions(
+            incoming_condition_values
+        ):
+            return PermissionResult.NEUTRAL
+        return original_statement(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(self.policy.decode()).is_action_permitted(
+            action, resource, incoming_condition_values=dict(S3_REQUEST_CONTEXT)
+        )
+
+    FakeBucket.get_permission = get_permission
+
+
+ALL = (
+    appautoscaling_tags,
+    security_group_rule_descriptions,
+    ecs_create_service_settings,
+    s3_bucket_policy_conditions,
+)
