@@ -45,9 +45,14 @@ class Suppression:
     check: str
     resource: str  # fnmatch pattern on "<stack>/<construct path>"
     reason: str
+    source: str | None = None  # "plan": only plan scans raise it; None: any scan
 
     def matches(self, finding: Finding) -> bool:
-        return self.check == finding.check and fnmatch.fnmatchcase(finding.resource, self.resource)
+        return (
+            self.check == finding.check
+            and fnmatch.fnmatchcase(finding.resource, self.resource)
+            and self.source in (None, finding.source)
+        )
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,13 @@ def load_suppressions(path: Path = SUPPRESSIONS) -> list[Suppression]:
             raise SecurityScanError(
                 f"{path.name} suppression[{index}] reason={entry['reason']!r} is too short"
             )
-        result.append(Suppression(entry["check"], entry["resource"], entry["reason"]))
+        if entry.get("source") not in (None, "plan"):
+            raise SecurityScanError(
+                f"{path.name} suppression[{index}] source={entry['source']!r}: only 'plan'"
+            )
+        result.append(
+            Suppression(entry["check"], entry["resource"], entry["reason"], entry.get("source"))
+        )
     return result
 
 
@@ -139,11 +150,18 @@ def findings_for(synth_dir: Path, plans: dict[str, Path]) -> list[Finding]:
 
 
 def evaluate(
-    findings: list[Finding], suppressions: list[Suppression]
+    findings: list[Finding], suppressions: list[Suppression], *, plans_scanned: bool = False
 ) -> tuple[list[Finding], list[Suppression]]:
-    """(unsuppressed findings, suppressions that matched nothing)."""
+    """(unsuppressed findings, suppressions that matched nothing).
+
+    A plan-only suppression can only be unused when plans were scanned.
+    """
     open_findings = [f for f in findings if not any(s.matches(f) for s in suppressions)]
-    unused = [s for s in suppressions if not any(s.matches(f) for f in findings)]
+    unused = [
+        s
+        for s in suppressions
+        if (s.source != "plan" or plans_scanned) and not any(s.matches(f) for f in findings)
+    ]
     return open_findings, unused
 
 
@@ -174,7 +192,7 @@ def main(argv: list[str]) -> int:
     except (SecurityScanError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    open_findings, unused = evaluate(findings, suppressions)
+    open_findings, unused = evaluate(findings, suppressions, plans_scanned=bool(plans))
     print(
         f"checkov: {len(findings)} failed checks, {len(findings) - len(open_findings)} suppressed"
     )

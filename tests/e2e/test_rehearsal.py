@@ -160,3 +160,18 @@ def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path
     # THEN nothing is found beyond the reasoned suppressions
     print(scan.stdout)
     assert scan.returncode == 0, scan.stdout + scan.stderr
+
+
+@pytest.mark.e2e
+def test_plan_summary_reads_the_rehearsed_plans(rehearsal: tuple[Any, float, Path]) -> None:
+    # GIVEN the zero-change re-plans of the rehearsal, as `terraform show -json` wrote them
+    from tools.plan_summary import changes, counts, load_plan, summarize
+
+    proc, _, workdir = rehearsal
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    plan = load_plan(workdir / "plans" / "dev-foundation.json")
+    # WHEN it is summarized THEN every resource is a no-op and the summary says so
+    tally = counts(changes(plan))
+    assert tally["no-op"] >= 50
+    assert sum(v for k, v in tally.items() if k not in ("no-op", "read")) == 0
+    assert "No changes" in summarize(plan, "dev-foundation")

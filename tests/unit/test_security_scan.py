@@ -57,3 +57,14 @@ def test_docs_list_every_suppression_with_its_reason():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
     for s in load_suppressions():
         assert f"| `{s.check}` | `{s.resource}` | {s.reason} |" in doc, (s.check, s.resource)
+
+
+def test_plan_only_suppression_is_not_unused_without_plans():
+    rule = Suppression("CKV_AWS_260", "*-foundation/security-groups/external-alb", "x" * 20, "plan")
+    assert evaluate([], [rule], plans_scanned=False) == ([], [])
+    assert evaluate([], [rule], plans_scanned=True) == ([], [rule])
+
+
+def test_plan_only_suppression_does_not_hide_a_synth_finding():
+    rule = Suppression("CKV_AWS_2", "*-foundation/external-alb/http-listener", "x" * 20, "plan")
+    assert evaluate([ALB_80], [rule])[0] == [ALB_80]
