@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+from tools import jsii_node
 
 ROOT = Path(__file__).resolve().parent
 
@@ -31,6 +32,7 @@ def _forget_previous_synth(outdir: Path) -> None:
 def main() -> int:
     # jsii would print a large banner on Node 20, which cdktf-cli still supports.
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    jsii_node.configure()  # before `import cdktf` starts node
     from config import load_environment, settings_from_env
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")

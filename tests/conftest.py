@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+from tests.synth import DEFAULT_SETTINGS, Synth, environments, synth  # starts no node
+from tools import jsii_node
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from tests.synth import DEFAULT_SETTINGS, Synth, environments, synth
+jsii_node.configure()  # what main.py does, before anything starts node
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ In one run on one machine, reports the median wall time and peak memory of:
 
 - a full dev synth (every dev stack) with the lazy provider loader;
 - the same synth with stock imports (``CDKTF_STOCK_IMPORTS=1``), and the ratio;
+- the same synth with neither the loader nor the node source-map hook
+  (``CDKTF_KEEP_SOURCEMAPS=1``), i.e. what plain cdktf costs;
 - the unit test suite (``pytest -m "not e2e"``).
 
 Peak memory is the largest sum of RSS over the synth's process tree (Python plus
@@ -99,14 +101,17 @@ def measure(cmd: list[str], env: dict[str, str]) -> Sample:
     return Sample(elapsed, peak / 1024)
 
 
-def synth_samples(runs: int, stock: bool) -> list[Sample]:
+def synth_samples(runs: int, stock: bool, keep_sourcemaps: bool = False) -> list[Sample]:
     samples = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-") as outdir:
             env = {**os.environ, **SYNTH_ENV, "CDKTF_OUTDIR": outdir}
-            env.pop("CDKTF_STOCK_IMPORTS", None)
+            for name in ("CDKTF_STOCK_IMPORTS", "CDKTF_KEEP_SOURCEMAPS", "NODE_OPTIONS"):
+                env.pop(name, None)
             if stock:
                 env["CDKTF_STOCK_IMPORTS"] = "1"
+            if keep_sourcemaps:
+                env["CDKTF_KEEP_SOURCEMAPS"] = "1"
             samples.append(measure([sys.executable, "main.py"], env))
     return samples
 
@@ -123,9 +128,11 @@ def main(argv: list[str]) -> int:
     # Alternate the modes so that machine load affects both alike.
     lazy: list[Sample] = []
     stock: list[Sample] = []
+    plain: list[Sample] = []
     for _ in range(args.runs):
         lazy += synth_samples(1, stock=False)
         stock += synth_samples(1, stock=True)
+        plain += synth_samples(1, stock=True, keep_sourcemaps=True)
     tests = [
         measure([sys.executable, "-m", "pytest", "-m", "not e2e", "-q", "-x"], dict(os.environ))
         for _ in range(args.test_runs)
@@ -158,6 +165,18 @@ def main(argv: list[str]) -> int:
             lazy_mb <= TARGETS["peak_mb"],
         ),
         ("peak RSS, stock (max over runs)", f"{stock_mb:.0f} MB", "", None),
+        (
+            "dev synth, plain cdktf: stock, no node hook (median)",
+            f"{med(plain, 'seconds'):.2f} s",
+            "",
+            None,
+        ),
+        (
+            "peak RSS, plain cdktf (max over runs)",
+            f"{max(s.peak_mb for s in plain):.0f} MB",
+            "",
+            None,
+        ),
     ]
     if tests:
         tests_s = med(tests, "seconds")
@@ -177,6 +196,7 @@ def main(argv: list[str]) -> int:
         )
     print("lazy runs (s):", " ".join(f"{s.seconds:.2f}" for s in lazy))
     print("stock runs (s):", " ".join(f"{s.seconds:.2f}" for s in stock))
+    print("plain runs (s):", " ".join(f"{s.seconds:.2f}" for s in plain))
     return 0 if all(met is not False for *_, met in rows) else 1
 
 

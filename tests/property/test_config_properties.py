@@ -62,7 +62,7 @@ def valid_envs(draw) -> EnvironmentConfig:
 
 
 @settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
