@@ -60,11 +60,11 @@ bench: install ## Synth and test timings (see docs/performance.md)
 diff: install ## cdktf diff of ENV's stacks (TARGET=aws for real AWS)
 	$(PY) -m tools.deploy diff --env $(ENV)
 
-deploy: install ## Deploy ENV (default: local emulator; TARGET=aws for real AWS)
-	$(PY) -m tools.deploy deploy --env $(ENV)
+deploy: install ## Deploy ENV (default: local emulator; TARGET=aws for real AWS; AUTO_APPROVE=1 skips the prompt)
+	$(PY) -m tools.deploy deploy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 
-destroy: install ## Destroy ENV's stacks
-	$(PY) -m tools.deploy destroy --env $(ENV)
+destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS)
+	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 
 down: install ## Stop the local emulator
 	$(PY) -m tools.deploy down
