@@ -44,15 +44,12 @@ def main() -> int:
         # Imported only after the config is valid: the provider bindings are slow to load.
         from cdktf import App
 
-        from modules.bootstrap import build_bootstrap
         from modules.environment import build_environment
 
         _forget_previous_synth(outdir)
         app = App(outdir=str(outdir))
         for env in envs:
             build_environment(app, env, apps_dir=ROOT / "apps")
-            if env.state.backend == "s3":  # the state bucket itself (make bootstrap)
-                build_bootstrap(app, env, emulator=settings.target == "local")
         app.synth()
     except Exception as exc:
         # A failed synth must not leave stale or partial stacks to be deployed.

@@ -57,9 +57,9 @@ class BootstrapStack(TerraformStack):
         TerraformOutput(self, "state_bucket_arn", value=self.state_bucket.bucket_arn)
 
 
-def build_bootstrap(scope: Construct, env: EnvironmentConfig, *, emulator: bool) -> BootstrapStack:
-    """The environment's bootstrap stack; ``emulator`` keeps its state beside the stack."""
+def build_bootstrap(scope: Construct, env: EnvironmentConfig) -> BootstrapStack:
+    """The environment's bootstrap stack; for the emulator its state sits beside the stack."""
     name = bootstrap_stack_name(env)
     return BootstrapStack(
-        scope, name, env=env, state_file=emulator_state_file(name) if emulator else None
+        scope, name, env=env, state_file=emulator_state_file(name) if env.emulator else None
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from cdktf import App
 
 from config import EnvironmentConfig
+from modules.bootstrap import BootstrapStack, build_bootstrap
 from modules.foundation import FoundationStack
 from modules.images import ImagesStack
 from modules.services import ServicesStack
@@ -18,6 +19,7 @@ class EnvironmentStacks:
     foundation: FoundationStack
     images: ImagesStack | None
     services: ServicesStack
+    bootstrap: BootstrapStack | None
 
 
 def stack_names(env: EnvironmentConfig) -> list[str]:
@@ -28,8 +30,13 @@ def stack_names(env: EnvironmentConfig) -> list[str]:
     return [*names, f"{env.name}-services"]
 
 
-def build_environment(app: App, env: EnvironmentConfig, *, apps_dir: Path) -> EnvironmentStacks:
+def build_environment(
+    app: App, env: EnvironmentConfig, *, apps_dir: Path, bootstrap: bool = True
+) -> EnvironmentStacks:
     """Create the environment's stacks.
+
+    With S3 state and ``bootstrap`` (default on), also ``<env>-bootstrap``, which
+    creates the state bucket and keeps its own state locally.
 
     With ``images.source == "build"`` the services run the images stack's
     digest-pinned references, so every rebuilt image rolls out a new task
@@ -54,4 +61,7 @@ def build_environment(app: App, env: EnvironmentConfig, *, apps_dir: Path) -> En
     )
     if images is not None:
         services.add_dependency(images)
-    return EnvironmentStacks(foundation=foundation, images=images, services=services)
+    boot = build_bootstrap(app, env) if bootstrap and env.state.backend == "s3" else None
+    return EnvironmentStacks(
+        foundation=foundation, images=images, services=services, bootstrap=boot
+    )

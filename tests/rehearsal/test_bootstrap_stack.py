@@ -31,7 +31,7 @@ def _env(settings: dict[str, str]) -> EnvironmentConfig:
 @pytest.fixture(scope="module")
 def synthesized() -> str:
     app = Testing.app()
-    stack = build_bootstrap(app, _env(AWS_SETTINGS), emulator=False)
+    stack = build_bootstrap(app, _env(AWS_SETTINGS))
     return Testing.synth(stack)
 
 
@@ -117,7 +117,7 @@ def test_state_is_local_and_region_is_the_environments(synthesized: str) -> None
 
 def test_emulator_state_stays_beside_the_stack() -> None:
     app = Testing.app()
-    stack = build_bootstrap(app, _env({"ENVS": "dev"}), emulator=True)
+    stack = build_bootstrap(app, _env({"ENVS": "dev"}))
     synth = Testing.synth(stack)
     assert json.loads(synth)["terraform"]["backend"]["local"] == {
         "path": "terraform.dev-bootstrap.tfstate"
