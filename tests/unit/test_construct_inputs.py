@@ -1,0 +1,158 @@
+"""Constructs refuse conflicting inputs in ``__init__``, naming both values."""
+
+from pathlib import Path
+
+import pytest
+from cdktf import TerraformStack, Testing
+
+from constructs.autoscaling import ServiceAutoscaling
+from constructs.endpoints import VpcEndpoints
+from constructs.iam import TaskExecutionRole
+from constructs.image import EcrImage
+from constructs.load_balancer import AppLoadBalancer
+from constructs.network import Network
+from constructs.registry import Registry
+from constructs.security_groups import SecurityGroups
+from constructs.service import FargateService
+
+CERT = "arn:aws:acm:ap-northeast-1:123456789012:certificate/x"
+
+
+@pytest.fixture
+def stack() -> TerraformStack:
+    return TerraformStack(Testing.app(), "inputs")
+
+
+def alb(stack, **changes):
+    props = {
+        "name": "ecs-learn-dev-internal",
+        "target_group_name": "ecs-learn-dev-backend",
+        "internal": True,
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-1", "subnet-2"],
+        "security_group_id": "sg-1",
+        "target_port": 8080,
+        "health_check_path": "/healthz",
+    }
+    return AppLoadBalancer(stack, "alb", **{**props, **changes})
+
+
+def test_internal_alb_with_certificate_is_refused(stack):
+    with pytest.raises(ValueError, match=r"internal=True with certificate_arn='arn:aws:acm:"):
+        alb(stack, certificate_arn=CERT)
+
+
+def test_internal_alb_with_waf_is_refused(stack):
+    with pytest.raises(ValueError, match=r"internal=True with waf_acl_arn='arn:waf'"):
+        alb(stack, waf_acl_arn="arn:waf")
+
+
+def test_alb_name_longer_than_32_is_refused(stack):
+    with pytest.raises(ValueError, match=r"name='x{33}' is longer than the 32 characters"):
+        alb(stack, name="x" * 33)
+
+
+def test_same_ports_for_both_services_are_refused(stack):
+    with pytest.raises(ValueError, match=r"frontend_port=3000 and backend_port=3000 must differ"):
+        SecurityGroups(
+            stack,
+            "sgs",
+            name_prefix="p",
+            vpc_id="vpc-1",
+            frontend_port=3000,
+            backend_port=3000,
+            https_enabled=False,
+        )
+
+
+def test_subnet_counts_must_match_azs(stack):
+    with pytest.raises(ValueError, match=r"azs=\('a', 'b'\) needs one subnet each"):
+        Network(
+            stack,
+            "net",
+            name_prefix="p",
+            vpc_cidr="10.0.0.0/24",
+            azs=("a", "b"),
+            public_subnet_cidrs=("10.0.0.0/26",),
+            private_subnet_cidrs=("10.0.0.128/26", "10.0.0.192/26"),
+        )
+
+
+def test_endpoints_without_clients_are_refused(stack):
+    with pytest.raises(ValueError, match=r"client_sg_ids=\{\} leaves the endpoints unreachable"):
+        VpcEndpoints(
+            stack,
+            "vpce",
+            name_prefix="p",
+            region="ap-northeast-1",
+            vpc_id="vpc-1",
+            subnet_ids=["s"],
+            route_table_ids=["r"],
+            client_sg_ids={},
+        )
+
+
+def test_scaling_minimum_above_maximum_is_refused(stack):
+    with pytest.raises(ValueError, match=r"min_capacity=5 is above max_capacity=2"):
+        ServiceAutoscaling(
+            stack,
+            "scaling",
+            cluster_name="c",
+            service_name="s",
+            policy_name_prefix="p",
+            min_capacity=5,
+            max_capacity=2,
+            cpu_target_percent=60,
+            requests_per_target=500,
+            alb_arn_suffix="a",
+            target_group_arn_suffix="t",
+        )
+
+
+def test_duplicate_tag_prefixes_are_refused(stack):
+    with pytest.raises(ValueError, match=r"tag_prefixes=\('web-', 'web-'\) must be distinct"):
+        Registry(
+            stack,
+            "ecr",
+            repository_name="r",
+            tag_prefixes=("web-", "web-"),
+            keep_images_per_prefix=5,
+        )
+
+
+def test_execution_role_without_log_groups_is_refused(stack):
+    with pytest.raises(ValueError, match=r"log_group_arns=\[\] leaves the awslogs driver"):
+        TaskExecutionRole(stack, "exec", role_name="r", repository_arn="arn", log_group_arns=[])
+
+
+def test_variable_both_plain_and_secret_is_refused(stack):
+    secret = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x"
+    with pytest.raises(ValueError, match=r"environment and secrets both set \['TOKEN'\]"):
+        FargateService(
+            stack,
+            "svc",
+            family="f",
+            service_name="s",
+            container_name="c",
+            image="i",
+            port=8080,
+            cpu=256,
+            memory=512,
+            region="ap-northeast-1",
+            cluster_arn="c",
+            execution_role_arn="e",
+            task_role_arn="t",
+            log_group_name="l",
+            subnet_ids=["s"],
+            security_group_id="sg",
+            target_group_arn="tg",
+            desired_count=2,
+            health_check_grace_seconds=60,
+            environment={"TOKEN": "plain"},
+            secrets={"TOKEN": secret},
+        )
+
+
+def test_image_context_without_dockerfile_is_refused(stack, tmp_path: Path):
+    with pytest.raises(ValueError, match=rf"context_dir='{tmp_path}' has no Dockerfile"):
+        EcrImage(stack, "img", context_dir=tmp_path, repository_url="r", tag="web-1.0.0")
