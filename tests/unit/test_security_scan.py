@@ -68,3 +68,12 @@ def test_plan_only_suppression_is_not_unused_without_plans():
 def test_plan_only_suppression_does_not_hide_a_synth_finding():
     rule = Suppression("CKV_AWS_2", "*-foundation/external-alb/http-listener", "x" * 20, "plan")
     assert evaluate([ALB_80], [rule])[0] == [ALB_80]
+
+
+def test_bad_plan_argument_is_one_clear_error(capsys, tmp_path):
+    from tools.security import main
+
+    missing = tmp_path / "nope.json"
+    assert main([f"--plan=dev-services={missing}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: --plan='dev-services={missing}': expected STACK=existing-plan.json"]
