@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -15,22 +13,15 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA as Encryption,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationRuleA as EncryptionRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA as ByDefault,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
 
 from constructs import Construct
+from constructs.s3_private import (
+    block_public_access,
+    bucket_policy,
+    enable_versioning,
+    encrypt_by_default,
+    tls_only_statement,
+)
 
 
 class AccessLogBucket(Construct):
@@ -52,31 +43,9 @@ class AccessLogBucket(Construct):
     ) -> None:
         super().__init__(scope, id_)
         bucket = S3Bucket(self, "bucket", bucket_prefix=bucket_prefix, force_destroy=force_destroy)
-        S3BucketPublicAccessBlock(
-            self,
-            "public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        S3BucketVersioningA(
-            self,
-            "versioning",
-            bucket=bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        Encryption(
-            self,
-            "encryption",
-            bucket=bucket.id,
-            rule=[
-                EncryptionRule(
-                    apply_server_side_encryption_by_default=ByDefault(sse_algorithm="AES256")
-                )
-            ],
-        )
+        block_public_access(self, bucket.id)
+        enable_versioning(self, bucket.id)
+        encrypt_by_default(self, bucket.id, sse_algorithm="AES256")
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
@@ -101,25 +70,17 @@ class AccessLogBucket(Construct):
             ],
         )
         elb = DataAwsElbServiceAccount(self, "elb-account")
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ElbLogDelivery",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": elb.arn},
-                    "Action": "s3:PutObject",
-                    "Resource": f"{bucket.arn}/*",
-                },
-                {
-                    "Sid": "TlsOnly",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, f"{bucket.arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ],
+        log_delivery = {
+            "Sid": "ElbLogDelivery",
+            "Effect": "Allow",
+            "Principal": {"AWS": elb.arn},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket.arn}/*",
         }
-        S3BucketPolicy(self, "policy", bucket=bucket.id, policy=json.dumps(policy))
+        S3BucketPolicy(
+            self,
+            "policy",
+            bucket=bucket.id,
+            policy=bucket_policy(log_delivery, tls_only_statement(bucket.arn)),
+        )
         self.bucket_name = bucket.bucket

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -17,37 +15,15 @@ from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
     S3BucketOwnershipControlsRule,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
 
 from constructs import Construct
-
-
-def deny_insecure_transport(bucket_arn: str) -> str:
-    """A bucket policy refusing every request not made over TLS."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
-    )
+from constructs.s3_private import (
+    block_public_access,
+    bucket_policy,
+    enable_versioning,
+    encrypt_by_default,
+    tls_only_statement,
+)
 
 
 class StateBucket(Construct):
@@ -69,34 +45,9 @@ class StateBucket(Construct):
         if noncurrent_days < 1:
             raise ValueError(f"noncurrent_days={noncurrent_days} must be at least 1")
         bucket = S3Bucket(self, "bucket", bucket=bucket_name, force_destroy=False)
-        S3BucketVersioningA(
-            self,
-            "versioning",
-            bucket=bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            bucket=bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                        sse_algorithm="aws:kms"
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-        )
-        public_access = S3BucketPublicAccessBlock(
-            self,
-            "public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
+        enable_versioning(self, bucket.id)
+        encrypt_by_default(self, bucket.id, sse_algorithm="aws:kms", bucket_key=True)
+        public_access = block_public_access(self, bucket.id)
         S3BucketOwnershipControls(
             self,
             "ownership",
@@ -107,7 +58,7 @@ class StateBucket(Construct):
             self,
             "tls-only",
             bucket=bucket.id,
-            policy=deny_insecure_transport(bucket.arn),
+            policy=bucket_policy(tls_only_statement(bucket.arn)),
             depends_on=[public_access],
         )
         S3BucketLifecycleConfiguration(
