@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tools.synthesize import SynthError, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "architecture.md"
@@ -628,35 +628,10 @@ def render(model: Model) -> str:
 # --- Synthesizing and the command line ----------------------------------------------------
 
 
-def synthesize(outdir: Path, env: str) -> Path:
-    """Run main.py for ``env`` into ``outdir`` with fixed settings; returns ``outdir``.
-
-    The settings only change names and versions the diagram does not show, but
-    they are pinned so that the caller's shell cannot change the output.
-    """
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("APP_VERSION", "IMAGE_SOURCE", "STATE_BACKEND", "ENVS", "TARGET")
-    }
-    environ.update(
-        ENVS=env,
-        TARGET="aws",
-        TF_STATE_BUCKET="diagram-placeholder",
-        CDKTF_OUTDIR=str(outdir),
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-    )
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py")],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise DiagramError(f"synth of {env} failed:\n{result.stderr.strip()}")
-    return outdir
+def diagram_settings(env: str) -> dict[str, str]:
+    """Settings for the diagram's synth. They only change names and versions the
+    diagram does not show; they are pinned so the caller's shell cannot change it."""
+    return {"ENVS": env, "TARGET": "aws", "TF_STATE_BUCKET": "diagram-placeholder"}
 
 
 def generate(env: str, synth_dir: Path | None) -> str:
@@ -664,7 +639,11 @@ def generate(env: str, synth_dir: Path | None) -> str:
     if synth_dir is not None:
         return render(load_model(synth_dir, env))
     with tempfile.TemporaryDirectory(prefix="diagram-synth-") as tmp:
-        return render(load_model(synthesize(Path(tmp), env), env))
+        try:
+            outdir = synthesize(Path(tmp), diagram_settings(env))
+        except SynthError as exc:
+            raise DiagramError(str(exc)) from None
+        return render(load_model(outdir, env))
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.synthesize import SynthError, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPRESSIONS = ROOT / "security" / "suppressions.toml"
@@ -32,7 +33,7 @@ SYNTH_ENV = {
     "TARGET": "aws",
     "TF_STATE_BUCKET": "security-scan",
     "IMAGE_SOURCE": "build",
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "ENVS": "dev,prod",
 }
 
 
@@ -165,11 +166,6 @@ def evaluate(
     return open_findings, unused
 
 
-def synth_into(outdir: Path) -> None:
-    env = {**os.environ, **SYNTH_ENV, "ENVS": "dev,prod", "CDKTF_OUTDIR": str(outdir)}
-    subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, check=True)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.security", description=__doc__)
     parser.add_argument("--synth-dir", type=Path, help="an existing cdktf.out directory")
@@ -187,9 +183,9 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="security-") as tmp:
             synth_dir = args.synth_dir or Path(tmp)
             if args.synth_dir is None:
-                synth_into(synth_dir)
+                synthesize(synth_dir, SYNTH_ENV)
             findings = findings_for(synth_dir, plans)
-    except (SecurityScanError, subprocess.CalledProcessError) as exc:
+    except (SecurityScanError, SynthError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     open_findings, unused = evaluate(findings, suppressions, plans_scanned=bool(plans))

@@ -9,13 +9,12 @@ synthesized JSON is still covered by the ``cdktf.Testing`` assertions.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from tools.terraform import ROOT, TerraformSetupError, find_mirror, validate_many
+from tools.synthesize import SynthError, synthesize
+from tools.terraform import TerraformSetupError, find_mirror, validate_many
 
 # Settings for a synth that covers every stack (the images stack included).
 SYNTH_ENV = {
@@ -23,7 +22,6 @@ SYNTH_ENV = {
     "TF_STATE_BUCKET": "offline-validate-only",
     "IMAGE_SOURCE": "build",
     "ENVS": "dev,prod",
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
 }
 
 
@@ -39,8 +37,7 @@ def unmirrored_providers(stack_json: dict[str, object], mirror: Path) -> list[st
 
 
 def synth_all(outdir: Path) -> list[Path]:
-    env = {**os.environ, **SYNTH_ENV, "CDKTF_OUTDIR": str(outdir)}
-    subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, check=True)
+    synthesize(outdir, SYNTH_ENV)
     manifest = json.loads((outdir / "manifest.json").read_text())
     return [outdir / stack["workingDirectory"] for stack in manifest["stacks"].values()]
 
@@ -65,7 +62,7 @@ def main() -> int:
                 for diag in report.get("diagnostics", []):  # type: ignore[union-attr]
                     print(f"     {diag['severity']}: {diag['summary']}: {diag.get('detail', '')}")
         return 1 if failed else 0
-    except (TerraformSetupError, subprocess.CalledProcessError) as exc:
+    except (TerraformSetupError, SynthError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

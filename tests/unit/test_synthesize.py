@@ -1,0 +1,22 @@
+"""tools/synthesize.py: the tools' one way to run main.py, with pinned settings."""
+
+import pytest
+
+from tools.synthesize import SynthError, synthesize
+
+
+def test_failed_synth_raises_with_main_py_error(tmp_path):
+    with pytest.raises(SynthError, match=r"ENVS='staging': unknown environment"):
+        synthesize(tmp_path / "out", {"ENVS": "staging", "APP_VERSION": "1.0.0"})
+
+
+def test_caller_shell_settings_do_not_leak(tmp_path, monkeypatch):
+    # GIVEN a shell whose STATE_BACKEND main.py would reject before it checks the version
+    monkeypatch.setenv("STATE_BACKEND", "bogus")
+    pinned = {"ENVS": "dev", "TARGET": "aws", "TF_STATE_BUCKET": "b", "APP_VERSION": "latest"}
+    # WHEN a tool synthesizes with its own settings
+    with pytest.raises(SynthError) as failure:
+        synthesize(tmp_path / "out", pinned)
+    # THEN main.py got past STATE_BACKEND: the shell's value was not passed on
+    assert "APP_VERSION='latest'" in str(failure.value)
+    assert "bogus" not in str(failure.value)
