@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.synthesize import SETTINGS_VARS
+
 ROOT = Path(__file__).resolve().parent.parent
 SYNTH_ENV = {
     "ENVS": "dev",
@@ -105,7 +107,9 @@ def synth_samples(runs: int, stock: bool, keep_sourcemaps: bool = False) -> list
     samples = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-") as outdir:
-            env = {**os.environ, **SYNTH_ENV, "CDKTF_OUTDIR": outdir}
+            # Only SYNTH_ENV decides what is synthesized, whatever the shell exports.
+            env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+            env.update({**SYNTH_ENV, "CDKTF_OUTDIR": outdir})
             for name in ("CDKTF_STOCK_IMPORTS", "CDKTF_KEEP_SOURCEMAPS", "NODE_OPTIONS"):
                 env.pop(name, None)
             if stock:
