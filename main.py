@@ -15,6 +15,7 @@ from pathlib import Path
 
 import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
 from tools import jsii_node
+from tools.terraform import install_lock_file
 
 ROOT = Path(__file__).resolve().parent
 
@@ -51,6 +52,9 @@ def main() -> int:
         for env in envs:
             build_environment(app, env, apps_dir=ROOT / "apps")
         app.synth()
+        # Every stack pins its providers with the committed lock file.
+        for stack_dir in sorted(outdir.glob("stacks/*/")):
+            install_lock_file(stack_dir)
     except Exception as exc:
         # A failed synth must not leave stale or partial stacks to be deployed.
         shutil.rmtree(outdir, ignore_errors=True)

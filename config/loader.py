@@ -8,6 +8,8 @@ Settings, all optional:
 ``STATE_BACKEND``   ``s3`` (default) or ``local`` (state files on disk; tests, offline).
 ``APP_VERSION``     release version; defaults to the ``appVersion`` context in cdktf.json.
 ``IMAGE_SOURCE``    ``build`` (images stack) or ``tag`` (existing tags). ``local`` forces ``tag``.
+``EMULATOR_ENDPOINT`` ``TARGET=local`` only: the emulator's loopback URL (default
+                  ``http://127.0.0.1:4566``); local stacks send every AWS call there.
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ from dataclasses import dataclass, replace
 
 from config.environments import ENVIRONMENTS
 from config.errors import ConfigError
-from config.schema import EnvironmentConfig, ImageConfig, StateConfig, validate_version
+from config.schema import (
+    EnvironmentConfig,
+    ImageConfig,
+    StateConfig,
+    validate_emulator_endpoint,
+    validate_version,
+)
 
 # The emulator's state bucket; created by the rehearsal harness before any deploy.
 LOCAL_STATE_BUCKET = "ecs-learn-tfstate-local"
+# Where local-target stacks look for the emulator unless EMULATOR_ENDPOINT says otherwise.
+DEFAULT_EMULATOR_ENDPOINT = "http://127.0.0.1:4566"
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Settings:
     state_backend: str
     state_bucket: str | None
     image_source: str
+    emulator_endpoint: str | None = None
 
 
 def settings_from_env(
@@ -63,8 +74,12 @@ def settings_from_env(
     image_source = environ.get("IMAGE_SOURCE", "build")
     if image_source not in ("build", "tag"):
         raise ConfigError("IMAGE_SOURCE", image_source, "must be 'build' or 'tag'")
+    endpoint = None
     if target == "local":
         image_source = "tag"  # no Docker engine or docker provider against the emulator
+        endpoint = validate_emulator_endpoint(
+            environ.get("EMULATOR_ENDPOINT") or DEFAULT_EMULATOR_ENDPOINT, "EMULATOR_ENDPOINT"
+        )
     return Settings(
         envs=envs,
         target=target,
@@ -72,6 +87,7 @@ def settings_from_env(
         state_backend=backend,
         state_bucket=bucket,
         image_source=image_source,
+        emulator_endpoint=endpoint,
     )
 
 
@@ -93,4 +109,4 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
             path_style=settings.target == "local",
         )
         env = replace(env, state=state)
-    return replace(env, emulator=settings.target == "local").validate()
+    return replace(env, emulator_endpoint=settings.emulator_endpoint).validate()

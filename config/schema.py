@@ -33,6 +33,31 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")
 _LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 _ENV_VAR = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def validate_emulator_endpoint(value: object, path: str = "EMULATOR_ENDPOINT") -> str:
+    """Return ``value`` if it is ``http(s)://<loopback host>:<port>`` and nothing more.
+
+    Local-target stacks send every AWS call there, so it must never name a real
+    AWS endpoint or any other host.
+    """
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        raise ConfigError(path, value, "must be a URL like http://127.0.0.1:4566")
+    try:
+        url = urlsplit(value)
+        port = url.port
+    except ValueError:
+        raise ConfigError(path, value, "not a URL like http://127.0.0.1:4566") from None
+    if url.scheme not in ("http", "https") or url.hostname not in _LOOPBACK_HOSTS or not port:
+        raise ConfigError(
+            path, value, "must be http(s)://127.0.0.1:<port> (or localhost): the local emulator"
+        )
+    if url.path not in ("", "/") or url.query or url.fragment or url.username:
+        raise ConfigError(path, value, "must be only scheme, loopback host and port")
+    return value.rstrip("/")
 
 
 def validate_version(value: object, path: str = "app_version") -> str:
@@ -260,8 +285,10 @@ class EnvironmentConfig:
     ``log_retention_days`` defaults to 30; ``log_kms_encryption`` (default off)
     encrypts the log groups with a customer-managed KMS key.
     ``tags`` are added to every resource.
-    ``emulator`` (default off) marks a deploy to the local AWS emulator, which
-    serves S3 path-style; nothing else about the stacks changes.
+    ``emulator_endpoint`` (default none: real AWS) marks a deploy to the local
+    AWS emulator at that loopback URL: the stacks' provider and S3 backend then
+    send every call there with fake credentials, so they can never reach a real
+    account, and S3 is addressed path-style.
     """
 
     name: str
@@ -278,7 +305,12 @@ class EnvironmentConfig:
     log_retention_days: int = 30
     log_kms_encryption: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
-    emulator: bool = False
+    emulator_endpoint: str | None = None
+
+    @property
+    def emulator(self) -> bool:
+        """True for the local emulator target (``emulator_endpoint`` is set)."""
+        return self.emulator_endpoint is not None
 
     @property
     def services(self) -> tuple[ServiceConfig, ServiceConfig]:
@@ -299,6 +331,8 @@ class EnvironmentConfig:
             if not re.fullmatch(re.escape(self.region) + r"[a-z]", az):
                 raise ConfigError(f"{p}.azs[{index}]", az, f"not an AZ of region {self.region}")
         validate_version(self.app_version, f"{p}.app_version")
+        if self.emulator_endpoint is not None:
+            validate_emulator_endpoint(self.emulator_endpoint, f"{p}.emulator_endpoint")
         self.state.validate(f"{p}.state")
         self.network.validate(f"{p}.network", len(self.azs))
         self.frontend.validate(f"{p}.frontend")

@@ -1,13 +1,49 @@
-"""What every stack shares: the AWS provider and the state backend."""
+"""What every stack shares: the AWS provider and the state backend.
+
+For the local emulator target both carry the emulator's endpoint and fake
+credentials in the synthesized JSON itself, so whatever runs those stacks
+(``make``, a plain ``npx cdktf deploy``, ``terraform apply`` with real
+credentials in the shell) can only ever talk to the emulator.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import LocalBackend, S3Backend, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import (
+    AwsProvider,
+    AwsProviderDefaultTags,
+    AwsProviderEndpoints,
+)
 
 from config import EnvironmentConfig
 
 PROJECT = "ecs-learn"
+
+# Fake credentials for the emulator: explicit keys beat any in the environment
+# or a profile, and no real account accepts them.
+EMULATOR_ACCESS_KEY = "testing"
+EMULATOR_SECRET_KEY = "testing"
+
+# Every AWS API the stacks call, sent to the emulator for the local target.
+EMULATOR_SERVICES = (
+    "appautoscaling",
+    "cloudwatch",
+    "ec2",
+    "ecr",
+    "ecs",
+    "elbv2",
+    "iam",
+    "kms",
+    "logs",
+    "resourcegroupstaggingapi",
+    "s3",
+    "secretsmanager",
+    "ssm",
+    "sts",
+    "wafv2",
+)
 
 
 def name_prefix(env: EnvironmentConfig) -> str:
@@ -20,6 +56,19 @@ def state_key(env: EnvironmentConfig, stack_name: str) -> str:
     return f"{env.name}/{stack_name}.tfstate"
 
 
+def _emulator_backend_settings(endpoint: str) -> dict[str, Any]:
+    """S3 backend settings that reach only the emulator (also used for remote state reads)."""
+    return {
+        "endpoints": {"s3": endpoint, "sts": endpoint, "iam": endpoint},
+        "access_key": EMULATOR_ACCESS_KEY,
+        "secret_key": EMULATOR_SECRET_KEY,
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "skip_requesting_account_id": True,
+        "use_path_style": True,
+    }
+
+
 def configure_backend(stack: TerraformStack, env: EnvironmentConfig, stack_name: str) -> None:
     """S3 state (encrypted, S3-native lockfile) or, for offline work, a local file."""
     state = env.state
@@ -27,27 +76,42 @@ def configure_backend(stack: TerraformStack, env: EnvironmentConfig, stack_name:
         LocalBackend(stack)
         return
     assert state.bucket and state.region  # guaranteed by StateConfig.validate
+    emulator = _emulator_backend_settings(env.emulator_endpoint) if env.emulator_endpoint else {}
     S3Backend(
         stack,
         bucket=state.bucket,
         key=state_key(env, stack_name),
         region=state.region,
         encrypt=True,
-        use_path_style=state.path_style or None,
+        **({"use_path_style": state.path_style or None} | emulator),
     )
     # cdktf's S3Backend has no use_lockfile option (Terraform >= 1.10 has it).
     stack.add_override("terraform.backend.s3.use_lockfile", True)
 
 
 def aws_provider(stack: TerraformStack, env: EnvironmentConfig, stack_name: str) -> AwsProvider:
-    """The AWS provider for the environment's region, tagging every resource."""
+    """The AWS provider for the environment's region, tagging every resource.
+
+    For the emulator target: every service endpoint is the emulator and the
+    credentials are fake, so the provider cannot reach a real account.
+    """
     tags = {"Project": PROJECT, "Environment": env.name, "ManagedBy": "cdktf", "Stack": stack_name}
     tags.update(env.tags)
+    emulator: dict[str, Any] = {}
+    if env.emulator_endpoint:
+        endpoint = env.emulator_endpoint
+        emulator = {
+            "endpoints": [AwsProviderEndpoints(**dict.fromkeys(EMULATOR_SERVICES, endpoint))],
+            "access_key": EMULATOR_ACCESS_KEY,
+            "secret_key": EMULATOR_SECRET_KEY,
+            "skip_metadata_api_check": "true",
+            # Emulators serve S3 at one host.
+            "s3_use_path_style": True,
+        }
     return AwsProvider(
         stack,
         "aws",
         region=env.region,
         default_tags=[AwsProviderDefaultTags(tags=tags)],
-        # Emulators serve S3 at one host; real AWS is fine either way.
-        s3_use_path_style=env.emulator or None,
+        **emulator,
     )

@@ -21,11 +21,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
+from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from tools.rehearsal import commands
 from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator, EmulatorError
+from tools.rehearsal.emulator import Emulator, EmulatorError, port_is_free
 from tools.rehearsal.procs import Result
 from tools.rehearsal.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
 from tools.terraform import TerraformSetupError
@@ -72,9 +78,56 @@ def _run(
     elif action == "destroy":
         _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
     else:
-        failed = [s for s in stacks if commands.diff(ws, s, env).returncode != 0]
+        failed = diff_stacks(ws, stacks, env).failed
         if failed:
             raise DeployError(f"cdktf diff failed for {failed}")
+
+
+def not_deployed_upstreams(
+    ws: Workspace, stack: str, env: dict[str, str], deps: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """The stacks ``stack`` reads outputs from that have none yet (never deployed)."""
+    return [up for up in deps.get(stack, []) if not commands.stack_outputs(ws, up, env)]
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """Stacks whose diff failed, and stacks skipped -> the undeployed stacks they read."""
+
+    failed: list[str]
+    skipped: dict[str, list[str]]
+
+
+def diff_stacks(
+    ws: Workspace, stacks: Sequence[str], env: dict[str, str], *, log_dir: Path | None = None
+) -> DiffResult:
+    """``cdktf diff`` each stack in order (logs in ``log_dir`` when given, else the terminal).
+
+    A stack that reads the outputs of a stack not deployed yet cannot be
+    planned (its remote state has no outputs). It is skipped with a message
+    that says so, instead of failing with Terraform's "Unsupported attribute".
+    """
+    deps = commands.manifest_stacks(ws)
+    result = DiffResult(failed=[], skipped={})
+    for stack in stacks:
+        missing = not_deployed_upstreams(ws, stack, env, deps)
+        if missing:
+            result.skipped[stack] = missing
+            print(
+                f"{stack}: not planned: it reads the outputs of {', '.join(missing)}, "
+                "which has not been deployed yet; its plan is shown after that deploy"
+            )
+            continue
+        log = log_dir / f"diff-{stack}.log" if log_dir else None
+        if commands.diff(ws, stack, env, log=log).returncode != 0:
+            result.failed.append(stack)
+    return result
+
+
+def _preferred_port() -> int:
+    """The default emulator port when free (so a plain ``npx cdktf deploy`` finds it), else any."""
+    port = urlsplit(DEFAULT_EMULATOR_ENDPOINT).port or 0
+    return port if port_is_free(port) else 0
 
 
 def run_local(action: str, env_name: str) -> int:
@@ -85,7 +138,9 @@ def run_local(action: str, env_name: str) -> int:
         print("no local emulator is running, so there is nothing to destroy")
         return 0
     if emulator is None:
-        emulator = Emulator.start(LOCAL_DIR)
+        # What a previous emulator left (state, Terraform's backend caches) is now stale.
+        shutil.rmtree(Workspace(LOCAL_DIR).outdir, ignore_errors=True)
+        emulator = Emulator.start(LOCAL_DIR, port=_preferred_port())
         print(f"started the emulator at {emulator.endpoint} (pid {emulator.pid})")
     target = target.at(emulator.endpoint)
     _run(action, target, Workspace(LOCAL_DIR), target.child_env(), approve=True)

@@ -140,6 +140,19 @@ def terraform(
     )
 
 
+def stack_outputs(ws: Workspace, stack: str, env: Mapping[str, str]) -> dict[str, object] | None:
+    """The stack's outputs from its state (``{}`` before its first deploy), or ``None``
+    when Terraform could not read them (for example, the stack was never initialised)."""
+    result = terraform(ws, stack, ["output", "-json", "-no-color"], env, timeout=120)
+    if result.returncode != 0:
+        return None
+    try:
+        outputs = json.loads(result.output[result.output.index("{") :])
+    except ValueError:
+        return None
+    return outputs if isinstance(outputs, dict) else None
+
+
 def replan(ws: Workspace, stack: str, env: Mapping[str, str], log: Path) -> Result:
     """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error.
 

@@ -88,14 +88,17 @@ class Emulator:
         return f"http://{HOST}:{self.port}"
 
     @classmethod
-    def start(cls, workdir: Path, *, timeout: float = 60.0) -> Emulator:
-        """Launch the server in a new session and wait until it answers."""
+    def start(cls, workdir: Path, *, port: int = 0, timeout: float = 60.0) -> Emulator:
+        """Launch the server in a new session and wait until it answers.
+
+        ``port`` 0 (default) picks a free port.
+        """
         workdir.mkdir(parents=True, exist_ok=True)
         ready = workdir / "emulator.ready"
         ready.unlink(missing_ok=True)
         log = (workdir / LOG_FILE).open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", MODULE, "--port", "0", "--ready-file", str(ready)],
+            [sys.executable, "-m", MODULE, "--port", str(port), "--ready-file", str(ready)],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -3,10 +3,12 @@
     python -m tools.rehearsal [--env dev] [--workdir .rehearsal/rehearse]
 
 Stages: emulator up -> cdktf synth -> apply ``<env>-bootstrap`` (the state
-bucket, local state) -> apply the app stacks with S3 state -> re-plan every
-stack with ``terraform plan -detailed-exitcode`` (each must be 0) -> destroy
-the app stacks -> empty the state bucket and destroy the bootstrap stack ->
-check through boto3 that the emulator holds nothing -> emulator down.
+bucket, local state) -> ``make diff``'s diff on the empty state (the first
+stack plans, the stacks that read its outputs are skipped with a message) ->
+apply the app stacks with S3 state -> re-plan every stack with ``terraform
+plan -detailed-exitcode`` (each must be 0) -> destroy the app stacks -> empty
+the state bucket and destroy the bootstrap stack -> check through boto3 that
+the emulator holds nothing -> emulator down.
 Exit 0 only when every stage held. Each stage prints its elapsed time; a
 failing stage prints Terraform's error and the path of its full log, and the
 emulator is always stopped (process group killed, port freed).
@@ -89,9 +91,27 @@ def _reset(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _diff_before_first_deploy(
+    apps: list[str], ws: Workspace, env: dict[str, str], clock: Clock
+) -> None:
+    """`make diff` on an empty state: the first stack plans, its dependents say why not."""
+    from tools.deploy import diff_stacks
+
+    name = "diff before the first deploy"
+    with clock.stage(name):
+        ws.logs.mkdir(parents=True, exist_ok=True)
+        result = diff_stacks(ws, apps, env, log_dir=ws.logs)
+        if result.failed:
+            raise StageFailed(name, f"cdktf diff failed for {result.failed} (logs in {ws.logs})")
+        if list(result.skipped) != apps[1:]:
+            raise StageFailed(name, f"expected {apps[1:]} to be skipped, got {result.skipped}")
+
+
 def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     for stacks in ([boot], apps):
+        if stacks == apps:
+            _diff_before_first_deploy(apps, ws, env, clock)
         name = f"apply {' + '.join(stacks)}"
         with clock.stage(name):
             log = ws.log(f"apply-{'-'.join(stacks)}")

@@ -60,7 +60,11 @@ class LocalTarget:
         return replace(self, endpoint=endpoint)
 
     def settings(self) -> dict[str, str]:
-        return {"ENVS": self.env_name, "TARGET": "local", "STATE_BACKEND": "s3"}
+        """What the synth needs: the stacks then carry ``endpoint`` and fake credentials."""
+        settings = {"ENVS": self.env_name, "TARGET": "local", "STATE_BACKEND": "s3"}
+        if self.endpoint:
+            settings["EMULATOR_ENDPOINT"] = self.endpoint
+        return settings
 
     def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """Our environment pointed at the emulator, for cdktf and Terraform."""
