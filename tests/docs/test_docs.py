@@ -23,7 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Where settings are read: build files, code and workflows (never the docs themselves).
+# Where settings are read: build files, code and workflows (never the docs or tests);
+# apps/ reads the sample apps' own variables (PORT, BACKEND_URL ...).
 READERS = ("Makefile", "main.py", "config", "tools", "scripts", ".github", "modules", "apps")
 READER_SUFFIXES = {"", ".py", ".cjs", ".js", ".yml", ".yaml", ".toml", ".json", ".sh", ".cfg"}
 
