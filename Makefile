@@ -78,7 +78,7 @@ bootstrap: install ## Create the S3 state bucket for ENV (local state)
 plan-summary: install ## Markdown summary of PLAN=path/to/plan.json
 	$(PY) -m tools.plan_summary $(PLAN)
 
-diagram: install ## Regenerate docs/architecture.md from the synthesized stacks
+diagram: install ## Regenerate docs/architecture.md and .ja.md from the synthesized stacks
 	$(PY) -m tools.diagram
 
 clean: ## Remove build output (keeps the venvs and node_modules)

@@ -171,3 +171,58 @@ def test_check_mode_passes_after_writing(synth_dir: Path, tmp_path: Path) -> Non
 def test_https_listener_shows_in_the_internet_edge(synthed_tag_https: Any) -> None:
     lines = [line.strip() for line in mermaid(load_model(synthed_tag_https.outdir, "dev"))]
     assert 'internet -->|"HTTPS :443"| igw' in lines
+
+
+def test_japanese_doc_draws_the_same_diagram(synth_dir: Path) -> None:
+    model = load_model(synth_dir, "dev")
+    english, japanese = render(model, "en"), render(model, "ja")
+    diagram = re.compile(r"```mermaid\n.*?```", re.S)
+    assert diagram.findall(japanese) == diagram.findall(english)
+
+
+def table_data_rows(text: str) -> list[str]:
+    """Table rows other than headers (a header is the row above a ``|---`` line)."""
+    lines = text.splitlines()
+    return [
+        line
+        for line, below in zip(lines, [*lines[1:], ""], strict=True)
+        if line.startswith("| ") and not below.startswith("|---")
+    ]
+
+
+def test_japanese_doc_has_the_same_table_rows(synth_dir: Path) -> None:
+    # GIVEN both languages of the dev diagram
+    model = load_model(synth_dir, "dev")
+    # THEN only the headings and header rows differ, never the data
+    english = table_data_rows(render(model, "en"))
+    assert english
+    assert table_data_rows(render(model, "ja")) == english
+
+
+def test_each_language_links_to_the_other(synth_dir: Path) -> None:
+    model = load_model(synth_dir, "dev")
+    assert "](architecture.ja.md)" in render(model, "en")
+    assert "](architecture.md)" in render(model, "ja")
+
+
+def test_default_run_writes_both_languages(
+    synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the default outputs moved into a temp dir
+    docs = {"en": tmp_path / "architecture.md", "ja": tmp_path / "architecture.ja.md"}
+    monkeypatch.setattr("tools.diagram.DOCS", docs)
+    # WHEN the tool runs without --output
+    assert main(["--synth-dir", str(synth_dir)]) == 0
+    # THEN both files are written and --check accepts them
+    assert docs["ja"].read_text().startswith("<!-- `make diagram`")
+    assert main(["--synth-dir", str(synth_dir), "--check"]) == 0
+
+
+def test_check_fails_when_only_the_japanese_doc_is_stale(
+    synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = {"en": tmp_path / "architecture.md", "ja": tmp_path / "architecture.ja.md"}
+    monkeypatch.setattr("tools.diagram.DOCS", docs)
+    main(["--synth-dir", str(synth_dir)])
+    docs["ja"].write_text("old\n")
+    assert main(["--synth-dir", str(synth_dir), "--check"]) == 1

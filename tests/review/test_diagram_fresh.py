@@ -1,4 +1,4 @@
-"""docs/architecture.md must equal a fresh ``make diagram`` of the current stacks.
+"""docs/architecture.md and docs/architecture.ja.md must equal a fresh ``make diagram``.
 
 Reuses the session synth from tests/conftest.py (``synth_dir``), so the only
 cost here is reading JSON. The diagram shows nothing that differs between that
@@ -10,20 +10,25 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from tools.diagram import DOC, load_model, render
+import pytest
+
+from tools.diagram import DOCS, load_model, render
 
 
-def test_committed_diagram_matches_fresh_generation(synth_dir: Path) -> None:
-    fresh = render(load_model(synth_dir, "dev"))
-    committed = DOC.read_text() if DOC.exists() else ""
+@pytest.mark.parametrize("lang", sorted(DOCS))
+def test_committed_diagram_matches_fresh_generation(synth_dir: Path, lang: str) -> None:
+    doc = DOCS[lang]
+    name = f"docs/{doc.name}"
+    fresh = render(load_model(synth_dir, "dev"), lang)
+    committed = doc.read_text() if doc.exists() else ""
     diff = "".join(
         list(
             difflib.unified_diff(
                 committed.splitlines(keepends=True),
                 fresh.splitlines(keepends=True),
-                "docs/architecture.md (committed)",
+                f"{name} (committed)",
                 "fresh",
             )
         )[:40]
     )
-    assert committed == fresh, f"docs/architecture.md is stale: run `make diagram`\n{diff}"
+    assert committed == fresh, f"{name} is stale: run `make diagram`\n{diff}"
