@@ -69,8 +69,8 @@ destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS
 down: install ## Stop the local emulator
 	$(PY) -m tools.deploy down
 
-rehearse: install ## One-shot: emulator up, apply, re-plan to zero, destroy, emulator down
-	$(PY) -m tools.rehearsal
+rehearse: install ## One-shot for ENV: emulator up, apply, re-plan to zero, destroy, emulator down
+	$(PY) -m tools.rehearsal --env $(ENV)
 
 bootstrap: install ## Create the S3 state bucket for ENV (local state)
 	$(PY) -m tools.deploy bootstrap --env $(ENV)

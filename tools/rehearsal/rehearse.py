@@ -96,6 +96,7 @@ def _diff_before_first_deploy(
 ) -> None:
     """`make diff` on an empty state: the first stack plans, its dependents say why not."""
     from tools.deploy import diff_stacks
+    from tools.plan_stacks import plan_stacks
 
     name = "diff before the first deploy"
     with clock.stage(name):
@@ -105,6 +106,14 @@ def _diff_before_first_deploy(
             raise StageFailed(name, f"cdktf diff failed for {result.failed} (logs in {ws.logs})")
         if list(result.skipped) != apps[1:]:
             raise StageFailed(name, f"expected {apps[1:]} to be skipped, got {result.skipped}")
+    name = "PR plans before the first deploy"
+    with clock.stage(name):
+        # What the pull-request workflow runs: only the first stack can plan.
+        plans = plan_stacks(ws, ws.root / "pr-plans", env)
+        statuses = {stack: plan.status for stack, plan in plans.items()}
+        expected = {apps[0]: "changes", **dict.fromkeys(apps[1:], "skipped")}
+        if {s: statuses.get(s) for s in apps} != expected:
+            raise StageFailed(name, f"expected {expected}, got {plans}")
 
 
 def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
