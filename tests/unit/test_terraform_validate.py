@@ -2,11 +2,21 @@
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tools.terraform import TerraformSetupError, find_mirror, terraform_binary, validate_many
+from tools.terraform import (
+    LOCK_FILE,
+    TerraformSetupError,
+    cli_config_text,
+    find_mirror,
+    install_lock_file,
+    terraform_binary,
+    validate_many,
+    write_cli_config,
+)
 from tools.validate import unmirrored_providers
 
 AWS_ONLY_STACKS = ["dev-foundation", "dev-services", "prod-foundation", "prod-services"]
@@ -48,10 +58,67 @@ def test_missing_mirror_fails_loudly(tmp_path):
         find_mirror({"TF_PROVIDER_MIRROR": str(tmp_path)})
 
 
-def test_no_mirror_anywhere_fails_loudly(monkeypatch):
+def test_no_mirror_anywhere_means_the_registry(monkeypatch):
     monkeypatch.setattr("tools.terraform.MIRROR_CANDIDATES", (Path("/nonexistent/mirror"),))
-    with pytest.raises(TerraformSetupError, match=r"no filesystem mirror of registry\.terraform"):
-        find_mirror({})
+    assert find_mirror({}) is None
+    text = cli_config_text(None)
+    assert "direct {}" in text
+    assert "filesystem_mirror" not in text
+
+
+def _provider_only_stack(tmp_path: Path) -> Path:
+    """A stack that needs hashicorp/aws 5.100.0 as ours do, with the committed lock file."""
+    stack = {"terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}}}}
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack))
+    install_lock_file(tmp_path)
+    return tmp_path
+
+
+def _init(stack_dir: Path, cli_config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config)}
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    return subprocess.run(
+        [terraform_binary(), "init", "-backend=false", "-input=false", "-no-color"],
+        cwd=stack_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_a_mirror_init_installs_the_locked_provider_from_the_registry(tmp_path):
+    # GIVEN the CLI config written when no mirror exists
+    stack_dir = _provider_only_stack(tmp_path / "stack")
+    cli_config = write_cli_config(None, tmp_path / "terraform.rc")
+    # WHEN terraform init runs
+    result = _init(stack_dir, cli_config)
+    # THEN it asks the registry (unreachable on offline machines) or installs from it
+    if result.returncode != 0:
+        assert "registry.terraform.io" in result.stderr
+    else:
+        assert (stack_dir / ".terraform/providers/registry.terraform.io/hashicorp/aws").is_dir()
+    assert (stack_dir / LOCK_FILE.name).read_text() == LOCK_FILE.read_text()
+
+
+def test_the_mirror_matches_the_committed_lock(tmp_path):
+    # GIVEN the CLI config with the mirror and the committed lock file
+    stack_dir = _provider_only_stack(tmp_path / "stack")
+    cli_config = write_cli_config(find_mirror(), tmp_path / "terraform.rc")
+    # WHEN terraform init installs from the mirror
+    result = _init(stack_dir, cli_config)
+    # THEN the mirror's package has a hash the lock lists, and the lock is unchanged
+    assert result.returncode == 0, result.stderr
+    assert (stack_dir / LOCK_FILE.name).read_text() == LOCK_FILE.read_text()
+
+
+def test_the_lock_pins_aws_with_hashes_for_every_platform():
+    text = LOCK_FILE.read_text()
+    assert 'provider "registry.terraform.io/hashicorp/aws"' in text
+    assert 'version     = "5.100.0"' in text
+    # One zh: hash per published package (linux, darwin, windows, freebsd builds).
+    assert text.count('"zh:') >= 14
 
 
 def test_missing_terraform_fails_loudly(monkeypatch):
