@@ -51,16 +51,19 @@ def environments(settings_env: Mapping[str, str]) -> list[EnvironmentConfig]:
     return [load_environment(name, settings) for name in settings.envs]
 
 
-def synth(envs: list[EnvironmentConfig], outdir: Path) -> Synth:
-    """Build and synthesize ``envs`` into ``outdir`` like main.py does."""
+def synth(envs: list[EnvironmentConfig], outdir: Path, *, bootstrap: bool = False) -> Synth:
+    """Build and synthesize ``envs`` into ``outdir`` like main.py does.
+
+    ``bootstrap`` (default off) adds the ``<env>-bootstrap`` stacks, which have
+    their own tests (tests/rehearsal/test_bootstrap_stack.py).
+    """
     from cdktf import App
 
     from modules.environment import build_environment
 
     app = App(outdir=str(outdir))
     for env in envs:
-        # The bootstrap stack has its own tests (tests/rehearsal/test_bootstrap_stack.py).
-        build_environment(app, env, apps_dir=ROOT / "apps", bootstrap=False)
+        build_environment(app, env, apps_dir=ROOT / "apps", bootstrap=bootstrap)
     app.synth()
     stacks = {p.parent.name: p.read_text() for p in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
     return Synth(outdir=outdir, stacks=stacks)
