@@ -157,3 +157,21 @@ def test_prod_deploy_waits_for_the_production_environment() -> None:
 def test_deploy_runs_only_on_main() -> None:
     on = workflow("deploy.yml").get("on") or workflow("deploy.yml")[True]  # YAML 1.1: on -> True
     assert on["push"]["branches"] == ["main"]
+
+
+def test_drift_is_planned_on_a_schedule_for_every_environment() -> None:
+    drift = workflow("drift.yml")
+    assert drift[True]["schedule"], "drift.yml needs an `on.schedule`"  # yaml reads `on` as True
+    assert jobs("drift.yml")["plan"]["strategy"]["matrix"]["env"] == ["dev", "prod"]
+    runs = [s.get("run", "") for s in jobs("drift.yml")["plan"]["steps"]]
+    assert any("tools.plan_stacks" in r for r in runs)
+
+
+def test_only_the_drift_report_may_write_issues() -> None:
+    writers = [
+        f"{p.name}:{j}"
+        for p in WORKFLOWS
+        for j, body in jobs(p.name).items()
+        if body["permissions"].get("issues") == "write"
+    ]
+    assert writers == ["drift.yml:report"]
