@@ -57,7 +57,10 @@ def _plan_one(ws: Workspace, stack: str, plans: Path, env: dict[str, str]) -> St
     plan = commands.terraform(ws, stack, [*args, "-out=tfplan"], env, log=log)
     if plan.returncode not in (0, 2):
         return StackPlan("error", commands.terraform_errors(plan.output, max_lines=12))
-    shown = commands.terraform(ws, stack, ["show", "-json", "-no-color", "tfplan"], env)
+    show_log = log.with_suffix(".show.log")  # captured: it holds the plan JSON
+    shown = commands.terraform(
+        ws, stack, ["show", "-json", "-no-color", "tfplan"], env, log=show_log
+    )
     if shown.returncode != 0:
         return StackPlan("error", f"terraform show -json failed (log: {log})")
     (plans / f"{stack}.json").write_text(shown.output[shown.output.index("{") :])

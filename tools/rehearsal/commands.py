@@ -143,7 +143,8 @@ def terraform(
 def stack_outputs(ws: Workspace, stack: str, env: Mapping[str, str]) -> dict[str, object] | None:
     """The stack's outputs from its state (``{}`` before its first deploy), or ``None``
     when Terraform could not read them (for example, the stack was never initialised)."""
-    result = terraform(ws, stack, ["output", "-json", "-no-color"], env, timeout=120)
+    log = ws.log(f"outputs-{stack}")  # captured: without a log the command is interactive
+    result = terraform(ws, stack, ["output", "-json", "-no-color"], env, log=log, timeout=120)
     if result.returncode != 0:
         return None
     try:

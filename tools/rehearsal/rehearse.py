@@ -127,6 +127,14 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
             result = _check(name, commands.deploy(ws, stacks, env, auto_approve=True, log=log), log)
             print(_summary(result.output))
     print(commands.format_outputs(ws.outputs_file))
+    name = "diff sees every upstream deployed"
+    with clock.stage(name):
+        from tools.deploy import not_deployed_upstreams
+
+        deps = commands.manifest_stacks(ws)
+        waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}
+        if any(waiting.values()):
+            raise StageFailed(name, f"after the deploy, stacks still wait for {waiting}")
     for stack in [boot, *apps]:
         name = f"re-plan {stack}"
         with clock.stage(name):
