@@ -6,13 +6,12 @@ from cdktf import LocalBackend, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 
 from config import EnvironmentConfig
-
-PROJECT = "ecs-learn"
+from config.schema import PROJECT
 
 
 def name_prefix(env: EnvironmentConfig) -> str:
     """Prefix for AWS resource names, e.g. ``ecs-learn-dev``."""
-    return f"{PROJECT}-{env.name}"
+    return env.name_prefix
 
 
 def state_key(env: EnvironmentConfig, stack_name: str) -> str:
@@ -26,7 +25,7 @@ def configure_backend(stack: TerraformStack, env: EnvironmentConfig, stack_name:
     if state.backend == "local":
         LocalBackend(stack)
         return
-    assert state.bucket and state.region  # guaranteed by StateConfig.validate
+    assert state.bucket and state.region  # guaranteed by StateConfig's validation
     S3Backend(
         stack,
         bucket=state.bucket,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -68,7 +67,7 @@ def valid_envs(draw) -> EnvironmentConfig:
 )
 @given(env=valid_envs())
 def test_every_accepted_config_synthesizes_and_validates(env):
-    env = replace(env, images=replace(env.images, source="tag")).validate()
+    env = env.with_(images={"source": "tag"})
     with tempfile.TemporaryDirectory() as tmp:
         result = synth([env], Path(tmp))
         assert sorted(result.stacks) == [f"{env.name}-foundation", f"{env.name}-services"]
@@ -97,12 +96,9 @@ def test_rejected_config_names_the_field_and_value(data):
     base = data.draw(valid_envs())
     section, field, values = data.draw(BAD_FIELDS)
     value = data.draw(values)
-    if section is None:
-        env = replace(base, **{field: value})
-    else:
-        env = replace(base, **{section: replace(getattr(base, section), **{field: value})})
+    changes = {field: value} if section is None else {section: {field: value}}
     try:
-        env.validate()
+        base.with_(**changes)
     except ConfigError as exc:
         # THEN the one error names the field and its value, and mentions what was changed.
         assert str(exc).startswith(f"invalid config: {exc.field}={exc.value!r}: ")
