@@ -1,5 +1,7 @@
 """The config models: frozen, strict, no unknown fields, validated on construction."""
 
+import json
+
 import pytest
 
 from config import (
@@ -10,6 +12,7 @@ from config import (
     load_environment,
     settings_from_env,
 )
+from config.schema_export import SCHEMA_FILE, render
 
 AWS = {"TARGET": "aws", "TF_STATE_BUCKET": "my-state", "APP_VERSION": "1.2.3"}
 
@@ -77,3 +80,19 @@ def test_settings_are_frozen_models():
     assert (settings.target, settings.envs) == ("aws", ("dev", "prod"))
     with pytest.raises(ValueError, match="frozen"):
         settings.target = "local"  # type: ignore[misc]
+
+
+def test_committed_json_schema_is_fresh():
+    assert SCHEMA_FILE.read_text() == render(), "run: python -m config.schema_export"
+
+
+def test_every_schema_field_has_a_description():
+    schema = json.loads(render())
+    models = {"EnvironmentConfig": schema, **schema["$defs"]}
+    undocumented = [
+        f"{model}.{field}"
+        for model, body in models.items()
+        for field, spec in body["properties"].items()
+        if not spec.get("description")
+    ]
+    assert undocumented == []
