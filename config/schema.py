@@ -16,6 +16,7 @@ what it can know alone, ``EnvironmentConfig`` what needs the whole picture
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -37,8 +38,84 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     4096: tuple(range(8192, 30721, 1024)),
 }
 
+# ALB security policies that allow TLS 1.2 and newer only (AWS ELB documentation).
+TLS12_POLICIES: frozenset[str] = frozenset(
+    {
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        "ELBSecurityPolicy-FS-1-2-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    }
+)
+# Real ALB policies that still allow TLS 1.0 or 1.1: named as such in the error.
+LEGACY_TLS_POLICIES: frozenset[str] = frozenset(
+    {
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-2015-05",
+        "ELBSecurityPolicy-TLS-1-0-2015-04",
+        "ELBSecurityPolicy-TLS-1-1-2017-01",
+        "ELBSecurityPolicy-FS-2018-06",
+        "ELBSecurityPolicy-FS-1-1-2019-08",
+        "ELBSecurityPolicy-TLS13-1-0-2021-06",
+        "ELBSecurityPolicy-TLS13-1-1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-1-PQ-2025-09",
+    }
+)
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
+# Environment variables the services stack computes for every container (modules/services.py).
+RESERVED_ENV_VARS = ("PORT", "APP_VERSION", "BACKEND_URL")
+
+# Tags the AWS provider adds to every resource (modules/common.py ``aws_provider``),
+# plus the ``Name`` tag the constructs set; all count towards AWS's 50-tag limit.
+DEFAULT_TAG_KEYS = ("Project", "Environment", "ManagedBy", "Stack")
+RESOURCE_TAG_KEYS = ("Name",)
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+
+# Names AWS limits: ELB target groups to 32 characters, Docker tags to 128.
+MAX_TARGET_GROUP_NAME = 32
+# Room kept for a replacement-safe suffix (``-`` + 6 hex) on target group names.
+TARGET_GROUP_SUFFIX_BUDGET = 7
+MAX_IMAGE_TAG = 128
+
+# What sits in each private subnet besides tasks: one ENI per interface endpoint
+# and AZ (constructs/endpoints.py DEFAULT_INTERFACE_SERVICES: ecr.api, ecr.dkr,
+# logs), one more for secretsmanager when a service has secrets, and the
+# internal ALB. AWS reserves 5 addresses in every subnet.
+INTERFACE_ENDPOINTS = 3
+SECRETS_ENDPOINTS = 1
+ALB_ENIS_PER_AZ = 8
+# ELB: every subnet of a load balancer must be at least a /27 with 8 free addresses.
+ALB_MIN_SUBNET_PREFIX = 27
+AWS_RESERVED_ADDRESSES = 5
 
 # A release version is semver (no build metadata: Docker tags forbid '+') or a git sha.
 _SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z][0-9A-Za-z.-]*)?$")
@@ -72,6 +149,16 @@ def _network(value: str, path: str) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(value, strict=True)
     except (ValueError, TypeError) as exc:
         raise ConfigError(path, value, f"not an IPv4 CIDR block ({exc})") from None
+
+
+def _arn_region(arn: str) -> str:
+    """The region part of an ARN (``arn:aws:acm:<region>:...``)."""
+    return arn.split(":")[3]
+
+
+def usable_addresses(cidr: str) -> int:
+    """Addresses of a subnet that ENIs can use: AWS reserves 5 in every subnet."""
+    return ipaddress.IPv4Network(cidr).num_addresses - AWS_RESERVED_ADDRESSES
 
 
 _NESTING: ContextVar[int] = ContextVar("config_nesting", default=0)
@@ -132,7 +219,8 @@ class NetworkConfig(ConfigModel):
     """The VPC and its subnets, one public and one private subnet per AZ.
 
     Defaults are the seed's: VPC ``10.0.0.0/24`` split into four /26 blocks.
-    That the subnet counts match the AZs is checked by ``EnvironmentConfig``.
+    That the subnet counts match the AZs and that each subnet is big enough
+    for what runs in it is checked by ``EnvironmentConfig``.
     """
 
     vpc_cidr: str = "10.0.0.0/24"
@@ -179,7 +267,8 @@ class ServiceConfig(ConfigModel):
 
     name: str
     """Service, container and log stream name: lowercase letters, digits and '-',
-    starting with a letter, at most 20 chars. Required."""
+    starting with a letter, not ending with '-'; short enough for its target group
+    name (see ``EnvironmentConfig``). Required."""
     port: int
     """Container port, 1024-65535, different from the other service's. Required."""
     cpu: int = 256
@@ -191,7 +280,8 @@ class ServiceConfig(ConfigModel):
     min_capacity: int = 2
     """Autoscaling minimum, at least 1. Default 2."""
     max_capacity: int = 4
-    """Autoscaling maximum, at most 100. Default 4."""
+    """Autoscaling maximum, at most 100; the private subnets must hold these tasks.
+    Default 4."""
     health_check_path: str = "/healthz"
     """Path the ALB target group probes. Default ``/healthz``."""
     health_check_grace_seconds: int = 60
@@ -201,7 +291,8 @@ class ServiceConfig(ConfigModel):
     requests_per_target: int = 500
     """Target-tracking ALB requests per target per minute, at least 1. Default 500."""
     environment: dict[str, str] = Field(default_factory=dict)
-    """Extra plain environment variables (string values only). Default none."""
+    """Extra plain environment variables (string values only). May not set the
+    computed PORT, APP_VERSION or BACKEND_URL. Default none."""
     secrets: dict[str, str] = Field(default_factory=dict)
     """Environment variable name -> Secrets Manager ARN. Only when non-empty does
     the execution role get read access. Default none."""
@@ -210,6 +301,8 @@ class ServiceConfig(ConfigModel):
     def _rules(self) -> Self:
         if not _SERVICE_NAME.match(self.name):
             raise ConfigError("name", self.name, "lowercase letters, digits, '-'")
+        if self.name.endswith("-"):
+            raise ConfigError("name", self.name, "must not end with '-' (target group names)")
         if not 1024 <= self.port <= 65535:
             raise ConfigError("port", self.port, "must be an integer 1024-65535")
         if self.cpu not in FARGATE_SIZES:
@@ -245,20 +338,31 @@ class ServiceConfig(ConfigModel):
             for name in getattr(self, kind):
                 if not _ENV_VAR.match(name):
                     raise ConfigError(kind, name, "not an environment variable name")
+                if name in RESERVED_ENV_VARS:
+                    raise ConfigError(
+                        f"{kind}.{name}",
+                        getattr(self, kind)[name],
+                        f"{name} is computed by the services stack "
+                        f"({', '.join(RESERVED_ENV_VARS)}); it cannot be overridden",
+                    )
         for name, arn in self.secrets.items():
+            if name in self.environment:
+                raise ConfigError(f"secrets.{name}", arn, "also set in environment")
             if not _ARN.match(arn) or ":secretsmanager:" not in arn:
                 raise ConfigError(f"secrets.{name}", arn, "must be a Secrets Manager ARN")
         return self
 
 
 class LoadBalancerConfig(ConfigModel):
-    """Both ALBs."""
+    """Both ALBs. Whether ARNs are in the environment's region is checked by
+    ``EnvironmentConfig``."""
 
     certificate_arn: str | None = None
-    """ACM certificate that turns on HTTPS on the public ALB, with an
+    """ACM certificate (same region) that turns on HTTPS on the public ALB, with an
     HTTP -> HTTPS redirect. Default none: HTTP only."""
     ssl_policy: str = DEFAULT_SSL_POLICY
-    """HTTPS listener security policy, TLS 1.2+. Default ``ELBSecurityPolicy-TLS13-1-2-2021-06``."""
+    """HTTPS listener security policy; one of the TLS 1.2+ ELB policies
+    (``TLS12_POLICIES``). Default ``ELBSecurityPolicy-TLS13-1-2-2021-06``."""
     deletion_protection: bool = False
     """ALB deletion protection; also keeps ECR and log buckets from force deletion.
     Default off."""
@@ -267,7 +371,7 @@ class LoadBalancerConfig(ConfigModel):
     access_logs: bool = False
     """Write both ALBs' access logs to a new S3 bucket. Default off."""
     waf_acl_arn: str | None = None
-    """WAFv2 web ACL associated with the public ALB.
+    """Regional WAFv2 web ACL (same region) associated with the public ALB.
     Default none."""
 
     @model_validator(mode="after")
@@ -275,13 +379,28 @@ class LoadBalancerConfig(ConfigModel):
         cert = self.certificate_arn
         if cert is not None and (not _ARN.match(cert) or cert.split(":")[2] != "acm"):
             raise ConfigError("certificate_arn", cert, "not an ACM ARN")
-        if "TLS" not in self.ssl_policy or "TLS-1-0" in self.ssl_policy:
-            raise ConfigError("ssl_policy", self.ssl_policy, "must be a TLS 1.2+ policy")
+        if self.ssl_policy in LEGACY_TLS_POLICIES:
+            raise ConfigError(
+                "ssl_policy", self.ssl_policy, "allows TLS below 1.2; use a TLS 1.2+ policy"
+            )
+        if self.ssl_policy not in TLS12_POLICIES:
+            raise ConfigError(
+                "ssl_policy",
+                self.ssl_policy,
+                f"unknown ALB security policy; use a TLS 1.2+ one such as {DEFAULT_SSL_POLICY}",
+            )
         if not 1 <= self.idle_timeout_seconds <= 4000:
             raise ConfigError("idle_timeout_seconds", self.idle_timeout_seconds, "1-4000")
         waf = self.waf_acl_arn
-        if waf is not None and (not _ARN.match(waf) or waf.split(":")[2] != "wafv2"):
-            raise ConfigError("waf_acl_arn", waf, "not a WAFv2 web ACL ARN")
+        if waf is not None:
+            if not _ARN.match(waf) or waf.split(":")[2] != "wafv2":
+                raise ConfigError("waf_acl_arn", waf, "not a WAFv2 web ACL ARN")
+            if waf.split(":", 5)[5].startswith("global/"):
+                raise ConfigError(
+                    "waf_acl_arn", waf, "global (CloudFront) scope; an ALB needs a regional web ACL"
+                )
+            if not waf.split(":", 5)[5].startswith("regional/webacl/"):
+                raise ConfigError("waf_acl_arn", waf, "not a regional WAFv2 web ACL ARN")
         return self
 
 
@@ -355,8 +474,8 @@ class EnvironmentConfig(ConfigModel):
     azs: tuple[str, ...]
     """2 or 3 distinct availability zones of ``region``. Required."""
     app_version: str
-    """Release version: semver (``1.2.3``, ``v1.2.3-rc.1``) or a 7-40 char git sha.
-    Required."""
+    """Release version: semver (``1.2.3``, ``v1.2.3-rc.1``) or a 7-40 char git sha;
+    ``<service>-<version>`` must fit Docker's 128-char tag limit. Required."""
     state: StateConfig
     """Where Terraform state lives. Required."""
     network: NetworkConfig = NetworkConfig()
@@ -379,7 +498,9 @@ class EnvironmentConfig(ConfigModel):
     """Encrypt the log groups with a customer-managed KMS key. Default off."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Tags added to every resource, on top of the provider's Project, Environment,
-    ManagedBy and Stack (which a same-named key here overrides). Default none."""
+    ManagedBy and Stack (which a same-named key here overrides). Keys may not start
+    with ``aws:``; AWS allows keys up to 128 chars, values up to 256 and 50 tags per
+    resource in all. Default none."""
     emulator: bool = False
     """A deploy to the local AWS emulator, which serves S3 path-style; nothing else
     about the stacks changes. Default off."""
@@ -413,12 +534,14 @@ class EnvironmentConfig(ConfigModel):
         validate_version(self.app_version, "app_version")
         self._check_subnets()
         self._check_services()
+        self._check_load_balancer()
         if self.log_retention_days not in _LOG_RETENTION_DAYS:
             raise ConfigError(
                 "log_retention_days",
                 self.log_retention_days,
                 f"CloudWatch accepts {list(_LOG_RETENTION_DAYS)}",
             )
+        self._check_tags()
         return self
 
     def _check_region_and_azs(self) -> None:
@@ -440,6 +563,39 @@ class EnvironmentConfig(ConfigModel):
                 raise ConfigError(
                     f"network.{kind}", cidrs, f"needs one subnet per AZ (azs has {azs})"
                 )
+            for index, cidr in enumerate(cidrs):
+                if ipaddress.IPv4Network(cidr).prefixlen > ALB_MIN_SUBNET_PREFIX:
+                    raise ConfigError(
+                        f"network.{kind}[{index}]",
+                        cidr,
+                        f"holds an ALB, and ELB needs a /{ALB_MIN_SUBNET_PREFIX} or larger subnet",
+                    )
+        for index, cidr in enumerate(self.network.public_subnet_cidrs):
+            if usable_addresses(cidr) < ALB_ENIS_PER_AZ:
+                raise ConfigError(
+                    f"network.public_subnet_cidrs[{index}]",
+                    cidr,
+                    f"has {usable_addresses(cidr)} usable addresses (AWS reserves "
+                    f"{AWS_RESERVED_ADDRESSES}), needs {ALB_ENIS_PER_AZ} for the external ALB",
+                )
+        endpoints = INTERFACE_ENDPOINTS + (
+            SECRETS_ENDPOINTS if any(s.secrets for s in self.services) else 0
+        )
+        tasks = [math.ceil(s.max_capacity / azs) for s in self.services]
+        needed = endpoints + ALB_ENIS_PER_AZ + sum(tasks)
+        for index, cidr in enumerate(self.network.private_subnet_cidrs):
+            if usable_addresses(cidr) < needed:
+                raise ConfigError(
+                    f"network.private_subnet_cidrs[{index}]",
+                    cidr,
+                    f"has {usable_addresses(cidr)} usable addresses (AWS reserves "
+                    f"{AWS_RESERVED_ADDRESSES}), needs {needed}: {endpoints} endpoint ENIs, "
+                    f"{ALB_ENIS_PER_AZ} internal ALB ENIs, "
+                    + ", ".join(
+                        f"{n} {s.name} tasks" for n, s in zip(tasks, self.services, strict=True)
+                    )
+                    + f" (max_capacity over {azs} AZs)",
+                )
 
     def _check_services(self) -> None:
         fe, be = self.frontend, self.backend
@@ -449,3 +605,55 @@ class EnvironmentConfig(ConfigModel):
             )
         if fe.name == be.name:
             raise ConfigError("backend.name", be.name, "clashes with {path}frontend.name")
+        for section, svc in (("frontend", fe), ("backend", be)):
+            target_group = f"{self.name_prefix}-{svc.name}"
+            room = MAX_TARGET_GROUP_NAME - TARGET_GROUP_SUFFIX_BUDGET
+            if len(target_group) > room:
+                raise ConfigError(
+                    f"{section}.name",
+                    svc.name,
+                    f"target group name {target_group!r} is {len(target_group)} chars; with "
+                    f"a {TARGET_GROUP_SUFFIX_BUDGET}-char suffix it must stay within "
+                    f"{MAX_TARGET_GROUP_NAME} (at most {room - len(self.name_prefix) - 1} "
+                    "chars of service name here)",
+                )
+            tag = f"{svc.name}-{self.app_version}"
+            if len(tag) > MAX_IMAGE_TAG:
+                raise ConfigError(
+                    "app_version",
+                    self.app_version,
+                    f"image tag {svc.name}-<version> is {len(tag)} chars; "
+                    f"Docker allows {MAX_IMAGE_TAG}",
+                )
+
+    def _check_load_balancer(self) -> None:
+        lb = self.load_balancer
+        for field, arn in (
+            ("certificate_arn", lb.certificate_arn),
+            ("waf_acl_arn", lb.waf_acl_arn),
+        ):
+            if arn is not None and _arn_region(arn) != self.region:
+                raise ConfigError(
+                    f"load_balancer.{field}",
+                    arn,
+                    f"in region {_arn_region(arn)!r}, not the environment's {self.region!r}",
+                )
+
+    def _check_tags(self) -> None:
+        for key, value in self.tags.items():
+            if not 1 <= len(key) <= MAX_TAG_KEY:
+                raise ConfigError(f"tags.{key}", key, f"tag keys are 1-{MAX_TAG_KEY} chars")
+            if key.lower().startswith("aws:"):
+                raise ConfigError(f"tags.{key}", key, "the aws: prefix is reserved by AWS")
+            if len(value) > MAX_TAG_VALUE:
+                raise ConfigError(
+                    f"tags.{key}", value, f"tag values are at most {MAX_TAG_VALUE} chars"
+                )
+        keys = {*DEFAULT_TAG_KEYS, *RESOURCE_TAG_KEYS, *self.tags}
+        if len(keys) > MAX_TAGS:
+            raise ConfigError(
+                "tags",
+                len(self.tags),
+                f"tags; with the provider's {', '.join(DEFAULT_TAG_KEYS)} and the Name tag "
+                f"that makes {len(keys)} per resource; AWS allows {MAX_TAGS}",
+            )
