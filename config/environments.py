@@ -16,7 +16,10 @@ REGION = "ap-northeast-1"
 
 
 def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
-    """Small and cheap: the seed's sizes, short log retention, no deletion protection."""
+    """Small and cheap: the seed's sizes, short log retention, no deletion protection.
+
+    ECR repository: ``ecr-learn-app-dev`` (the default ``ecr-learn-app-<env>``).
+    """
     return EnvironmentConfig(
         name="dev",
         region=REGION,
@@ -31,7 +34,10 @@ def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> Environ
 
 def prod(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
     """Stricter than dev: bigger tasks, more headroom, flow logs, ALB access logs,
-    KMS-encrypted logs kept a year, and deletion protection."""
+    KMS-encrypted logs kept a year, and deletion protection.
+
+    ECR repository: ``ecr-learn-app-prod`` (the default ``ecr-learn-app-<env>``).
+    """
     base = EnvironmentConfig(
         name="prod",
         region=REGION,

@@ -405,11 +405,12 @@ class LoadBalancerConfig(ConfigModel):
 
 
 class RegistryConfig(ConfigModel):
-    """The ECR repository. The lifecycle policy keeps the last
+    """The environment's ECR repository. The lifecycle policy keeps the last
     ``keep_images_per_prefix`` images of each tag prefix (``frontend-``, ``backend-``)."""
 
-    repository_name: str = "ecr-learn-app"
-    """ECR repository name. Default ``ecr-learn-app`` as in the seed."""
+    repository_name: str
+    """ECR repository name, 2-256 chars. Required here; ``EnvironmentConfig``
+    defaults it to ``ecr-learn-app-<env>`` so environments can share an account."""
     keep_images_per_prefix: int = 10
     """Images kept per tag prefix, 1-1000. Default 10."""
 
@@ -461,6 +462,10 @@ class StateConfig(ConfigModel):
         return self
 
 
+def _default_registry(data: dict[str, Any]) -> RegistryConfig:
+    return RegistryConfig(repository_name=f"ecr-learn-app-{data.get('name', 'env')}")
+
+
 class EnvironmentConfig(ConfigModel):
     """Everything one environment (``dev``, ``prod``) needs.
 
@@ -488,8 +493,8 @@ class EnvironmentConfig(ConfigModel):
     ``ServiceConfig``'s defaults."""
     load_balancer: LoadBalancerConfig = LoadBalancerConfig()
     """Both ALBs. Default: HTTP only, no deletion protection, no access logs, no WAF."""
-    registry: RegistryConfig = RegistryConfig()
-    """ECR repository. Default: ``ecr-learn-app``, keeping 10 images per prefix."""
+    registry: RegistryConfig = Field(default_factory=_default_registry)
+    """ECR repository. Default: ``ecr-learn-app-<name>``, keeping 10 images per prefix."""
     images: ImageConfig = ImageConfig()
     """Where images come from. Default: built by the ``<env>-images`` stack."""
     log_retention_days: int = 30

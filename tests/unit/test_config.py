@@ -25,7 +25,7 @@ def test_dev_defaults_follow_the_seed():
     assert env.network.public_subnet_cidrs == ("10.0.0.0/26", "10.0.0.64/26")
     assert env.network.private_subnet_cidrs == ("10.0.0.128/26", "10.0.0.192/26")
     assert (env.frontend.port, env.backend.port) == (3000, 8080)
-    assert env.registry.repository_name == "ecr-learn-app"
+    assert env.registry.repository_name == "ecr-learn-app-dev"
 
 
 def test_prod_is_stricter_than_dev():

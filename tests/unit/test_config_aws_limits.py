@@ -198,3 +198,17 @@ def test_alb_subnet_smaller_than_27_is_rejected():
         match=r"dev.network.public_subnet_cidrs\[0\]='10.0.0.0/28': holds an ALB, and ELB needs",
     ):
         dev().with_(network=network)
+
+
+# --- ECR repository per environment ---
+
+
+def test_each_environment_has_its_own_repository():
+    settings = settings_from_env(AWS)
+    names = {load_environment(n, settings).registry.repository_name for n in settings.envs}
+    assert names == {"ecr-learn-app-dev", "ecr-learn-app-prod"}
+
+
+def test_invalid_repository_name_is_rejected():
+    with pytest.raises(ConfigError, match=r"dev.registry.repository_name='Ecr_App': bad ECR name"):
+        dev().with_(registry={"repository_name": "Ecr_App"})
