@@ -29,13 +29,15 @@ from config.errors import ConfigError, from_validation_error
 # Resource names start ``<PROJECT>-<env>`` (modules/common.py ``name_prefix``).
 PROJECT = "ecs-learn"
 
-# Fargate task sizes AWS accepts: cpu units -> allowed memory (MiB).
+# Fargate (Linux) task sizes AWS accepts: cpu units -> allowed memory (MiB).
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4097, 1024)),
     1024: tuple(range(2048, 8193, 1024)),
     2048: tuple(range(4096, 16385, 1024)),
     4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
 }
 
 # ALB security policies that allow TLS 1.2 and newer only (AWS ELB documentation).
@@ -417,7 +419,7 @@ class RegistryConfig(ConfigModel):
     @model_validator(mode="after")
     def _rules(self) -> Self:
         name = self.repository_name
-        if not _REPO_NAME.match(name) or len(name) > 256:
+        if not _REPO_NAME.match(name) or not 2 <= len(name) <= 256:
             raise ConfigError("repository_name", name, "bad ECR name")
         if not 1 <= self.keep_images_per_prefix <= 1000:
             raise ConfigError("keep_images_per_prefix", self.keep_images_per_prefix, "1-1000")
