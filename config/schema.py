@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -187,19 +187,22 @@ class ConfigModel(BaseModel):
         frozen=True, strict=True, extra="forbid", use_attribute_docstrings=True
     )
 
-    def __init__(self, /, **data: Any) -> None:
-        # pydantic also calls this for nested sections given as mappings; only the
-        # outermost call translates, so paths run from the outermost model.
-        outermost = _NESTING.get() == 0
-        token = _NESTING.set(_NESTING.get() + 1)
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            if not outermost:
-                raise
-            raise from_validation_error(exc, type(self)._error_prefix(data)) from None
-        finally:
-            _NESTING.reset(token)
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which keep pydantic's typed keyword-only __init__.
+
+        def __init__(self, /, **data: Any) -> None:
+            # pydantic also calls this for nested sections given as mappings; only the
+            # outermost call translates, so paths run from the outermost model.
+            outermost = _NESTING.get() == 0
+            token = _NESTING.set(_NESTING.get() + 1)
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                if not outermost:
+                    raise
+                raise from_validation_error(exc, type(self)._error_prefix(data)) from None
+            finally:
+                _NESTING.reset(token)
 
     @classmethod
     def _error_prefix(cls, data: Mapping[str, Any]) -> str:
