@@ -2,27 +2,24 @@
 
 Each entry is a function of the per-run ``StateConfig`` and version, so that
 the same definition serves real AWS, the local emulator and offline tests.
+Sections are given as mappings over their defaults, so a bad value here is
+reported with its full path (``prod.frontend.memory``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
-from config.schema import (
-    EnvironmentConfig,
-    ImageConfig,
-    LoadBalancerConfig,
-    NetworkConfig,
-    ServiceConfig,
-    StateConfig,
-)
+from config.schema import EnvironmentConfig, ImageConfig, StateConfig
 
 REGION = "ap-northeast-1"
 
 
 def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
-    """Small and cheap: the seed's sizes, short log retention, no deletion protection."""
+    """Small and cheap: the seed's sizes, short log retention, no deletion protection.
+
+    ECR repository: ``ecr-learn-app-dev`` (the default ``ecr-learn-app-<env>``).
+    """
     return EnvironmentConfig(
         name="dev",
         region=REGION,
@@ -37,23 +34,27 @@ def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> Environ
 
 def prod(*, app_version: str, state: StateConfig, images: ImageConfig) -> EnvironmentConfig:
     """Stricter than dev: bigger tasks, more headroom, flow logs, ALB access logs,
-    KMS-encrypted logs kept a year, and deletion protection."""
-    frontend = ServiceConfig(name="frontend", port=3000, cpu=512, memory=1024, max_capacity=10)
-    backend = ServiceConfig(name="backend", port=8080, cpu=512, memory=1024, max_capacity=10)
-    return EnvironmentConfig(
+    KMS-encrypted logs kept a year, and deletion protection.
+
+    ECR repository: ``ecr-learn-app-prod`` (the default ``ecr-learn-app-<env>``).
+    """
+    base = EnvironmentConfig(
         name="prod",
         region=REGION,
         azs=(f"{REGION}a", f"{REGION}c"),
         app_version=app_version,
         state=state,
         images=images,
-        network=NetworkConfig(flow_logs=True),
-        frontend=replace(frontend, health_check_grace_seconds=90),
-        backend=replace(backend, health_check_grace_seconds=90),
-        load_balancer=LoadBalancerConfig(deletion_protection=True, access_logs=True),
         log_retention_days=365,
         log_kms_encryption=True,
         tags={"Environment": "prod"},
+    )
+    sized = {"cpu": 512, "memory": 1024, "max_capacity": 10, "health_check_grace_seconds": 90}
+    return base.with_(
+        network={"flow_logs": True},
+        frontend=sized,
+        backend=sized,
+        load_balancer={"deletion_protection": True, "access_logs": True},
     )
 
 

@@ -15,11 +15,12 @@ Settings, all optional:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from typing import Literal
 
 from config.environments import ENVIRONMENTS
 from config.errors import ConfigError
 from config.schema import (
+    ConfigModel,
     EnvironmentConfig,
     ImageConfig,
     StateConfig,
@@ -33,17 +34,26 @@ LOCAL_STATE_BUCKET = "ecs-learn-tfstate-local"
 DEFAULT_EMULATOR_ENDPOINT = "http://127.0.0.1:4566"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Per-run choices that are not part of an environment's definition."""
+class Settings(ConfigModel):
+    """Per-run choices that are not part of an environment's definition.
+
+    Built by ``settings_from_env``, which names the variable in its errors.
+    """
 
     envs: tuple[str, ...]
-    target: str
+    """Environments to build, from ``ENVS`` (default ``dev,prod``)."""
+    target: Literal["local", "aws"]
+    """``TARGET``: ``local`` (default, the emulator) or ``aws``."""
     app_version: str
-    state_backend: str
+    """``APP_VERSION``, else the ``appVersion`` context of cdktf.json."""
+    state_backend: Literal["s3", "local"]
+    """``STATE_BACKEND``: ``s3`` (default) or ``local``."""
     state_bucket: str | None
-    image_source: str
+    """``TF_STATE_BUCKET``; the emulator's own bucket when ``TARGET=local``."""
+    image_source: Literal["build", "tag"]
+    """``IMAGE_SOURCE``: ``build`` (default) or ``tag``; always ``tag`` for ``local``."""
     emulator_endpoint: str | None = None
+    """``EMULATOR_ENDPOINT`` for ``TARGET=local`` (default ``http://127.0.0.1:4566``)."""
 
 
 def settings_from_env(
@@ -98,15 +108,15 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
     env = ENVIRONMENTS[name](
         app_version=settings.app_version,
         state=StateConfig(backend="local"),
-        images=ImageConfig(source=settings.image_source),  # type: ignore[arg-type]
+        images=ImageConfig(source=settings.image_source),
     )
+    changes: dict[str, object] = {"emulator_endpoint": settings.emulator_endpoint}
     if settings.state_backend == "s3":
         # The state bucket lives in the environment's own region.
-        state = StateConfig(
-            backend="s3",
-            bucket=settings.state_bucket,
-            region=env.region,
-            path_style=settings.target == "local",
-        )
-        env = replace(env, state=state)
-    return replace(env, emulator_endpoint=settings.emulator_endpoint).validate()
+        changes["state"] = {
+            "backend": "s3",
+            "bucket": settings.state_bucket,
+            "region": env.region,
+            "path_style": settings.target == "local",
+        }
+    return env.with_(**changes)

@@ -1,33 +1,130 @@
-"""Frozen dataclasses describing one environment, each able to validate itself.
+"""Frozen, strict pydantic models describing one environment, validated on construction.
 
-Every ``validate`` takes the dotted path of the object (``dev.network``) so an
-error names the exact field, for example ``dev.network.private_subnet_cidrs[1]``.
+Building any model (``EnvironmentConfig(...)``, ``env.with_(...)``) either
+returns a valid object or raises one ``ConfigError`` naming the field and the
+value, e.g. ``invalid config: dev.network.private_subnet_cidrs[1]='10.0.0.32/27':
+overlaps dev.network.public_subnet_cidrs[0]='10.0.0.0/26'``. Paths start with the
+environment's name; a section built on its own (``ServiceConfig(...)``) uses
+its class name instead, since it belongs to no environment yet.
+
+Strict means no silent coercion: ``"3000"`` is not a port and a list is not a
+tuple. Unknown fields are errors. Each rule lives here once: a section checks
+what it can know alone, ``EnvironmentConfig`` what needs the whole picture
+(region, AZ count, both services).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from config.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-# Fargate task sizes AWS accepts: cpu units -> allowed memory (MiB).
+from config.errors import ConfigError, from_validation_error
+
+# Resource names start ``<PROJECT>-<env>`` (modules/common.py ``name_prefix``).
+PROJECT = "ecs-learn"
+
+# Fargate (Linux) task sizes AWS accepts: cpu units -> allowed memory (MiB).
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4097, 1024)),
     1024: tuple(range(2048, 8193, 1024)),
     2048: tuple(range(4096, 16385, 1024)),
     4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
 }
+
+# ALB security policies that allow TLS 1.2 and newer only (AWS ELB documentation).
+TLS12_POLICIES: frozenset[str] = frozenset(
+    {
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        "ELBSecurityPolicy-FS-1-2-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    }
+)
+# Real ALB policies that still allow TLS 1.0 or 1.1: named as such in the error.
+LEGACY_TLS_POLICIES: frozenset[str] = frozenset(
+    {
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-2015-05",
+        "ELBSecurityPolicy-TLS-1-0-2015-04",
+        "ELBSecurityPolicy-TLS-1-1-2017-01",
+        "ELBSecurityPolicy-FS-2018-06",
+        "ELBSecurityPolicy-FS-1-1-2019-08",
+        "ELBSecurityPolicy-TLS13-1-0-2021-06",
+        "ELBSecurityPolicy-TLS13-1-1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-0-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-1-PQ-2025-09",
+    }
+)
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+# Environment variables the services stack computes for every container (modules/services.py).
+RESERVED_ENV_VARS = ("PORT", "APP_VERSION", "BACKEND_URL")
+
+# Tags the AWS provider adds to every resource (modules/common.py ``aws_provider``),
+# plus the ``Name`` tag the constructs set; all count towards AWS's 50-tag limit.
+DEFAULT_TAG_KEYS = ("Project", "Environment", "ManagedBy", "Stack")
+RESOURCE_TAG_KEYS = ("Name",)
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+
+# Names AWS limits: ELB target groups to 32 characters, Docker tags to 128.
+MAX_TARGET_GROUP_NAME = 32
+# Room kept for a replacement-safe suffix (``-`` + 6 hex) on target group names.
+TARGET_GROUP_SUFFIX_BUDGET = 7
+MAX_IMAGE_TAG = 128
+
+# What sits in each private subnet besides tasks: one ENI per interface endpoint
+# and AZ (constructs/endpoints.py DEFAULT_INTERFACE_SERVICES: ecr.api, ecr.dkr,
+# logs), one more for secretsmanager when a service has secrets, and the
+# internal ALB. AWS reserves 5 addresses in every subnet.
+INTERFACE_ENDPOINTS = 3
+SECRETS_ENDPOINTS = 1
+ALB_ENIS_PER_AZ = 8
+# ELB: every subnet of a load balancer must be at least a /27 with 8 free addresses.
+ALB_MIN_SUBNET_PREFIX = 27
+AWS_RESERVED_ADDRESSES = 5
 
 # A release version is semver (no build metadata: Docker tags forbid '+') or a git sha.
 _SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z][0-9A-Za-z.-]*)?$")
 _GIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _REPO_NAME = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")
@@ -61,7 +158,10 @@ def validate_emulator_endpoint(value: object, path: str = "EMULATOR_ENDPOINT") -
 
 
 def validate_version(value: object, path: str = "app_version") -> str:
-    """Return ``value`` if it is a semver (``1.2.3``, ``v1.2.3-rc.1``) or a git sha."""
+    """Return ``value`` if it is a semver (``1.2.3``, ``v1.2.3-rc.1``) or a git sha.
+
+    ``path`` (default ``app_version``) is the field named in the error.
+    """
     if not isinstance(value, str) or not value:
         raise ConfigError(path, value, "required; set APP_VERSION or the appVersion context")
     if not (_SEMVER.match(value) or _GIT_SHA.match(value)):
@@ -71,289 +171,533 @@ def validate_version(value: object, path: str = "app_version") -> str:
     return value
 
 
-def _network(value: object, path: str) -> ipaddress.IPv4Network:
+def _network(value: str, path: str) -> ipaddress.IPv4Network:
     try:
-        return ipaddress.IPv4Network(value, strict=True)  # type: ignore[arg-type]
+        return ipaddress.IPv4Network(value, strict=True)
     except (ValueError, TypeError) as exc:
         raise ConfigError(path, value, f"not an IPv4 CIDR block ({exc})") from None
 
 
-@dataclass(frozen=True)
-class NetworkConfig:
+def _arn_region(arn: str) -> str:
+    """The region part of an ARN (``arn:aws:acm:<region>:...``)."""
+    return arn.split(":")[3]
+
+
+def usable_addresses(cidr: str) -> int:
+    """Addresses of a subnet that ENIs can use: AWS reserves 5 in every subnet."""
+    return ipaddress.IPv4Network(cidr).num_addresses - AWS_RESERVED_ADDRESSES
+
+
+_NESTING: ContextVar[int] = ContextVar("config_nesting", default=0)
+
+
+def _merged(model: ConfigModel, changes: Mapping[str, Any]) -> dict[str, Any]:
+    data = {name: getattr(model, name) for name in type(model).model_fields}
+    for key, change in changes.items():
+        current = data.get(key)
+        if isinstance(current, ConfigModel) and isinstance(change, Mapping):
+            change = _merged(current, change)
+        data[key] = change
+    return data
+
+
+class ConfigModel(BaseModel):
+    """Base of every config model: frozen, strict, no unknown fields.
+
+    Construction validates and raises ``ConfigError`` (never pydantic's
+    ``ValidationError``) for the first bad field.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, strict=True, extra="forbid", use_attribute_docstrings=True
+    )
+
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, which keep pydantic's typed keyword-only __init__.
+
+        def __init__(self, /, **data: Any) -> None:
+            # pydantic also calls this for nested sections given as mappings; only the
+            # outermost call translates, so paths run from the outermost model.
+            outermost = _NESTING.get() == 0
+            token = _NESTING.set(_NESTING.get() + 1)
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                if not outermost:
+                    raise
+                raise from_validation_error(exc, type(self)._error_prefix(data)) from None
+            finally:
+                _NESTING.reset(token)
+
+    @classmethod
+    def _error_prefix(cls, data: Mapping[str, Any]) -> str:
+        """Where error paths start; a lone section is named by its class."""
+        return cls.__name__
+
+    def with_(self, **changes: Any) -> Self:
+        """A validated copy with ``changes`` applied.
+
+        A mapping given for a section updates that section rather than
+        replacing it: ``env.with_(frontend={"port": 80})`` changes only the
+        frontend's port, and the error (if any) names ``dev.frontend.port``.
+        Unlike pydantic's ``model_copy(update=...)``, the result is validated.
+        """
+        return type(self)(**_merged(self, changes))
+
+
+class NetworkConfig(ConfigModel):
     """The VPC and its subnets, one public and one private subnet per AZ.
 
     Defaults are the seed's: VPC ``10.0.0.0/24`` split into four /26 blocks.
-    ``flow_logs`` (default off) sends VPC flow logs to CloudWatch Logs.
+    That the subnet counts match the AZs and that each subnet is big enough
+    for what runs in it is checked by ``EnvironmentConfig``.
     """
 
     vpc_cidr: str = "10.0.0.0/24"
+    """VPC CIDR block, /16 to /28. Default ``10.0.0.0/24``."""
     public_subnet_cidrs: tuple[str, ...] = ("10.0.0.0/26", "10.0.0.64/26")
+    """One public subnet per AZ, in AZ order, inside the VPC and not overlapping.
+    Holds the external ALB. Default ``10.0.0.0/26``, ``10.0.0.64/26``."""
     private_subnet_cidrs: tuple[str, ...] = ("10.0.0.128/26", "10.0.0.192/26")
+    """One private subnet per AZ, in AZ order. Holds the tasks, the internal ALB and
+    the interface endpoints. Default ``10.0.0.128/26``, ``10.0.0.192/26``."""
     flow_logs: bool = False
+    """Send VPC flow logs to CloudWatch Logs. Default off."""
 
-    def validate(self, path: str, az_count: int) -> None:
-        vpc = _network(self.vpc_cidr, f"{path}.vpc_cidr")
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        vpc = _network(self.vpc_cidr, "vpc_cidr")
         if not 16 <= vpc.prefixlen <= 28:
-            raise ConfigError(f"{path}.vpc_cidr", self.vpc_cidr, "VPC prefix must be /16 to /28")
+            raise ConfigError("vpc_cidr", self.vpc_cidr, "VPC prefix must be /16 to /28")
         seen: list[tuple[str, ipaddress.IPv4Network]] = []
         for kind in ("public_subnet_cidrs", "private_subnet_cidrs"):
-            cidrs = getattr(self, kind)
-            if len(cidrs) != az_count:
-                raise ConfigError(
-                    f"{path}.{kind}", cidrs, f"needs one subnet per AZ (azs has {az_count})"
-                )
-            for index, cidr in enumerate(cidrs):
-                where = f"{path}.{kind}[{index}]"
+            for index, cidr in enumerate(getattr(self, kind)):
+                where = f"{kind}[{index}]"
                 net = _network(cidr, where)
                 if not 16 <= net.prefixlen <= 28:
                     raise ConfigError(where, cidr, "subnet prefix must be /16 to /28")
                 if not net.subnet_of(vpc):
-                    raise ConfigError(where, cidr, f"outside {path}.vpc_cidr={self.vpc_cidr!r}")
+                    raise ConfigError(where, cidr, f"outside {{path}}vpc_cidr={self.vpc_cidr!r}")
                 for other_where, other in seen:
                     if net.overlaps(other):
-                        raise ConfigError(where, cidr, f"overlaps {other_where}={str(other)!r}")
+                        raise ConfigError(
+                            where, cidr, f"overlaps {{path}}{other_where}={str(other)!r}"
+                        )
                 seen.append((where, net))
+        return self
 
 
-@dataclass(frozen=True)
-class ServiceConfig:
+class ServiceConfig(ConfigModel):
     """One ECS service (frontend or backend) and how it scales.
 
     Defaults: 0.25 vCPU / 512 MiB, 2 tasks (one per AZ), scaling 2-4 tasks on
     60 % CPU or 500 requests per target per minute, health check ``/healthz``,
     60 s grace period, no extra environment and no secrets.
-    ``secrets`` maps an environment variable name to a Secrets Manager ARN;
-    only when it is non-empty does the execution role get read access.
     """
 
     name: str
+    """Service, container and log stream name: lowercase letters, digits and '-',
+    starting with a letter, not ending with '-'; short enough for its target group
+    name (see ``EnvironmentConfig``). Required."""
     port: int
+    """Container port, 1024-65535, different from the other service's. Required."""
     cpu: int = 256
+    """Fargate task cpu units (256 = 0.25 vCPU). Default 256."""
     memory: int = 512
+    """Fargate task memory in MiB; must suit ``cpu``. Default 512."""
     desired_count: int = 2
+    """Tasks at deploy time, between min and max capacity. Default 2."""
     min_capacity: int = 2
+    """Autoscaling minimum, at least 1. Default 2."""
     max_capacity: int = 4
+    """Autoscaling maximum, at most 100; the private subnets must hold these tasks.
+    Default 4."""
     health_check_path: str = "/healthz"
+    """Path the ALB target group probes. Default ``/healthz``."""
     health_check_grace_seconds: int = 60
+    """Seconds ECS ignores failing health checks after a task starts. Default 60."""
     cpu_target_percent: int = 60
+    """Target-tracking CPU utilisation, 10-90. Default 60."""
     requests_per_target: int = 500
-    environment: Mapping[str, str] = field(default_factory=dict)
-    secrets: Mapping[str, str] = field(default_factory=dict)
+    """Target-tracking ALB requests per target per minute, at least 1. Default 500."""
+    environment: dict[str, str] = Field(default_factory=dict)
+    """Extra plain environment variables (string values only). May not set the
+    computed PORT, APP_VERSION or BACKEND_URL. Default none."""
+    secrets: dict[str, str] = Field(default_factory=dict)
+    """Environment variable name -> Secrets Manager ARN. Only when non-empty does
+    the execution role get read access. Default none."""
 
-    def validate(self, path: str) -> None:
-        if not re.match(r"^[a-z][a-z0-9-]{0,19}$", self.name):
-            raise ConfigError(f"{path}.name", self.name, "lowercase letters, digits, '-'")
-        if not isinstance(self.port, int) or not 1024 <= self.port <= 65535:
-            raise ConfigError(f"{path}.port", self.port, "must be an integer 1024-65535")
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        if not _SERVICE_NAME.match(self.name):
+            raise ConfigError("name", self.name, "lowercase letters, digits, '-'")
+        if self.name.endswith("-"):
+            raise ConfigError("name", self.name, "must not end with '-' (target group names)")
+        if not 1024 <= self.port <= 65535:
+            raise ConfigError("port", self.port, "must be an integer 1024-65535")
         if self.cpu not in FARGATE_SIZES:
-            raise ConfigError(
-                f"{path}.cpu", self.cpu, f"Fargate cpu is one of {list(FARGATE_SIZES)}"
-            )
+            raise ConfigError("cpu", self.cpu, f"Fargate cpu is one of {list(FARGATE_SIZES)}")
         if self.memory not in FARGATE_SIZES[self.cpu]:
             raise ConfigError(
-                f"{path}.memory", self.memory, f"not a valid Fargate memory for cpu={self.cpu}"
+                "memory", self.memory, f"not a valid Fargate memory for cpu={self.cpu}"
             )
         if not 1 <= self.min_capacity <= self.max_capacity <= 100:
             raise ConfigError(
-                f"{path}.min_capacity",
+                "min_capacity",
                 self.min_capacity,
                 f"needs 1 <= min_capacity <= max_capacity ({self.max_capacity}) <= 100",
             )
         if not self.min_capacity <= self.desired_count <= self.max_capacity:
             raise ConfigError(
-                f"{path}.desired_count",
+                "desired_count",
                 self.desired_count,
                 f"must be between min_capacity={self.min_capacity} "
                 f"and max_capacity={self.max_capacity}",
             )
         if not self.health_check_path.startswith("/"):
-            raise ConfigError(f"{path}.health_check_path", self.health_check_path, "must start /")
+            raise ConfigError("health_check_path", self.health_check_path, "must start /")
         if not 0 <= self.health_check_grace_seconds <= 2_147_483_647:
             raise ConfigError(
-                f"{path}.health_check_grace_seconds", self.health_check_grace_seconds, "bad value"
+                "health_check_grace_seconds", self.health_check_grace_seconds, "bad value"
             )
         if not 10 <= self.cpu_target_percent <= 90:
-            raise ConfigError(f"{path}.cpu_target_percent", self.cpu_target_percent, "10-90")
+            raise ConfigError("cpu_target_percent", self.cpu_target_percent, "10-90")
         if self.requests_per_target < 1:
-            raise ConfigError(f"{path}.requests_per_target", self.requests_per_target, ">= 1")
-        for name in (*self.environment, *self.secrets):
-            if not _ENV_VAR.match(name):
-                raise ConfigError(f"{path}.environment", name, "not an environment variable name")
+            raise ConfigError("requests_per_target", self.requests_per_target, ">= 1")
+        for kind in ("environment", "secrets"):
+            for name in getattr(self, kind):
+                if not _ENV_VAR.match(name):
+                    raise ConfigError(kind, name, "not an environment variable name")
+                if name in RESERVED_ENV_VARS:
+                    raise ConfigError(
+                        f"{kind}.{name}",
+                        getattr(self, kind)[name],
+                        f"{name} is computed by the services stack "
+                        f"({', '.join(RESERVED_ENV_VARS)}); it cannot be overridden",
+                    )
         for name, arn in self.secrets.items():
+            if name in self.environment:
+                raise ConfigError(f"secrets.{name}", arn, "also set in environment")
             if not _ARN.match(arn) or ":secretsmanager:" not in arn:
-                raise ConfigError(f"{path}.secrets.{name}", arn, "must be a Secrets Manager ARN")
+                raise ConfigError(f"secrets.{name}", arn, "must be a Secrets Manager ARN")
+        return self
 
 
-@dataclass(frozen=True)
-class LoadBalancerConfig:
-    """Both ALBs.
-
-    ``certificate_arn`` (default none) turns on HTTPS on the public ALB, with
-    ``ssl_policy`` (default TLS 1.2+ ``ELBSecurityPolicy-TLS13-1-2-2021-06``)
-    and an HTTP -> HTTPS redirect. ``deletion_protection`` defaults to off.
-    ``access_logs`` (default off) writes both ALBs' access logs to a new S3 bucket.
-    ``waf_acl_arn`` (default none) associates a WAFv2 web ACL with the public ALB.
-    """
+class LoadBalancerConfig(ConfigModel):
+    """Both ALBs. Whether ARNs are in the environment's region is checked by
+    ``EnvironmentConfig``."""
 
     certificate_arn: str | None = None
-    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """ACM certificate (same region) that turns on HTTPS on the public ALB, with an
+    HTTP -> HTTPS redirect. Default none: HTTP only."""
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    """HTTPS listener security policy; one of the TLS 1.2+ ELB policies
+    (``TLS12_POLICIES``). Default ``ELBSecurityPolicy-TLS13-1-2-2021-06``."""
     deletion_protection: bool = False
+    """ALB deletion protection; also keeps ECR and log buckets from force deletion.
+    Default off."""
     idle_timeout_seconds: int = 60
+    """ALB idle timeout, 1-4000 seconds. Default 60."""
     access_logs: bool = False
+    """Write both ALBs' access logs to a new S3 bucket. Default off."""
     waf_acl_arn: str | None = None
+    """Regional WAFv2 web ACL (same region) associated with the public ALB.
+    Default none."""
 
-    def validate(self, path: str) -> None:
-        if self.certificate_arn is not None and (
-            not _ARN.match(self.certificate_arn) or ":acm:" not in self.certificate_arn
-        ):
-            raise ConfigError(f"{path}.certificate_arn", self.certificate_arn, "not an ACM ARN")
-        if "TLS" not in self.ssl_policy or "TLS-1-0" in self.ssl_policy:
-            raise ConfigError(f"{path}.ssl_policy", self.ssl_policy, "must be a TLS 1.2+ policy")
-        if not 1 <= self.idle_timeout_seconds <= 4000:
-            raise ConfigError(f"{path}.idle_timeout_seconds", self.idle_timeout_seconds, "1-4000")
-        if self.waf_acl_arn is not None and (
-            not _ARN.match(self.waf_acl_arn) or ":wafv2:" not in self.waf_acl_arn
-        ):
-            raise ConfigError(f"{path}.waf_acl_arn", self.waf_acl_arn, "not a WAFv2 web ACL ARN")
-
-
-@dataclass(frozen=True)
-class RegistryConfig:
-    """The ECR repository. Default name ``ecr-learn-app`` as in the seed;
-    the lifecycle policy keeps the last ``keep_images_per_prefix`` (default 10)
-    images of each tag prefix (``frontend-``, ``backend-``)."""
-
-    repository_name: str = "ecr-learn-app"
-    keep_images_per_prefix: int = 10
-
-    def validate(self, path: str) -> None:
-        if not _REPO_NAME.match(self.repository_name) or len(self.repository_name) > 256:
-            raise ConfigError(f"{path}.repository_name", self.repository_name, "bad ECR name")
-        if not 1 <= self.keep_images_per_prefix <= 1000:
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        cert = self.certificate_arn
+        if cert is not None and (not _ARN.match(cert) or cert.split(":")[2] != "acm"):
+            raise ConfigError("certificate_arn", cert, "not an ACM ARN")
+        if self.ssl_policy in LEGACY_TLS_POLICIES:
             raise ConfigError(
-                f"{path}.keep_images_per_prefix", self.keep_images_per_prefix, "1-1000"
+                "ssl_policy", self.ssl_policy, "allows TLS below 1.2; use a TLS 1.2+ policy"
             )
+        if self.ssl_policy not in TLS12_POLICIES:
+            raise ConfigError(
+                "ssl_policy",
+                self.ssl_policy,
+                f"unknown ALB security policy; use a TLS 1.2+ one such as {DEFAULT_SSL_POLICY}",
+            )
+        if not 1 <= self.idle_timeout_seconds <= 4000:
+            raise ConfigError("idle_timeout_seconds", self.idle_timeout_seconds, "1-4000")
+        waf = self.waf_acl_arn
+        if waf is not None:
+            if not _ARN.match(waf) or waf.split(":")[2] != "wafv2":
+                raise ConfigError("waf_acl_arn", waf, "not a WAFv2 web ACL ARN")
+            if waf.split(":", 5)[5].startswith("global/"):
+                raise ConfigError(
+                    "waf_acl_arn", waf, "global (CloudFront) scope; an ALB needs a regional web ACL"
+                )
+            if not waf.split(":", 5)[5].startswith("regional/webacl/"):
+                raise ConfigError("waf_acl_arn", waf, "not a regional WAFv2 web ACL ARN")
+        return self
 
 
-@dataclass(frozen=True)
-class ImageConfig:
-    """Where the services' images come from.
+class RegistryConfig(ConfigModel):
+    """The environment's ECR repository. The lifecycle policy keeps the last
+    ``keep_images_per_prefix`` images of each tag prefix (``frontend-``, ``backend-``)."""
 
-    ``source="build"`` (default): the ``<env>-images`` stack builds and pushes
-    them and the services use its digest-pinned references.
-    ``source="tag"``: deploy an existing ``<service>-<version>`` tag without building.
-    """
+    repository_name: str
+    """ECR repository name, 2-256 chars. Required here; ``EnvironmentConfig``
+    defaults it to ``ecr-learn-app-<env>`` so environments can share an account."""
+    keep_images_per_prefix: int = 10
+    """Images kept per tag prefix, 1-1000. Default 10."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        name = self.repository_name
+        if not _REPO_NAME.match(name) or not 2 <= len(name) <= 256:
+            raise ConfigError("repository_name", name, "bad ECR name")
+        if not 1 <= self.keep_images_per_prefix <= 1000:
+            raise ConfigError("keep_images_per_prefix", self.keep_images_per_prefix, "1-1000")
+        return self
+
+
+class ImageConfig(ConfigModel):
+    """Where the services' images come from."""
 
     source: Literal["build", "tag"] = "build"
+    """``build`` (default): the ``<env>-images`` stack builds and pushes them and the
+    services use its digest-pinned references. ``tag``: deploy an existing
+    ``<service>-<version>`` tag without building."""
 
-    def validate(self, path: str) -> None:
-        if self.source not in ("build", "tag"):
-            raise ConfigError(f"{path}.source", self.source, "must be 'build' or 'tag'")
 
-
-@dataclass(frozen=True)
-class StateConfig:
+class StateConfig(ConfigModel):
     """Where Terraform state lives.
 
-    ``backend="s3"``: bucket ``bucket`` in ``region``, key ``<env>/<stack>.tfstate``,
-    encrypted, locked with an S3 lockfile. ``path_style`` (default off) is for
-    S3-compatible emulators. ``backend="local"``: ``terraform.<stack>.tfstate``
-    files, for tests and offline work.
+    ``backend="s3"``: key ``<env>/<stack>.tfstate``, encrypted, locked with an S3
+    lockfile. ``backend="local"``: ``terraform.<stack>.tfstate`` files, for tests
+    and offline work.
     """
 
     backend: Literal["s3", "local"]
+    """``s3`` or ``local``. Required."""
     bucket: str | None = None
+    """State bucket; required for ``s3``. Default none."""
     region: str | None = None
+    """The bucket's region; required for ``s3``. Default none."""
     path_style: bool = False
+    """S3 path-style addressing, for S3-compatible emulators. Default off."""
 
-    def validate(self, path: str) -> None:
-        if self.backend not in ("s3", "local"):
-            raise ConfigError(f"{path}.backend", self.backend, "must be 's3' or 'local'")
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
         if self.backend == "s3":
             if not self.bucket:
-                raise ConfigError(f"{path}.bucket", self.bucket, "required for the s3 backend")
+                raise ConfigError("bucket", self.bucket, "required for the s3 backend")
             if not _BUCKET.match(self.bucket):
-                raise ConfigError(f"{path}.bucket", self.bucket, "not a valid S3 bucket name")
+                raise ConfigError("bucket", self.bucket, "not a valid S3 bucket name")
             if not self.region or not _REGION.match(self.region):
-                raise ConfigError(f"{path}.region", self.region, "not an AWS region")
+                raise ConfigError("region", self.region, "not an AWS region")
+        return self
 
 
-@dataclass(frozen=True)
-class EnvironmentConfig:
+def _default_registry(data: dict[str, Any]) -> RegistryConfig:
+    return RegistryConfig(repository_name=f"ecr-learn-app-{data.get('name', 'env')}")
+
+
+class EnvironmentConfig(ConfigModel):
     """Everything one environment (``dev``, ``prod``) needs.
 
-    ``log_retention_days`` defaults to 30; ``log_kms_encryption`` (default off)
-    encrypts the log groups with a customer-managed KMS key.
-    ``tags`` are added to every resource.
-    ``emulator_endpoint`` (default none: real AWS) marks a deploy to the local
-    AWS emulator at that loopback URL: the stacks' provider and S3 backend then
-    send every call there with fake credentials, so they can never reach a real
-    account, and S3 is addressed path-style.
+    Error paths start with ``name``: ``dev.backend.port``.
     """
 
     name: str
+    """Environment name: lowercase letters and digits, 2-12 chars. Required."""
     region: str
+    """AWS region, e.g. ``ap-northeast-1``. Required."""
     azs: tuple[str, ...]
+    """2 or 3 distinct availability zones of ``region``. Required."""
     app_version: str
+    """Release version: semver (``1.2.3``, ``v1.2.3-rc.1``) or a 7-40 char git sha;
+    ``<service>-<version>`` must fit Docker's 128-char tag limit. Required."""
     state: StateConfig
+    """Where Terraform state lives. Required."""
     network: NetworkConfig = NetworkConfig()
+    """VPC and subnets. Default: the seed's /24 in four /26 blocks, no flow logs."""
     frontend: ServiceConfig = ServiceConfig(name="frontend", port=3000)
+    """The public-facing service. Default: ``frontend`` on port 3000 with
+    ``ServiceConfig``'s defaults."""
     backend: ServiceConfig = ServiceConfig(name="backend", port=8080)
+    """The internal API service. Default: ``backend`` on port 8080 with
+    ``ServiceConfig``'s defaults."""
     load_balancer: LoadBalancerConfig = LoadBalancerConfig()
-    registry: RegistryConfig = RegistryConfig()
+    """Both ALBs. Default: HTTP only, no deletion protection, no access logs, no WAF."""
+    registry: RegistryConfig = Field(default_factory=_default_registry)
+    """ECR repository. Default: ``ecr-learn-app-<name>``, keeping 10 images per prefix."""
     images: ImageConfig = ImageConfig()
+    """Where images come from. Default: built by the ``<env>-images`` stack."""
     log_retention_days: int = 30
+    """CloudWatch Logs retention, one of the values CloudWatch accepts. Default 30."""
     log_kms_encryption: bool = False
-    tags: Mapping[str, str] = field(default_factory=dict)
+    """Encrypt the log groups with a customer-managed KMS key. Default off."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Tags added to every resource, on top of the provider's Project, Environment,
+    ManagedBy and Stack (which a same-named key here overrides). Keys may not start
+    with ``aws:``; AWS allows keys up to 128 chars, values up to 256 and 50 tags per
+    resource in all. Default none."""
     emulator_endpoint: str | None = None
+    """The local AWS emulator's loopback URL, for a deploy to it. The stacks' provider,
+    S3 backend and remote-state reads then send every call there with fake
+    credentials, so they can never reach a real account, and S3 is addressed
+    path-style. Default none: real AWS."""
 
     @property
     def emulator(self) -> bool:
         """True for the local emulator target (``emulator_endpoint`` is set)."""
         return self.emulator_endpoint is not None
 
+    @classmethod
+    def _error_prefix(cls, data: Mapping[str, Any]) -> str:
+        name = data.get("name")
+        return name if isinstance(name, str) and _ENV_NAME.match(name) else ""
+
     @property
     def services(self) -> tuple[ServiceConfig, ServiceConfig]:
         return (self.frontend, self.backend)
 
-    def validate(self) -> EnvironmentConfig:
-        """Raise ``ConfigError`` on the first bad field; return self when valid."""
-        p = self.name
-        if not isinstance(self.name, str) or not _ENV_NAME.match(self.name):
-            raise ConfigError("name", self.name, "lowercase letters and digits, 2-12 chars")
-        if not _REGION.match(self.region or ""):
-            raise ConfigError(f"{p}.region", self.region, "not an AWS region like us-east-1")
-        if len(self.azs) < 2 or len(self.azs) > 3:
-            raise ConfigError(f"{p}.azs", self.azs, "needs 2 or 3 availability zones")
-        if len(set(self.azs)) != len(self.azs):
-            raise ConfigError(f"{p}.azs", self.azs, "availability zones must be distinct")
-        for index, az in enumerate(self.azs):
-            if not re.fullmatch(re.escape(self.region) + r"[a-z]", az):
-                raise ConfigError(f"{p}.azs[{index}]", az, f"not an AZ of region {self.region}")
-        validate_version(self.app_version, f"{p}.app_version")
+    @property
+    def name_prefix(self) -> str:
+        """Prefix for AWS resource names, e.g. ``ecs-learn-dev``."""
+        return f"{PROJECT}-{self.name}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_first(cls, data: Any) -> Any:
+        # Every other path starts with the name, so it is checked before anything else.
+        name = data.get("name") if isinstance(data, Mapping) else None
+        if not isinstance(name, str) or not _ENV_NAME.match(name):
+            raise ConfigError("name", name, "lowercase letters and digits, 2-12 chars")
+        return data
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        self._check_region_and_azs()
+        validate_version(self.app_version, "app_version")
         if self.emulator_endpoint is not None:
-            validate_emulator_endpoint(self.emulator_endpoint, f"{p}.emulator_endpoint")
-        self.state.validate(f"{p}.state")
-        self.network.validate(f"{p}.network", len(self.azs))
-        self.frontend.validate(f"{p}.frontend")
-        self.backend.validate(f"{p}.backend")
-        if self.frontend.port == self.backend.port:
-            raise ConfigError(
-                f"{p}.backend.port",
-                self.backend.port,
-                f"clashes with {p}.frontend.port={self.frontend.port}",
-            )
-        if self.frontend.name == self.backend.name:
-            raise ConfigError(
-                f"{p}.backend.name", self.backend.name, f"clashes with {p}.frontend.name"
-            )
-        self.load_balancer.validate(f"{p}.load_balancer")
-        self.registry.validate(f"{p}.registry")
-        self.images.validate(f"{p}.images")
+            validate_emulator_endpoint(self.emulator_endpoint, "emulator_endpoint")
+        self._check_subnets()
+        self._check_services()
+        self._check_load_balancer()
         if self.log_retention_days not in _LOG_RETENTION_DAYS:
             raise ConfigError(
-                f"{p}.log_retention_days",
+                "log_retention_days",
                 self.log_retention_days,
                 f"CloudWatch accepts {list(_LOG_RETENTION_DAYS)}",
             )
+        self._check_tags()
         return self
+
+    def _check_region_and_azs(self) -> None:
+        if not _REGION.match(self.region):
+            raise ConfigError("region", self.region, "not an AWS region like us-east-1")
+        if len(self.azs) < 2 or len(self.azs) > 3:
+            raise ConfigError("azs", self.azs, "needs 2 or 3 availability zones")
+        if len(set(self.azs)) != len(self.azs):
+            raise ConfigError("azs", self.azs, "availability zones must be distinct")
+        for index, az in enumerate(self.azs):
+            if not re.fullmatch(re.escape(self.region) + r"[a-z]", az):
+                raise ConfigError(f"azs[{index}]", az, f"not an AZ of region {self.region}")
+
+    def _check_subnets(self) -> None:
+        azs = len(self.azs)
+        for kind in ("public_subnet_cidrs", "private_subnet_cidrs"):
+            cidrs = getattr(self.network, kind)
+            if len(cidrs) != azs:
+                raise ConfigError(
+                    f"network.{kind}", cidrs, f"needs one subnet per AZ (azs has {azs})"
+                )
+            for index, cidr in enumerate(cidrs):
+                if ipaddress.IPv4Network(cidr).prefixlen > ALB_MIN_SUBNET_PREFIX:
+                    raise ConfigError(
+                        f"network.{kind}[{index}]",
+                        cidr,
+                        f"holds an ALB, and ELB needs a /{ALB_MIN_SUBNET_PREFIX} or larger subnet",
+                    )
+        for index, cidr in enumerate(self.network.public_subnet_cidrs):
+            if usable_addresses(cidr) < ALB_ENIS_PER_AZ:
+                raise ConfigError(
+                    f"network.public_subnet_cidrs[{index}]",
+                    cidr,
+                    f"has {usable_addresses(cidr)} usable addresses (AWS reserves "
+                    f"{AWS_RESERVED_ADDRESSES}), needs {ALB_ENIS_PER_AZ} for the external ALB",
+                )
+        endpoints = INTERFACE_ENDPOINTS + (
+            SECRETS_ENDPOINTS if any(s.secrets for s in self.services) else 0
+        )
+        tasks = [math.ceil(s.max_capacity / azs) for s in self.services]
+        needed = endpoints + ALB_ENIS_PER_AZ + sum(tasks)
+        for index, cidr in enumerate(self.network.private_subnet_cidrs):
+            if usable_addresses(cidr) < needed:
+                raise ConfigError(
+                    f"network.private_subnet_cidrs[{index}]",
+                    cidr,
+                    f"has {usable_addresses(cidr)} usable addresses (AWS reserves "
+                    f"{AWS_RESERVED_ADDRESSES}), needs {needed}: {endpoints} endpoint ENIs, "
+                    f"{ALB_ENIS_PER_AZ} internal ALB ENIs, "
+                    + ", ".join(
+                        f"{n} {s.name} tasks" for n, s in zip(tasks, self.services, strict=True)
+                    )
+                    + f" (max_capacity over {azs} AZs)",
+                )
+
+    def _check_services(self) -> None:
+        fe, be = self.frontend, self.backend
+        if fe.port == be.port:
+            raise ConfigError(
+                "backend.port", be.port, f"clashes with {{path}}frontend.port={fe.port}"
+            )
+        if fe.name == be.name:
+            raise ConfigError("backend.name", be.name, "clashes with {path}frontend.name")
+        for section, svc in (("frontend", fe), ("backend", be)):
+            target_group = f"{self.name_prefix}-{svc.name}"
+            room = MAX_TARGET_GROUP_NAME - TARGET_GROUP_SUFFIX_BUDGET
+            if len(target_group) > room:
+                raise ConfigError(
+                    f"{section}.name",
+                    svc.name,
+                    f"target group name {target_group!r} is {len(target_group)} chars; with "
+                    f"a {TARGET_GROUP_SUFFIX_BUDGET}-char suffix it must stay within "
+                    f"{MAX_TARGET_GROUP_NAME} (at most {room - len(self.name_prefix) - 1} "
+                    "chars of service name here)",
+                )
+            tag = f"{svc.name}-{self.app_version}"
+            if len(tag) > MAX_IMAGE_TAG:
+                raise ConfigError(
+                    "app_version",
+                    self.app_version,
+                    f"image tag {svc.name}-<version> is {len(tag)} chars; "
+                    f"Docker allows {MAX_IMAGE_TAG}",
+                )
+
+    def _check_load_balancer(self) -> None:
+        lb = self.load_balancer
+        for field, arn in (
+            ("certificate_arn", lb.certificate_arn),
+            ("waf_acl_arn", lb.waf_acl_arn),
+        ):
+            if arn is not None and _arn_region(arn) != self.region:
+                raise ConfigError(
+                    f"load_balancer.{field}",
+                    arn,
+                    f"in region {_arn_region(arn)!r}, not the environment's {self.region!r}",
+                )
+
+    def _check_tags(self) -> None:
+        for key, value in self.tags.items():
+            if not 1 <= len(key) <= MAX_TAG_KEY:
+                raise ConfigError(f"tags.{key}", key, f"tag keys are 1-{MAX_TAG_KEY} chars")
+            if key.lower().startswith("aws:"):
+                raise ConfigError(f"tags.{key}", key, "the aws: prefix is reserved by AWS")
+            if len(value) > MAX_TAG_VALUE:
+                raise ConfigError(
+                    f"tags.{key}", value, f"tag values are at most {MAX_TAG_VALUE} chars"
+                )
+        keys = {*DEFAULT_TAG_KEYS, *RESOURCE_TAG_KEYS, *self.tags}
+        if len(keys) > MAX_TAGS:
+            raise ConfigError(
+                "tags",
+                len(self.tags),
+                f"tags; with the provider's {', '.join(DEFAULT_TAG_KEYS)} and the Name tag "
+                f"that makes {len(keys)} per resource; AWS allows {MAX_TAGS}",
+            )

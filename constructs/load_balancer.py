@@ -21,7 +21,8 @@ class AppLoadBalancer(Construct):
     ``ip`` and its port is the container port. Invalid HTTP headers are dropped.
 
     With ``certificate_arn`` (default none) an HTTPS listener on 443 uses
-    ``ssl_policy`` and port 80 redirects to it; without one, port 80 forwards.
+    ``ssl_policy`` (required then; the project's default lives in the config)
+    and port 80 redirects to it; without one, port 80 forwards.
     ``deletion_protection`` defaults to off; ``idle_timeout_seconds`` to 60;
     ``deregistration_delay_seconds`` to 30 (tasks drain fast on deploys).
     ``access_logs_bucket`` (default none) receives access logs under ``<name>/``;
@@ -45,7 +46,7 @@ class AppLoadBalancer(Construct):
         target_port: int,
         health_check_path: str,
         certificate_arn: str | None = None,
-        ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        ssl_policy: str | None = None,
         deletion_protection: bool = False,
         idle_timeout_seconds: int = 60,
         deregistration_delay_seconds: int = 30,
@@ -61,6 +62,11 @@ class AppLoadBalancer(Construct):
         for label, value in (("name", name), ("target_group_name", target_group_name)):
             if len(value) > 32:
                 raise ValueError(f"{label}={value!r} is longer than the 32 characters ELB allows")
+        if certificate_arn and not ssl_policy:
+            raise ValueError(
+                f"certificate_arn={certificate_arn!r} with ssl_policy={ssl_policy!r}: "
+                "an HTTPS listener needs a security policy"
+            )
         if internal and waf_acl_arn:
             raise ValueError(
                 f"internal={internal} with waf_acl_arn={waf_acl_arn!r}: WAF is for the public ALB"

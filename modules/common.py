@@ -18,8 +18,7 @@ from cdktf_cdktf_provider_aws.provider import (
 )
 
 from config import EnvironmentConfig
-
-PROJECT = "ecs-learn"
+from config.schema import PROJECT
 
 # Fake credentials for the emulator: explicit keys beat any in the environment
 # or a profile, and no real account accepts them.
@@ -48,7 +47,7 @@ EMULATOR_SERVICES = (
 
 def name_prefix(env: EnvironmentConfig) -> str:
     """Prefix for AWS resource names, e.g. ``ecs-learn-dev``."""
-    return f"{PROJECT}-{env.name}"
+    return env.name_prefix
 
 
 def state_key(env: EnvironmentConfig, stack_name: str) -> str:
@@ -75,7 +74,7 @@ def configure_backend(stack: TerraformStack, env: EnvironmentConfig, stack_name:
     if state.backend == "local":
         LocalBackend(stack)
         return
-    assert state.bucket and state.region  # guaranteed by StateConfig.validate
+    assert state.bucket and state.region  # guaranteed by StateConfig's validation
     emulator = _emulator_backend_settings(env.emulator_endpoint) if env.emulator_endpoint else {}
     S3Backend(
         stack,

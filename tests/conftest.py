@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,13 +30,10 @@ def synth_dir(synthed: Synth) -> Path:
 @pytest.fixture(scope="session")
 def synthed_tag_https(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """dev deploying existing tags, with an ACM certificate and a WAF web ACL on the public ALB."""
-    from config import LoadBalancerConfig
-
     (dev,) = environments({**DEFAULT_SETTINGS, "ENVS": "dev", "IMAGE_SOURCE": "tag"})
     cert = "arn:aws:acm:ap-northeast-1:123456789012:certificate/abc-123"
     waf = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/app/abc-123"
-    lb = LoadBalancerConfig(certificate_arn=cert, waf_acl_arn=waf)
-    dev = replace(dev, load_balancer=lb).validate()
+    dev = dev.with_(load_balancer={"certificate_arn": cert, "waf_acl_arn": waf})
     return synth([dev], tmp_path_factory.mktemp("synth-tag-https"))
 
 

@@ -1,14 +1,11 @@
 """Config validation: every bad input gets one error naming the field and the value."""
 
 import re
-from dataclasses import replace
 
 import pytest
 
 from config import (
     ConfigError,
-    NetworkConfig,
-    ServiceConfig,
     StateConfig,
     load_environment,
     settings_from_env,
@@ -28,7 +25,7 @@ def test_dev_defaults_follow_the_seed():
     assert env.network.public_subnet_cidrs == ("10.0.0.0/26", "10.0.0.64/26")
     assert env.network.private_subnet_cidrs == ("10.0.0.128/26", "10.0.0.192/26")
     assert (env.frontend.port, env.backend.port) == (3000, 8080)
-    assert env.registry.repository_name == "ecr-learn-app"
+    assert env.registry.repository_name == "ecr-learn-app-dev"
 
 
 def test_prod_is_stricter_than_dev():
@@ -89,110 +86,116 @@ def test_invalid_state_bucket_name_is_rejected():
         dev(TF_STATE_BUCKET="Bad_Bucket")
 
 
-def net(**changes) -> NetworkConfig:
-    return replace(NetworkConfig(), **changes)
-
-
 def test_overlapping_subnets_are_rejected():
-    env = replace(dev(), network=net(private_subnet_cidrs=("10.0.0.128/26", "10.0.0.32/27")))
+    env = dev()
+    changes = {"network": dict(private_subnet_cidrs=("10.0.0.128/26", "10.0.0.32/27"))}
     with pytest.raises(
         ConfigError,
         match=r"dev.network.private_subnet_cidrs\[1\]='10.0.0.32/27': overlaps "
         r"dev.network.public_subnet_cidrs\[0\]='10.0.0.0/26'",
     ):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_subnet_outside_the_vpc_is_rejected():
-    env = replace(dev(), network=net(public_subnet_cidrs=("10.0.0.0/26", "10.0.1.0/26")))
+    env = dev()
+    changes = {"network": dict(public_subnet_cidrs=("10.0.0.0/26", "10.0.1.0/26"))}
     with pytest.raises(
         ConfigError,
         match=r"public_subnet_cidrs\[1\]='10.0.1.0/26': outside dev.network.vpc_cidr='10.0.0.0/24'",
     ):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_oversized_subnet_is_rejected():
-    env = replace(dev(), network=net(public_subnet_cidrs=("10.0.0.0/23", "10.0.0.64/26")))
+    env = dev()
+    changes = {"network": dict(public_subnet_cidrs=("10.0.0.0/23", "10.0.0.64/26"))}
     with pytest.raises(
         ConfigError,
         match=r"public_subnet_cidrs\[0\]='10.0.0.0/23': outside dev.network.vpc_cidr='10.0.0.0/24'",
     ):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_oversized_vpc_is_rejected():
-    env = replace(dev(), network=net(vpc_cidr="10.0.0.0/8"))
+    env = dev()
+    changes = {"network": dict(vpc_cidr="10.0.0.0/8")}
     with pytest.raises(ConfigError, match=r"vpc_cidr='10.0.0.0/8': VPC prefix must be /16 to /28"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_malformed_cidr_is_rejected():
-    env = replace(dev(), network=net(vpc_cidr="10.0.0.1/24"))
+    env = dev()
+    changes = {"network": dict(vpc_cidr="10.0.0.1/24")}
     with pytest.raises(ConfigError, match=r"vpc_cidr='10.0.0.1/24': not an IPv4 CIDR"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_wrong_az_count_is_rejected():
-    env = replace(dev(), azs=("ap-northeast-1a",))
+    env = dev()
+    changes = {"azs": ("ap-northeast-1a",)}
     with pytest.raises(ConfigError, match=r"dev.azs=\('ap-northeast-1a',\): needs 2 or 3"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_az_from_another_region_is_rejected():
-    env = replace(dev(), azs=("ap-northeast-1a", "us-east-1b"))
+    env = dev()
+    changes = {"azs": ("ap-northeast-1a", "us-east-1b")}
     with pytest.raises(ConfigError, match=r"dev.azs\[1\]='us-east-1b': not an AZ of region"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_subnet_count_must_match_az_count():
-    env = replace(dev(), azs=("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"))
+    env = dev()
+    changes = {"azs": ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d")}
     with pytest.raises(
         ConfigError, match=r"public_subnet_cidrs=.*needs one subnet per AZ \(azs has 3\)"
     ):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_clashing_ports_are_rejected():
-    env = replace(dev(), backend=ServiceConfig(name="backend", port=3000))
+    env = dev()
+    changes = {"backend": {"port": 3000}}
     with pytest.raises(
         ConfigError, match=r"dev.backend.port=3000: clashes with dev.frontend.port=3000"
     ):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_privileged_port_is_rejected():
-    env = replace(dev(), frontend=ServiceConfig(name="frontend", port=80))
+    env = dev()
+    changes = {"frontend": {"port": 80}}
     with pytest.raises(ConfigError, match=r"dev.frontend.port=80"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_invalid_fargate_size_is_rejected():
-    env = replace(dev(), backend=ServiceConfig(name="backend", port=8080, cpu=256, memory=4096))
+    env = dev()
+    changes = {"backend": {"cpu": 256, "memory": 4096}}
     with pytest.raises(ConfigError, match=r"dev.backend.memory=4096: not a valid Fargate memory"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_desired_count_outside_scaling_range_is_rejected():
-    env = replace(dev(), frontend=ServiceConfig(name="frontend", port=3000, desired_count=9))
+    env = dev()
+    changes = {"frontend": {"desired_count": 9}}
     with pytest.raises(ConfigError, match=r"dev.frontend.desired_count=9: must be between"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_non_acm_certificate_is_rejected():
-    from config import LoadBalancerConfig
-
-    env = replace(dev(), load_balancer=LoadBalancerConfig(certificate_arn="not-an-arn"))
+    env = dev()
+    changes = {"load_balancer": {"certificate_arn": "not-an-arn"}}
     with pytest.raises(ConfigError, match=r"certificate_arn='not-an-arn': not an ACM ARN"):
-        env.validate()
+        env.with_(**changes)
 
 
 def test_unsupported_log_retention_is_rejected():
     with pytest.raises(ConfigError, match=r"dev.log_retention_days=10"):
-        replace(dev(), log_retention_days=10).validate()
+        dev().with_(log_retention_days=10)
 
 
 def test_secret_must_be_a_secrets_manager_arn():
-    svc = ServiceConfig(name="backend", port=8080, secrets={"DB_PASSWORD": "plain-text"})
     with pytest.raises(ConfigError, match=r"dev.backend.secrets.DB_PASSWORD='plain-text'"):
-        replace(dev(), backend=svc).validate()
+        dev().with_(backend={"secrets": {"DB_PASSWORD": "plain-text"}})

@@ -156,3 +156,8 @@ def test_variable_both_plain_and_secret_is_refused(stack):
 def test_image_context_without_dockerfile_is_refused(stack, tmp_path: Path):
     with pytest.raises(ValueError, match=rf"context_dir='{tmp_path}' has no Dockerfile"):
         EcrImage(stack, "img", context_dir=tmp_path, repository_url="r", tag="web-1.0.0")
+
+
+def test_certificate_without_ssl_policy_is_refused(stack):
+    with pytest.raises(ValueError, match=r"certificate_arn='arn:aws:acm:.* with ssl_policy=None"):
+        alb(stack, internal=False, certificate_arn=CERT)

@@ -21,7 +21,7 @@ def test_repository_is_immutable_scanned_and_kms_encrypted(synthed):
         synthed.stacks[STACK],
         EcrRepository.TF_RESOURCE_TYPE,
         {
-            "name": "ecr-learn-app",
+            "name": "ecr-learn-app-dev",
             "image_tag_mutability": "IMMUTABLE",
             "image_scanning_configuration": {"scan_on_push": True},
             "encryption_configuration": [{"encryption_type": "KMS"}],
