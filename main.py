@@ -2,7 +2,8 @@
 
 Settings come from environment variables (see ``config/loader.py``) and the
 ``context`` of cdktf.json. Bad settings print one error line, exit 2 and
-leave no synthesized output behind.
+leave no synthesized output behind. Any other failure is a bug: it prints the
+traceback, exits 1 and also leaves no output.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import traceback
 from pathlib import Path
 
 import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
@@ -30,15 +32,28 @@ def _forget_previous_synth(outdir: Path) -> None:
         stack_file.unlink()
 
 
+def _context(path: Path) -> dict[str, object]:
+    """The ``context`` object of cdktf.json; a broken file is an input error."""
+    from config import ConfigError
+
+    try:
+        context = json.loads(path.read_text())["context"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError("cdktf.json context", str(path), f"unreadable ({exc})") from None
+    if not isinstance(context, dict):
+        raise ConfigError("cdktf.json context", context, "must be a JSON object")
+    return context
+
+
 def main() -> int:
     # jsii would print a large banner on Node 20, which cdktf-cli still supports.
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     jsii_node.configure()  # before `import cdktf` starts node
-    from config import load_environment, settings_from_env
+    from config import ConfigError, load_environment, settings_from_env
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")
     try:
-        context = json.loads((ROOT / "cdktf.json").read_text())["context"]
+        context = _context(ROOT / "cdktf.json")
         settings = settings_from_env(os.environ, context)
         # Validate every environment before synthesizing any of them.
         envs = [load_environment(name, settings) for name in settings.envs]
@@ -55,12 +70,20 @@ def main() -> int:
         # Every stack pins its providers with the committed lock file.
         for stack_dir in sorted(outdir.glob("stacks/*/")):
             install_lock_file(stack_dir)
-    except Exception as exc:
-        # A failed synth must not leave stale or partial stacks to be deployed.
+    except ConfigError as exc:
+        # Bad input: one line naming the field and the value, and no stale or partial stacks.
         shutil.rmtree(outdir, ignore_errors=True)
-        kind = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
-        print(f"error: {kind}{exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception:
+        # Anything else is a bug, not an input error: show where it happened.
+        shutil.rmtree(outdir, ignore_errors=True)
+        traceback.print_exc()
+        print(
+            "error: synth failed unexpectedly (traceback above); no stacks were written",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -47,3 +47,15 @@ def test_bad_settings_fail_with_one_line_and_no_output(tmp_path, settings, messa
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert result.stdout == ""
     assert not outdir.exists()
+
+
+def test_a_bug_is_not_disguised_as_an_input_error(tmp_path):
+    # GIVEN an output "directory" that is a file, so writing the stacks fails (not bad input)
+    outdir = tmp_path / "not-a-directory"
+    outdir.write_text("")
+    # WHEN main.py runs with good settings
+    result = run_main(outdir, ENVS="dev")
+    # THEN it shows the traceback and exits 1, not the one-line exit 2 of bad input
+    assert result.returncode == 1, result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: synth failed unexpectedly")
