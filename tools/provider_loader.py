@@ -7,7 +7,7 @@ package ``__init__.py`` that eagerly runs ``from . import <submodule>`` for ever
 provider's 2,135 resources and data sources. Importing *anything* from the package, even
 ``from cdktf_cdktf_provider_aws.vpc import Vpc``, therefore imports all of them (4,270
 modules counting the ``publication`` twins): 10-25 s and ~500 MB of extra Python RSS on this
-machine (docs/performance-notes-loader.md). Upstream cdktf fixed this only for locally
+machine (docs/performance.md). Upstream cdktf fixed this only for locally
 generated bindings (hashicorp/terraform-cdk PR #3030); the prebuilt packages still import
 eagerly (hashicorp/terraform-cdk issue #3753).
 
@@ -69,18 +69,23 @@ output (``tools.synth_compare``) or to rule the loader out when debugging.
 
 Failure mode
 ------------
-The loader never silently falls back to the slow path. It raises ``ProviderLoaderError``
-(a ``RuntimeError``) naming the package and what was expected when:
+The loader never breaks a synth. When a provider is not what was verified, it prints one
+warning naming the package and the reason, and that package imports the stock way (slow,
+but correct):
 
-* a supported provider package was already imported the stock way before ``install()``
-  (``ProviderAlreadyImportedError``): import this module first;
 * (checked by ``install()``) the installed distribution version is not in
   ``supported_versions``, or (checked on the package's first import)
   the package layout differs from what was verified: ``__init__.py`` contains a statement
   other than the known preamble / ``from ._jsii import *`` / ``__all__`` /
   ``from . import <submodule>`` / ``publication.publish()``; ``_jsii/__init__.py`` does not
-  load the expected assembly; a submodule directory is missing; the package is not a
-  plain source install (``ProviderLayoutError``);
+  load the expected assembly; a submodule directory is missing.
+
+It raises ``ProviderLoaderError`` (a ``RuntimeError``) only for mistakes in how it is
+used or a broken install, where a fallback would hide the cause:
+
+* a supported provider package was already imported the stock way before ``install()``
+  (``ProviderAlreadyImportedError``): import this module first;
+* the package is not a plain source install (``ProviderLayoutError``);
 * a provider submodule fails to import while the loader is active
   (``ProviderLayoutError`` chained to the original exception).
 
@@ -155,7 +160,7 @@ AWS = ProviderPackage(
 )
 
 # Verified to work, but NOT enabled: its eager __init__ imports only 18 submodules, so the
-# loader saves ~35 ms and ~4 MB (docs/performance-notes-loader.md), less than the cost of
+# loader saves ~35 ms and ~4 MB (docs/performance.md), less than the cost of
 # pinning one more version. Enable with `PROVIDERS = (AWS, DOCKER)` if that changes.
 DOCKER = ProviderPackage(
     module="cdktf_cdktf_provider_docker",
@@ -201,6 +206,21 @@ _PREAMBLE_IMPORTS = {
     "typing_extensions",
     "typeguard",
 }
+
+
+_warned: set[str] = set()
+
+
+def _fall_back(pkg: ProviderPackage, error: ProviderLayoutError) -> None:
+    """Say once, on stderr, that ``pkg`` imports the stock way and why."""
+    if pkg.module in _warned:
+        return
+    _warned.add(pkg.module)
+    print(
+        f"warning: tools/provider_loader.py: {error} Falling back to stock imports for "
+        f"{pkg.module}: the synth is unchanged, only slower.",
+        file=sys.stderr,
+    )
 
 
 def _layout_error(pkg: ProviderPackage, what: str) -> ProviderLayoutError:
@@ -399,7 +419,12 @@ class _LazyPackageLoader(importlib.machinery.SourceFileLoader):
     def exec_module(self, module: types.ModuleType) -> None:
         pkg = self.provider
         pkg_dir = Path(self.path).parent
-        layout = _inspect_package(pkg, pkg_dir)
+        try:
+            layout = _inspect_package(pkg, pkg_dir)
+        except ProviderLayoutError as exc:
+            _fall_back(pkg, exc)
+            importlib.machinery.SourceFileLoader.exec_module(self, module)  # the stock __init__
+            return
         submodules = frozenset(layout.submodules)
         name = module.__name__
 
@@ -517,21 +542,28 @@ def install() -> bool:
 
     Returns True when the loader is active, False when ``CDKTF_STOCK_IMPORTS`` disabled it.
     Raises ``ProviderAlreadyImportedError`` if a provider package was already imported the
-    stock way, and ``ProviderLayoutError`` if an installed provider's version is unsupported.
+    stock way. A provider whose installed version is not verified is left to the stock
+    import, with one warning.
     """
     global _finder
     if stock_imports_requested():
         return False
     with _lock:
         _check_not_stock_imported(PROVIDERS)
+        lazy = []
         for pkg in PROVIDERS:
             # Cheap early check (~ms); the full layout check runs on first import.
             if importlib.machinery.PathFinder.find_spec(pkg.module) is not None:
-                _installed_version(pkg)
-        if _finder is None or _finder.providers != {p.module: p for p in PROVIDERS}:
+                try:
+                    _installed_version(pkg)
+                except ProviderLayoutError as exc:
+                    _fall_back(pkg, exc)
+                    continue
+            lazy.append(pkg)
+        if _finder is None or _finder.providers != {p.module: p for p in lazy}:
             if _finder is not None and _finder in sys.meta_path:
                 sys.meta_path.remove(_finder)
-            _finder = _LazyProviderFinder(PROVIDERS)
+            _finder = _LazyProviderFinder(tuple(lazy))
         if _finder not in sys.meta_path:
             sys.meta_path.insert(0, _finder)
     return True
