@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
@@ -48,10 +49,12 @@ class VpcEndpoints(Construct):
         sg = SecurityGroup(
             self,
             "endpoints-sg",
-            name=f"{name_prefix}-vpc-endpoints",
+            name_prefix=f"{name_prefix}-vpc-endpoints-",
             description="Interface VPC endpoints, HTTPS from tasks only",
             vpc_id=vpc_id,
             revoke_rules_on_delete=True,
+            # Replacement-safe like the other groups (see ``SecurityGroups``).
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             tags={"Name": f"{name_prefix}-vpc-endpoints"},
         )
         self.security_group_id = sg.id

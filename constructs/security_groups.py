@@ -7,6 +7,7 @@ backend tasks. Rules for reaching the VPC endpoints live in ``VpcEndpoints``.
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
 from constructs import Construct
@@ -21,6 +22,11 @@ class SecurityGroups(Construct):
 
     Inputs: ``https_enabled`` adds 443 from the internet to the external ALB.
     The internal ALB listens on HTTP 80 only, inside the VPC.
+
+    Each group is named ``<name_prefix>-<key>-<unique suffix>`` (``name_prefix``,
+    tag ``Name`` without suffix) and created before the old one is destroyed:
+    a description or VPC change replaces a security group, and a fixed name
+    would block creating the new group while the old one still exists.
 
     Attributes: ``external_alb_sg_id``, ``frontend_tasks_sg_id``,
     ``internal_alb_sg_id``, ``backend_tasks_sg_id``.
@@ -47,12 +53,13 @@ class SecurityGroups(Construct):
             sg = SecurityGroup(
                 self,
                 key,
-                name=f"{name_prefix}-{key}",
+                name_prefix=f"{name_prefix}-{key}-",
                 description=description,
                 vpc_id=vpc_id,
                 tags={"Name": f"{name_prefix}-{key}"},
                 # Rules are separate resources; inline blocks would fight them.
                 revoke_rules_on_delete=True,
+                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             )
             return sg.id
 

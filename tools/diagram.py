@@ -199,7 +199,7 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
             r["name"] for r in stacks.resources(fnd, "aws_ecr_repository").values()
         ),
         security_groups={
-            ("aws_security_group", k): g["name"]
+            ("aws_security_group", k): g.get("tags", {}).get("Name") or g["name"]
             for k, g in stacks.resources(fnd, "aws_security_group").items()
         },
         rules=_rules(stacks, fnd),

@@ -19,7 +19,8 @@ def rules(synthed, tf_type, stack=STACK):
 
 
 def test_five_security_groups_exist(synthed):
-    names = {sg["name"] for sg in synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE)}
+    groups = synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE)
+    names = {sg["tags"]["Name"] for sg in groups}
     assert names == {
         f"ecs-learn-dev-{n}"
         for n in (
@@ -30,6 +31,15 @@ def test_five_security_groups_exist(synthed):
             "vpc-endpoints",
         )
     }
+
+
+def test_security_groups_are_replacement_safe(synthed):
+    # GIVEN a routine change that replaces a group (its description, say)
+    # THEN the new group can be created beside the old one: a generated name, created first.
+    for sg in synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE):
+        assert "name" not in sg, sg["tags"]["Name"]
+        assert sg["name_prefix"] == f"{sg['tags']['Name']}-"
+        assert sg["lifecycle"] == {"create_before_destroy": True}
 
 
 def test_security_groups_have_no_inline_rules(synthed):
