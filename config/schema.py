@@ -99,6 +99,8 @@ class ServiceConfig:
     60 s grace period, no extra environment and no secrets.
     ``secrets`` maps an environment variable name to a Secrets Manager ARN;
     only when it is non-empty does the execution role get read access.
+    ``secrets_kms_key_arn`` (default none: AWS-managed key) is the customer-managed
+    KMS key those secrets are encrypted with; the execution role may decrypt with it.
     """
 
     name: str
@@ -114,6 +116,7 @@ class ServiceConfig:
     requests_per_target: int = 500
     environment: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)
+    secrets_kms_key_arn: str | None = None
 
     def validate(self, path: str) -> None:
         if not re.match(r"^[a-z][a-z0-9-]{0,19}$", self.name):

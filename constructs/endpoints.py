@@ -14,6 +14,8 @@ from constructs.sg_rules import allow_in, allow_out
 HTTPS = 443
 # What a Fargate task needs with no internet: ECR auth/API, image layers, and awslogs.
 DEFAULT_INTERFACE_SERVICES = ("ecr.dkr", "ecr.api", "logs")
+# What the ECS agent also needs when a task definition has ``secrets``.
+SECRETS_INTERFACE_SERVICE = "secretsmanager"
 
 
 class VpcEndpoints(Construct):

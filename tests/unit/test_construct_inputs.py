@@ -134,6 +134,38 @@ def test_execution_role_without_log_groups_is_refused(stack):
         TaskExecutionRole(stack, "exec", role_name="r", repository_arn="arn", log_group_arns=[])
 
 
+def test_secrets_key_without_secrets_is_refused(stack):
+    key = "arn:aws:kms:ap-northeast-1:123456789012:key/k-1"
+    with pytest.raises(
+        ValueError, match=r"secrets_kms_key_arns=\['arn:aws:kms:.*'\] with secret_arns=\[\]"
+    ):
+        TaskExecutionRole(
+            stack,
+            "exec",
+            role_name="r",
+            repository_arn="arn",
+            log_group_arns=["l"],
+            secret_arns=[],
+            secrets_kms_key_arns=[key],
+            region="ap-northeast-1",
+        )
+
+
+def test_secrets_key_that_is_not_a_key_arn_is_refused(stack):
+    alias = "arn:aws:kms:ap-northeast-1:123456789012:alias/secrets"
+    with pytest.raises(ValueError, match=r"secrets_kms_key_arns has '.*:alias/secrets', not a KMS"):
+        TaskExecutionRole(
+            stack,
+            "exec",
+            role_name="r",
+            repository_arn="arn",
+            log_group_arns=["l"],
+            secret_arns=["arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x"],
+            secrets_kms_key_arns=[alias],
+            region="ap-northeast-1",
+        )
+
+
 def test_variable_both_plain_and_secret_is_refused(stack):
     secret = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x"
     with pytest.raises(ValueError, match=r"environment and secrets both set \['TOKEN'\]"):
