@@ -8,6 +8,8 @@ Settings, all optional:
 ``STATE_BACKEND``   ``s3`` (default) or ``local`` (state files on disk; tests, offline).
 ``APP_VERSION``     release version; defaults to the ``appVersion`` context in cdktf.json.
 ``IMAGE_SOURCE``    ``build`` (images stack) or ``tag`` (existing tags). ``local`` forces ``tag``.
+``DELETION_PROTECTION`` ``on`` (default: as each environment configures it) or ``off``
+                    (no ALB deletion protection anywhere; only for a deliberate teardown).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Settings:
     state_backend: str
     state_bucket: str | None
     image_source: str
+    deletion_protection_off: bool = False
 
 
 def settings_from_env(
@@ -65,6 +68,9 @@ def settings_from_env(
         raise ConfigError("IMAGE_SOURCE", image_source, "must be 'build' or 'tag'")
     if target == "local":
         image_source = "tag"  # no Docker engine or docker provider against the emulator
+    protection = environ.get("DELETION_PROTECTION") or "on"
+    if protection not in ("on", "off"):
+        raise ConfigError("DELETION_PROTECTION", protection, "must be 'on' (default) or 'off'")
     return Settings(
         envs=envs,
         target=target,
@@ -72,6 +78,7 @@ def settings_from_env(
         state_backend=backend,
         state_bucket=bucket,
         image_source=image_source,
+        deletion_protection_off=protection == "off",
     )
 
 
@@ -93,4 +100,6 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
             path_style=settings.target == "local",
         )
         env = replace(env, state=state)
+    if settings.deletion_protection_off:
+        env = replace(env, load_balancer=replace(env.load_balancer, deletion_protection=False))
     return replace(env, emulator=settings.target == "local").validate()
