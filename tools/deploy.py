@@ -9,6 +9,9 @@
 ``<env>-bootstrap`` stack (the versioned state bucket, local state), then
 runs ``cdktf deploy`` of the app stacks with S3 state in the emulator and
 prints their outputs; the emulator keeps running for ``diff``/``destroy``.
+After ``deploy`` (either target) ``tools.rehearsal.deployments`` checks
+through boto3 that every service's PRIMARY deployment runs the task
+definition just applied and none failed or rolled back.
 ``diff`` also applies the bootstrap stack first (the S3 backend needs the
 bucket), ``destroy`` removes the app stacks (dependents first) and ``down``
 stops the emulator (process group ended, port freed).
@@ -32,7 +35,7 @@ import os
 import sys
 
 from tools import protection
-from tools.rehearsal import commands
+from tools.rehearsal import commands, deployments
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator, EmulatorError
 from tools.rehearsal.procs import Result
@@ -108,6 +111,12 @@ def _run(
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
+        services = f"{target.env_name}-services"
+        if services in stacks:
+            checked = deployments.check_outputs_file(
+                target.client("ecs"), ws.outputs_file, services
+            )
+            print(f"every service runs its new task definition: {[e.service for e in checked]}")
     elif action == "destroy":
         _destroy(target, ws, stacks, env, approve, disable_protection)
     else:
@@ -196,7 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     except (TargetError, TerraformSetupError, EmulatorError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (DeployError, protection.ProtectedResources) as exc:
+    except (
+        DeployError,
+        protection.ProtectedResources,
+        deployments.DeploymentCheckFailed,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -3,7 +3,8 @@
     python -m tools.rehearsal [--env dev] [--workdir .rehearsal/rehearse]
 
 Stages: emulator up -> cdktf synth -> apply ``<env>-bootstrap`` (the state
-bucket, local state) -> apply the app stacks with S3 state -> re-plan every
+bucket, local state) -> apply the app stacks with S3 state -> check that every
+service runs the task definition just applied -> re-plan every
 stack with ``terraform plan -detailed-exitcode`` (each must be 0) -> destroy
 the app stacks -> empty the state bucket and destroy the bootstrap stack ->
 check through boto3 that the emulator holds nothing -> emulator down.
@@ -24,7 +25,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tools.rehearsal import commands, inventory
+from tools.rehearsal import commands, deployments, inventory
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator
 from tools.rehearsal.procs import CommandTimeout, Result
@@ -98,6 +99,14 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
             result = _check(name, commands.deploy(ws, stacks, env, auto_approve=True, log=log), log)
             print(_summary(result.output))
     print(commands.format_outputs(ws.outputs_file))
+    services = f"{target.env_name}-services"
+    if services in apps:
+        name = "check every service runs its new task definition"
+        with clock.stage(name):
+            try:
+                deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, services)
+            except deployments.DeploymentCheckFailed as exc:
+                raise StageFailed(name, str(exc)) from None
     for stack in [boot, *apps]:
         name = f"re-plan {stack}"
         with clock.stage(name):

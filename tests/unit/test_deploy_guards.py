@@ -1,4 +1,5 @@
-"""A destroy that AWS would stop at a protected ALB is refused before anything is destroyed."""
+"""tools.deploy's guards: a destroy AWS would stop at a protected ALB is refused before
+anything is destroyed, and a deploy is checked against what ECS really runs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import botocore.exceptions
 import pytest
 
 from tools import deploy, protection
+from tools.rehearsal import deployments
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.procs import Result
 
@@ -81,8 +83,7 @@ class FakeTarget:
         return ["prod-foundation", "prod-images", "prod-services"]
 
     def client(self, service: str) -> Any:
-        assert service == "elbv2"
-        return self.elbv2
+        return self.elbv2 if service == "elbv2" else f"{service}-client"
 
 
 @pytest.fixture
@@ -159,3 +160,32 @@ def test_a_stray_deletion_protection_setting_is_dropped_without_the_flag(recorde
 def test_disable_protection_is_refused_for_other_actions(capsys):
     assert deploy.main(["deploy", "--env", "prod", "--disable-protection"]) == 2
     assert "--disable-protection is for destroy only, not deploy" in capsys.readouterr().err
+
+
+# --- tools.deploy: the deployment check runs after cdktf deploy -------------------------
+
+
+def test_deploy_checks_the_services_after_applying(recorded, monkeypatch: pytest.MonkeyPatch):
+    ws, calls = recorded
+    checked: list[Any] = []
+
+    def rolled_back(ecs: Any, outputs_file: Path, stack: str) -> list[Any]:
+        checked.append((ecs, stack, [c[0] for c in calls]))
+        raise deployments.DeploymentCheckFailed("service backend: rolled back")
+
+    monkeypatch.setattr(deploy.deployments, "check_outputs_file", rolled_back)
+    with pytest.raises(deployments.DeploymentCheckFailed, match="backend: rolled back"):
+        deploy._run("deploy", FakeTarget(FakeElbv2({})), ws, {}, approve=True)
+    assert checked == [("ecs-client", "prod-services", ["synth", "deploy"])]
+
+
+def test_a_failed_deployment_check_exits_1_with_its_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    def failing(*args: Any) -> int:
+        raise deployments.DeploymentCheckFailed("service backend: rolled back")
+
+    monkeypatch.setattr(deploy, "run_aws", failing)
+    monkeypatch.setenv("TARGET", "aws")
+    assert deploy.main(["deploy", "--env", "prod"]) == 1
+    assert "error: service backend: rolled back" in capsys.readouterr().err
