@@ -5,7 +5,9 @@
 Stages: emulator up -> cdktf synth -> apply ``<env>-bootstrap`` (the state
 bucket, local state) -> apply the app stacks with S3 state -> check that every
 service runs the task definition just applied -> re-plan every
-stack with ``terraform plan -detailed-exitcode`` (each must be 0) -> destroy
+stack with ``terraform plan -detailed-exitcode`` (each must be 0) -> the
+destroy guard (with protected ALBs, as in prod, it must refuse; then the
+deliberate teardown applies the foundation with protection off) -> destroy
 the app stacks -> empty the state bucket and destroy the bootstrap stack ->
 check through boto3 that the emulator holds nothing -> emulator down.
 Exit 0 only when every stage held. Each stage prints its elapsed time; a
@@ -25,6 +27,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from tools import protection
 from tools.rehearsal import commands, deployments, inventory
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator
@@ -90,6 +93,36 @@ def _reset(workdir: Path) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _protection_off_if_refused(
+    target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock
+) -> dict[str, str]:
+    """The destroy guard, as ``make destroy`` runs it; when it refuses (prod's protected
+    ALBs), the deliberate teardown: re-synth and apply the foundation with protection off.
+
+    Returns the environment the destroy must run with.
+    """
+    foundation = f"{target.env_name}-foundation"
+    stack_file = ws.stack_dir(foundation) / "cdk.tf.json"
+    try:
+        protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
+        return env
+    except protection.ProtectedResources as exc:
+        print(f"         the destroy guard refused, as make destroy would:\n         {exc}")
+    env = {**env, "DELETION_PROTECTION": "off"}
+    name = f"deliberate teardown: apply {foundation} with deletion protection off"
+    with clock.stage(name):
+        log = ws.log("synth-protection-off")
+        _check(name, commands.synth(ws, env, log=log), log)
+        log = ws.log("apply-protection-off")
+        deployed = commands.deploy(ws, [foundation], env, auto_approve=True, log=log)
+        print(_summary(_check(name, deployed, log).output))
+        try:
+            protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
+        except protection.ProtectedResources as exc:
+            raise StageFailed(name, f"still protected after the apply: {exc}") from None
+    return env
+
+
 def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     for stacks in ([boot], apps):
@@ -117,6 +150,7 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
                 raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
             _check(name, result, log)
             commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+    env = _protection_off_if_refused(target, ws, env, clock)
     name = f"destroy {' + '.join(reversed(apps))}"
     with clock.stage(name):
         log = ws.log("destroy-apps")
