@@ -63,8 +63,8 @@ diff: install ## cdktf diff of ENV's stacks (TARGET=aws for real AWS)
 deploy: install ## Deploy ENV (default: local emulator; TARGET=aws for real AWS; AUTO_APPROVE=1 skips the prompt)
 	$(PY) -m tools.deploy deploy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 
-destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS)
-	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
+destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS; FORCE_TEARDOWN=1 turns ALB deletion protection off first)
+	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve) $(if $(FORCE_TEARDOWN),--disable-protection)
 
 down: install ## Stop the local emulator
 	$(PY) -m tools.deploy down

@@ -10,6 +10,8 @@ Settings, all optional:
 ``IMAGE_SOURCE``    ``build`` (images stack) or ``tag`` (existing tags). ``local`` forces ``tag``.
 ``EMULATOR_ENDPOINT`` ``TARGET=local`` only: the emulator's loopback URL (default
                   ``http://127.0.0.1:4566``); local stacks send every AWS call there.
+``DELETION_PROTECTION`` ``on`` (default: as each environment configures it) or ``off``
+                    (no ALB deletion protection anywhere; only for a deliberate teardown).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Settings(ConfigModel):
     """``IMAGE_SOURCE``: ``build`` (default) or ``tag``; always ``tag`` for ``local``."""
     emulator_endpoint: str | None = None
     """``EMULATOR_ENDPOINT`` for ``TARGET=local`` (default ``http://127.0.0.1:4566``)."""
+    deletion_protection_off: bool = False
+    """``DELETION_PROTECTION=off``: no ALB deletion protection anywhere (deliberate teardown)."""
 
 
 def settings_from_env(
@@ -90,6 +94,9 @@ def settings_from_env(
         endpoint = validate_emulator_endpoint(
             environ.get("EMULATOR_ENDPOINT") or DEFAULT_EMULATOR_ENDPOINT, "EMULATOR_ENDPOINT"
         )
+    protection = environ.get("DELETION_PROTECTION") or "on"
+    if protection not in ("on", "off"):
+        raise ConfigError("DELETION_PROTECTION", protection, "must be 'on' (default) or 'off'")
     return Settings(
         envs=envs,
         target=target,
@@ -98,6 +105,7 @@ def settings_from_env(
         state_bucket=bucket,
         image_source=image_source,
         emulator_endpoint=endpoint,
+        deletion_protection_off=protection == "off",
     )
 
 
@@ -119,4 +127,6 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
             "region": env.region,
             "path_style": settings.target == "local",
         }
+    if settings.deletion_protection_off:
+        changes["load_balancer"] = {"deletion_protection": False}
     return env.with_(**changes)

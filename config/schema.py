@@ -129,6 +129,7 @@ _REPO_NAME = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")
 _LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _ENV_VAR = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -326,6 +327,9 @@ class ServiceConfig(ConfigModel):
     secrets: dict[str, str] = Field(default_factory=dict)
     """Environment variable name -> Secrets Manager ARN. Only when non-empty does
     the execution role get read access. Default none."""
+    secrets_kms_key_arn: str | None = None
+    """The customer-managed KMS key the secrets are encrypted with; the execution role
+    may decrypt with it, only through Secrets Manager. Default none: the AWS-managed key."""
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
@@ -380,6 +384,12 @@ class ServiceConfig(ConfigModel):
                 raise ConfigError(f"secrets.{name}", arn, "also set in environment")
             if not _ARN.match(arn) or ":secretsmanager:" not in arn:
                 raise ConfigError(f"secrets.{name}", arn, "must be a Secrets Manager ARN")
+        key = self.secrets_kms_key_arn
+        if key is not None:
+            if not _KMS_KEY_ARN.match(key):
+                raise ConfigError("secrets_kms_key_arn", key, "must be a KMS key ARN (key/<id>)")
+            if not self.secrets:
+                raise ConfigError("secrets_kms_key_arn", key, "set without any secrets")
         return self
 
 

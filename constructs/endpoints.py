@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
@@ -13,6 +14,8 @@ from constructs.sg_rules import allow_in, allow_out
 HTTPS = 443
 # What a Fargate task needs with no internet: ECR auth/API, image layers, and awslogs.
 DEFAULT_INTERFACE_SERVICES = ("ecr.dkr", "ecr.api", "logs")
+# What the ECS agent also needs when a task definition has ``secrets``.
+SECRETS_INTERFACE_SERVICE = "secretsmanager"
 
 
 class VpcEndpoints(Construct):
@@ -48,10 +51,12 @@ class VpcEndpoints(Construct):
         sg = SecurityGroup(
             self,
             "endpoints-sg",
-            name=f"{name_prefix}-vpc-endpoints",
+            name_prefix=f"{name_prefix}-vpc-endpoints-",
             description="Interface VPC endpoints, HTTPS from tasks only",
             vpc_id=vpc_id,
             revoke_rules_on_delete=True,
+            # Replacement-safe like the other groups (see ``SecurityGroups``).
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             tags={"Name": f"{name_prefix}-vpc-endpoints"},
         )
         self.security_group_id = sg.id

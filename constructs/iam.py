@@ -7,11 +7,14 @@ secrets into the environment). The *task role* is what the app's own code gets.
 from __future__ import annotations
 
 import json
+import re
 
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
 from constructs import Construct
+
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
 ECS_TASKS_TRUST = json.dumps(
     {
@@ -28,13 +31,20 @@ ECS_TASKS_TRUST = json.dumps(
 
 
 def execution_policy(
-    *, repository_arn: str, log_group_arns: list[str], secret_arns: list[str]
+    *,
+    repository_arn: str,
+    log_group_arns: list[str],
+    secret_arns: list[str],
+    secrets_kms_key_arns: list[str] | None = None,
+    region: str | None = None,
 ) -> str:
     """The execution role's permissions, scoped to this project's resources.
 
     ``ecr:GetAuthorizationToken`` has no resource-level permissions, so it alone
     is granted on ``*``; pulls and log writes are limited to our repository and
     log groups, and secrets appear only when some are configured.
+    ``secrets_kms_key_arns`` (default none) adds ``kms:Decrypt`` on exactly those
+    keys, only through Secrets Manager in ``region``.
     """
     statements: list[dict[str, object]] = [
         {
@@ -69,13 +79,27 @@ def execution_policy(
                 "Resource": sorted(secret_arns),
             }
         )
+    if secrets_kms_key_arns:
+        statements.append(
+            {
+                "Sid": "DecryptSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": sorted(set(secrets_kms_key_arns)),
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                },
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 class TaskExecutionRole(Construct):
     """The role the ECS agent assumes to start tasks (shared by both services).
 
-    Inputs: ``secret_arns`` (default none) adds read access to exactly those secrets.
+    Inputs: ``secret_arns`` (default none) adds read access to exactly those secrets;
+    ``secrets_kms_key_arns`` (default none) adds ``kms:Decrypt`` on exactly those
+    customer-managed keys, via Secrets Manager in ``region`` (required with keys).
 
     Attributes: ``role_arn``, ``role_name``.
     """
@@ -89,10 +113,26 @@ class TaskExecutionRole(Construct):
         repository_arn: str,
         log_group_arns: list[str],
         secret_arns: list[str] | None = None,
+        secrets_kms_key_arns: list[str] | None = None,
+        region: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         if not log_group_arns:
             raise ValueError("log_group_arns=[] leaves the awslogs driver unable to write")
+        keys = list(secrets_kms_key_arns or [])
+        if keys and not secret_arns:
+            raise ValueError(
+                f"secrets_kms_key_arns={keys!r} with secret_arns={secret_arns!r}: "
+                "a key for secrets needs secrets"
+            )
+        if keys and not region:
+            raise ValueError(
+                f"secrets_kms_key_arns={keys!r} with region={region!r}: "
+                "kms:ViaService needs the region"
+            )
+        for key in keys:
+            if not _KMS_KEY_ARN.match(key):
+                raise ValueError(f"secrets_kms_key_arns has {key!r}, not a KMS key ARN")
         role = IamRole(
             self,
             "role",
@@ -109,6 +149,8 @@ class TaskExecutionRole(Construct):
                 repository_arn=repository_arn,
                 log_group_arns=log_group_arns,
                 secret_arns=list(secret_arns or []),
+                secrets_kms_key_arns=keys,
+                region=region,
             ),
         )
         self.role_arn = role.arn

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
@@ -12,6 +15,32 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGrou
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 
 from constructs import Construct
+
+ELB_NAME_MAX = 32
+TARGET_GROUP_PROTOCOL = "HTTP"
+TARGET_GROUP_TYPE = "ip"
+
+
+def replacement_safe_name(
+    *, base: str, port: int, protocol: str, target_type: str, vpc_cidr: str
+) -> str:
+    """``<base>-<6 hex>``: the hex changes exactly when a replacement-forcing input does.
+
+    Port, protocol, target type and VPC each force a new target group. With a
+    fixed name the new group could not be created while the old one holds the
+    name; with this suffix (and ``create_before_destroy``) both exist for a
+    moment and the listener moves over before the old group is deleted.
+    Every input is known at synth time, so the name is stable between plans.
+    """
+    identity = f"{port}|{protocol}|{target_type}|{vpc_cidr}"
+    suffix = hashlib.sha256(identity.encode()).hexdigest()[:6]
+    name = f"{base}-{suffix}"
+    if len(name) > ELB_NAME_MAX:
+        raise ValueError(
+            f"target_group_name={base!r} with its hash suffix is {name!r}, "
+            f"{len(name)} characters; ELB allows {ELB_NAME_MAX}"
+        )
+    return name
 
 
 class AppLoadBalancer(Construct):
@@ -28,6 +57,11 @@ class AppLoadBalancer(Construct):
     ``access_logs_bucket`` (default none) receives access logs under ``<name>/``;
     ``waf_acl_arn`` (default none) associates a WAFv2 web ACL.
 
+    The target group is named ``<target_group_name>-<6 hex>`` (see
+    ``replacement_safe_name()``; ``vpc_cidr`` stands in for the VPC, whose id is
+    unknown at synth time) and is created before the old one is destroyed,
+    so a port, protocol or VPC change replaces it without a name clash.
+
     Attributes: ``lb``, ``dns_name``, ``arn_suffix``, ``target_group_arn``,
     ``target_group_arn_suffix``, ``url``.
     """
@@ -41,6 +75,7 @@ class AppLoadBalancer(Construct):
         target_group_name: str,
         internal: bool,
         vpc_id: str,
+        vpc_cidr: str,
         subnet_ids: list[str],
         security_group_id: str,
         target_port: int,
@@ -59,9 +94,15 @@ class AppLoadBalancer(Construct):
                 f"internal={internal} with certificate_arn={certificate_arn!r}: "
                 "the internal ALB serves HTTP inside the VPC only"
             )
-        for label, value in (("name", name), ("target_group_name", target_group_name)):
-            if len(value) > 32:
-                raise ValueError(f"{label}={value!r} is longer than the 32 characters ELB allows")
+        if len(name) > ELB_NAME_MAX:
+            raise ValueError(f"name={name!r} is longer than the 32 characters ELB allows")
+        tg_name = replacement_safe_name(
+            base=target_group_name,
+            port=target_port,
+            protocol=TARGET_GROUP_PROTOCOL,
+            target_type=TARGET_GROUP_TYPE,
+            vpc_cidr=vpc_cidr,
+        )
         if certificate_arn and not ssl_policy:
             raise ValueError(
                 f"certificate_arn={certificate_arn!r} with ssl_policy={ssl_policy!r}: "
@@ -94,9 +135,9 @@ class AppLoadBalancer(Construct):
         target_group = LbTargetGroup(
             self,
             "target-group",
-            name=target_group_name,
-            target_type="ip",
-            protocol="HTTP",
+            name=tg_name,
+            target_type=TARGET_GROUP_TYPE,
+            protocol=TARGET_GROUP_PROTOCOL,
             port=target_port,
             vpc_id=vpc_id,
             deregistration_delay=str(deregistration_delay_seconds),
@@ -111,7 +152,8 @@ class AppLoadBalancer(Construct):
                 healthy_threshold=2,
                 unhealthy_threshold=3,
             ),
-            tags={"Name": target_group_name},
+            tags={"Name": tg_name},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         forward = LbListenerDefaultAction(type="forward", target_group_arn=target_group.arn)
         if certificate_arn:

@@ -7,6 +7,7 @@ backend tasks. Rules for reaching the VPC endpoints live in ``VpcEndpoints``.
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 
 from constructs import Construct
@@ -21,6 +22,14 @@ class SecurityGroups(Construct):
 
     Inputs: ``https_enabled`` adds 443 from the internet to the external ALB.
     The internal ALB listens on HTTP 80 only, inside the VPC.
+
+    A description or VPC change replaces a security group. The ALB groups are
+    named ``<name_prefix>-<key>-<unique suffix>`` (tag ``Name`` without the
+    suffix) and created before the old one is destroyed, so the ALB moves to
+    the new group in the same apply. The task groups keep a fixed name: their
+    users, the ECS services, live in the services stack, which is applied only
+    after the foundation, so the old group could not be deleted anyway while
+    tasks still use it (replace them in two deploys: add, move, then remove).
 
     Attributes: ``external_alb_sg_id``, ``frontend_tasks_sg_id``,
     ``internal_alb_sg_id``, ``backend_tasks_sg_id``.
@@ -43,23 +52,28 @@ class SecurityGroups(Construct):
                 f"frontend_port={frontend_port} and backend_port={backend_port} must differ"
             )
 
-        def group(key: str, description: str) -> str:
+        def group(key: str, description: str, *, replaceable: bool) -> str:
+            name = f"{name_prefix}-{key}"
             sg = SecurityGroup(
                 self,
                 key,
-                name=f"{name_prefix}-{key}",
+                name=None if replaceable else name,
+                name_prefix=f"{name}-" if replaceable else None,
                 description=description,
                 vpc_id=vpc_id,
-                tags={"Name": f"{name_prefix}-{key}"},
+                tags={"Name": name},
                 # Rules are separate resources; inline blocks would fight them.
                 revoke_rules_on_delete=True,
+                lifecycle=(
+                    TerraformResourceLifecycle(create_before_destroy=True) if replaceable else None
+                ),
             )
             return sg.id
 
-        ext_alb = group("external-alb", "Public ALB for the frontend")
-        frontend = group("frontend-tasks", "Frontend Fargate tasks")
-        int_alb = group("internal-alb", "Internal ALB for the backend API")
-        backend = group("backend-tasks", "Backend Fargate tasks")
+        ext_alb = group("external-alb", "Public ALB for the frontend", replaceable=True)
+        frontend = group("frontend-tasks", "Frontend Fargate tasks", replaceable=False)
+        int_alb = group("internal-alb", "Internal ALB for the backend API", replaceable=True)
+        backend = group("backend-tasks", "Backend Fargate tasks", replaceable=False)
 
         allow_in(
             self,

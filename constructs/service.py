@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceDeploymentCircuitBreaker,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
+    EcsServiceTimeouts,
 )
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
@@ -22,6 +23,9 @@ from constructs import Construct
 # The apps ship this script; the image's HEALTHCHECK runs the same one.
 CONTAINER_HEALTH_CHECK = ["CMD", "python", "/app/healthcheck.py"]
 FARGATE_PLATFORM_VERSION = "1.4.0"
+# Pulling an image, starting Fargate tasks and passing ALB health checks takes
+# minutes; a circuit-breaker rollback adds the same again.
+DEFAULT_DEPLOY_TIMEOUT = "20m"
 
 
 def container_definitions(
@@ -76,6 +80,11 @@ class FargateService(Construct):
     ``desired_count`` is only the initial size: afterwards the autoscaler owns
     it, so Terraform ignores changes to it.
 
+    Terraform waits for a steady state (one deployment, all desired tasks
+    running) before an apply succeeds, so a deploy whose tasks never become
+    healthy fails instead of reporting success; ``deploy_timeout`` (default
+    ``20m``) bounds the wait on create and update, and the drain on delete.
+
     Attributes: ``service_name``, ``task_definition_arn``.
     """
 
@@ -103,6 +112,7 @@ class FargateService(Construct):
         health_check_grace_seconds: int,
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
+        deploy_timeout: str = DEFAULT_DEPLOY_TIMEOUT,
     ) -> None:
         super().__init__(scope, id_)
         clash = set(environment or {}) & set(secrets or {})
@@ -158,6 +168,10 @@ class FargateService(Construct):
             ],
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
+            wait_for_steady_state=True,
+            timeouts=EcsServiceTimeouts(
+                create=deploy_timeout, update=deploy_timeout, delete=deploy_timeout
+            ),
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
         )
         self.service_name = service.name

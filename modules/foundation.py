@@ -11,7 +11,11 @@ from config import EnvironmentConfig
 from constructs import Construct
 from constructs.access_logs import AccessLogBucket
 from constructs.cluster import Cluster
-from constructs.endpoints import VpcEndpoints
+from constructs.endpoints import (
+    DEFAULT_INTERFACE_SERVICES,
+    SECRETS_INTERFACE_SERVICE,
+    VpcEndpoints,
+)
 from constructs.flow_logs import FlowLogs
 from constructs.iam import TaskExecutionRole, TaskRole
 from constructs.load_balancer import AppLoadBalancer
@@ -82,6 +86,8 @@ class FoundationStack(TerraformStack):
             if lb_cfg.access_logs
             else None
         )
+        # Tasks with secrets fetch them at start through Secrets Manager: no NAT, so an endpoint.
+        has_secrets = any(s.secrets for s in env.services)
         VpcEndpoints(
             self,
             "endpoints",
@@ -94,6 +100,11 @@ class FoundationStack(TerraformStack):
                 f"{fe.name}-tasks": sgs.frontend_tasks_sg_id,
                 f"{be.name}-tasks": sgs.backend_tasks_sg_id,
             },
+            interface_services=(
+                (*DEFAULT_INTERFACE_SERVICES, SECRETS_INTERFACE_SERVICE)
+                if has_secrets
+                else DEFAULT_INTERFACE_SERVICES
+            ),
         )
         self.external_alb = AppLoadBalancer(
             self,
@@ -102,6 +113,7 @@ class FoundationStack(TerraformStack):
             target_group_name=f"{prefix}-{fe.name}",
             internal=False,
             vpc_id=self.network.vpc_id,
+            vpc_cidr=env.network.vpc_cidr,
             subnet_ids=self.network.public_subnet_ids,
             security_group_id=sgs.external_alb_sg_id,
             target_port=fe.port,
@@ -120,6 +132,7 @@ class FoundationStack(TerraformStack):
             target_group_name=f"{prefix}-{be.name}",
             internal=True,
             vpc_id=self.network.vpc_id,
+            vpc_cidr=env.network.vpc_cidr,
             subnet_ids=self.network.private_subnet_ids,
             security_group_id=sgs.internal_alb_sg_id,
             target_port=be.port,
@@ -151,6 +164,10 @@ class FoundationStack(TerraformStack):
             repository_arn=self.registry.repository_arn,
             log_group_arns=list(self.cluster.log_group_arns.values()),
             secret_arns=[arn for s in env.services for arn in s.secrets.values()],
+            secrets_kms_key_arns=sorted(
+                {s.secrets_kms_key_arn for s in env.services if s.secrets_kms_key_arn}
+            ),
+            region=env.region,
         )
         self.task_roles = {
             s.name: TaskRole(

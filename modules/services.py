@@ -27,6 +27,9 @@ class ServicesStack(TerraformStack):
     digest-pinned reference from the images stack, or ``<repo>:<svc>-<version>``.
     The frontend gets the internal ALB's URL as ``BACKEND_URL``.
 
+    Outputs, per service: ``<svc>_service_name``, ``<svc>_task_definition_arn``
+    and ``<svc>_log_group_name``; and ``cluster_name``, ``frontend_url``.
+
     Attributes: ``services`` (keyed by service name).
     """
 
@@ -63,9 +66,18 @@ class ServicesStack(TerraformStack):
             self.services[svc.name] = self._service(
                 svc, env, foundation, prefix, images[svc.name], alb, sg_id, extra_env
             )
+            service = self.services[svc.name]
+            # What tools.rehearsal.deployments checks after an apply.
+            TerraformOutput(self, f"{svc.name}_service_name", value=service.service_name)
             TerraformOutput(
-                self, f"{svc.name}_service_name", value=self.services[svc.name].service_name
+                self, f"{svc.name}_task_definition_arn", value=service.task_definition_arn
             )
+            TerraformOutput(
+                self,
+                f"{svc.name}_log_group_name",
+                value=foundation.cluster.log_group_names[svc.name],
+            )
+        TerraformOutput(self, "cluster_name", value=foundation.cluster.cluster_name)
         TerraformOutput(self, "frontend_url", value=foundation.external_alb.url)
 
     def _service(

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
-from tests.synth import DEFAULT_SETTINGS, Synth, environments, synth  # starts no node
+from tests.synth import (
+    DEFAULT_SETTINGS,
+    SECRET_ARN,
+    SECRETS_KEY_ARN,
+    Synth,
+    environments,
+    synth,
+)  # starts no node
 from tools import jsii_node
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -35,6 +42,16 @@ def synthed_tag_https(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     waf = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/app/abc-123"
     dev = dev.with_(load_balancer={"certificate_arn": cert, "waf_acl_arn": waf})
     return synth([dev], tmp_path_factory.mktemp("synth-tag-https"))
+
+
+@pytest.fixture(scope="session")
+def synthed_secrets(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev whose backend reads ``DB_PASSWORD`` from a secret encrypted with its own KMS key."""
+    (dev,) = environments({**DEFAULT_SETTINGS, "ENVS": "dev", "IMAGE_SOURCE": "tag"})
+    dev = dev.with_(
+        backend={"secrets": {"DB_PASSWORD": SECRET_ARN}, "secrets_kms_key_arn": SECRETS_KEY_ARN}
+    )
+    return synth([dev], tmp_path_factory.mktemp("synth-secrets"))
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,10 @@ DEFAULT_SETTINGS = {
     "IMAGE_SOURCE": "build",
 }
 
+# A secret and the customer-managed key it is encrypted with (the ``synthed_secrets`` run).
+SECRET_ARN = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db-AbCdEf"
+SECRETS_KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
 
 @dataclass(frozen=True)
 class Synth:

@@ -1,6 +1,7 @@
 """``make diff|deploy|destroy|bootstrap|down``: one environment, emulator or real AWS.
 
     python -m tools.deploy {diff,deploy,destroy,bootstrap} --env ENV [--auto-approve]
+    python -m tools.deploy destroy --env ENV --disable-protection
     python -m tools.deploy down
 
 ``TARGET=local`` (the default) works against the local emulator kept in
@@ -8,6 +9,9 @@
 ``<env>-bootstrap`` stack (the versioned state bucket, local state), then
 runs ``cdktf deploy`` of the app stacks with S3 state in the emulator and
 prints their outputs; the emulator keeps running for ``diff``/``destroy``.
+After ``deploy`` (either target) ``tools.rehearsal.deployments`` checks
+through boto3 that every service's PRIMARY deployment runs the task
+definition just applied and none failed or rolled back.
 ``diff`` also applies the bootstrap stack first (the S3 backend needs the
 bucket), ``destroy`` removes the app stacks (dependents first) and ``down``
 stops the emulator (process group ended, port freed).
@@ -15,6 +19,13 @@ stops the emulator (process group ended, port freed).
 ``TARGET=aws`` runs the same cdktf commands against real AWS with your
 credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
 Terraform asks for approval unless ``--auto-approve`` is given.
+
+Before destroying, either target checks through boto3 whether a load balancer
+of ``<env>-foundation`` has deletion protection on, and if so refuses before
+anything is destroyed (``tools.protection``). ``--disable-protection``
+(``make destroy ENV=prod FORCE_TEARDOWN=1``) is the deliberate teardown: it
+first applies ``<env>-foundation`` with ``DELETION_PROTECTION=off``, then
+destroys.
 """
 
 from __future__ import annotations
@@ -29,7 +40,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
-from tools.rehearsal import commands
+from tools import protection
+from tools.rehearsal import commands, deployments
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator, EmulatorError, port_is_free
 from tools.rehearsal.procs import Result
@@ -38,6 +50,8 @@ from tools.terraform import TerraformSetupError
 
 LOCAL_DIR = commands.ROOT / ".rehearsal" / "local"
 ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
+# The setting config.loader reads to turn ALB deletion protection off everywhere.
+DELETION_PROTECTION_VAR = "DELETION_PROTECTION"
 
 
 class DeployError(RuntimeError):
@@ -55,13 +69,41 @@ def aws_workspace(env_name: str) -> Workspace:
     return Workspace(root=outdir / f"{env_name}-deploy", out=outdir)
 
 
+def _settings_env(env: dict[str, str], disable_protection: bool) -> dict[str, str]:
+    """``env`` with ``DELETION_PROTECTION=off`` for a deliberate teardown, without it otherwise."""
+    env = {k: v for k, v in env.items() if k != DELETION_PROTECTION_VAR}
+    if disable_protection:
+        env[DELETION_PROTECTION_VAR] = "off"
+    return env
+
+
+def _destroy(
+    target: LocalTarget | AwsTarget,
+    ws: Workspace,
+    stacks: list[str],
+    env: dict[str, str],
+    approve: bool,
+    disable_protection: bool,
+) -> None:
+    foundation = f"{target.env_name}-foundation"
+    if disable_protection and foundation in stacks:
+        print(f"turning deletion protection off: applying {foundation} first")
+        _ok(f"deploy {foundation}", commands.deploy(ws, [foundation], env, auto_approve=approve))
+    stack_file = ws.stack_dir(foundation) / "cdk.tf.json"
+    protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
+    _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
+
+
 def _run(
     action: str,
     target: LocalTarget | AwsTarget,
     ws: Workspace,
     env: dict[str, str],
     approve: bool,
+    *,
+    disable_protection: bool = False,
 ) -> None:
+    env = _settings_env(env, disable_protection)
     _ok("cdktf synth", commands.synth(ws, env))
     boot = target.bootstrap_stack
     local = isinstance(target, LocalTarget)
@@ -75,8 +117,14 @@ def _run(
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
+        services = f"{target.env_name}-services"
+        if services in stacks:
+            checked = deployments.check_outputs_file(
+                target.client("ecs"), ws.outputs_file, services
+            )
+            print(f"every service runs its new task definition: {[e.service for e in checked]}")
     elif action == "destroy":
-        _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
+        _destroy(target, ws, stacks, env, approve, disable_protection)
     else:
         failed = diff_stacks(ws, stacks, env).failed
         if failed:
@@ -130,7 +178,7 @@ def _preferred_port() -> int:
     return port if port_is_free(port) else 0
 
 
-def run_local(action: str, env_name: str) -> int:
+def run_local(action: str, env_name: str, disable_protection: bool = False) -> int:
     """``action`` against the emulator in ``.rehearsal/local`` (started when needed)."""
     target = local_target(env_name)
     emulator = Emulator.find(LOCAL_DIR)
@@ -143,18 +191,34 @@ def run_local(action: str, env_name: str) -> int:
         emulator = Emulator.start(LOCAL_DIR, port=_preferred_port())
         print(f"started the emulator at {emulator.endpoint} (pid {emulator.pid})")
     target = target.at(emulator.endpoint)
-    _run(action, target, Workspace(LOCAL_DIR), target.child_env(), approve=True)
+    _run(
+        action,
+        target,
+        Workspace(LOCAL_DIR),
+        target.child_env(),
+        approve=True,
+        disable_protection=disable_protection,
+    )
     then = "`make down` stops it" if action == "destroy" else "`make destroy` / `make down`"
     print(f"emulator still running at {emulator.endpoint} (pid {emulator.pid}); {then}")
     return 0
 
 
-def run_aws(action: str, env_name: str, auto_approve: bool) -> int:
+def run_aws(
+    action: str, env_name: str, auto_approve: bool, disable_protection: bool = False
+) -> int:
     """``action`` against real AWS, with the caller's credentials."""
     target = aws_target(env_name)
     ws = aws_workspace(env_name)
     ws.outputs_file.parent.mkdir(parents=True, exist_ok=True)
-    _run(action, target, ws, target.child_env(), approve=auto_approve)
+    _run(
+        action,
+        target,
+        ws,
+        target.child_env(),
+        approve=auto_approve,
+        disable_protection=disable_protection,
+    )
     return 0
 
 
@@ -176,20 +240,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
     )
+    parser.add_argument(
+        "--disable-protection",
+        action="store_true",
+        help="destroy only: turn ALB deletion protection off first (deliberate teardown)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.action == "down":
             return down()
         if not args.env:
             raise TargetError(f"--env is required for {args.action}")
+        if args.disable_protection and args.action != "destroy":
+            raise TargetError(f"--disable-protection is for destroy only, not {args.action}")
         target = os.environ.get("TARGET", "local")
         if target == "local":
-            return run_local(args.action, args.env)
-        return run_aws(args.action, args.env, args.auto_approve)
+            return run_local(args.action, args.env, args.disable_protection)
+        return run_aws(args.action, args.env, args.auto_approve, args.disable_protection)
     except (TargetError, TerraformSetupError, EmulatorError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except DeployError as exc:
+    except (
+        DeployError,
+        protection.ProtectedResources,
+        deployments.DeploymentCheckFailed,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

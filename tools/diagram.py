@@ -192,7 +192,7 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
         load_balancers=_load_balancers(stacks, fnd),
         target_groups={
             ("aws_lb_target_group", k): TargetGroup(
-                t["name"], t["protocol"], int(t["port"]), t["health_check"]["path"]
+                _without_hash(t["name"]), t["protocol"], int(t["port"]), t["health_check"]["path"]
             )
             for k, t in stacks.resources(fnd, "aws_lb_target_group").items()
         },
@@ -202,11 +202,17 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
             r["name"] for r in stacks.resources(fnd, "aws_ecr_repository").values()
         ),
         security_groups={
-            ("aws_security_group", k): g["name"]
+            ("aws_security_group", k): g.get("tags", {}).get("Name") or g["name"]
             for k, g in stacks.resources(fnd, "aws_security_group").items()
         },
         rules=_rules(stacks, fnd),
     )
+
+
+def _without_hash(name: str) -> str:
+    """A target group name without its ``-<6 hex>`` suffix, which only exists to make
+    replacements safe (constructs/load_balancer.py) and would churn the diagram."""
+    return re.sub(r"-[0-9a-f]{6}$", "", name)
 
 
 def _subnets(stacks: Stacks, fnd: str) -> tuple[Subnet, ...]:
@@ -249,7 +255,7 @@ def _load_balancers(stacks: Stacks, fnd: str) -> tuple[LoadBalancer, ...]:
                     tg = stacks.ref(fnd, action["target_group_arn"])
                     tgs.append(tg)
                     group = groups[tg[1]]
-                    listeners.append(f"{head} → {group['name']} :{group['port']}")
+                    listeners.append(f"{head} → {_without_hash(group['name'])} :{group['port']}")
                 else:
                     listeners.append(f"{head} → {action['type']}")
         found.append(

@@ -63,3 +63,52 @@ def test_a_stale_emulator_is_stopped_first(
     assert rehearsal.rehearse("dev", tmp_path) == 1
     assert f"stopping a stale emulator (pid {stale.pid})" in capsys.readouterr().out
     assert port_is_free(stale.port)
+
+
+class _Elbv2:
+    """Two ALBs whose protection the foundation apply turns off."""
+
+    def __init__(self) -> None:
+        self.protected = True
+
+    def describe_load_balancers(self, Names: list[str]) -> dict[str, Any]:
+        return {"LoadBalancers": [{"LoadBalancerArn": f"arn:{Names[0]}"}]}
+
+    def describe_load_balancer_attributes(self, LoadBalancerArn: str) -> dict[str, Any]:
+        value = str(self.protected).lower()
+        return {"Attributes": [{"Key": "deletion_protection.enabled", "Value": value}]}
+
+
+def test_protected_albs_are_torn_down_deliberately(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN prod's foundation with protected ALBs in the emulator
+    from tools.rehearsal.commands import Workspace
+    from tools.rehearsal.target import LocalTarget
+
+    ws = Workspace(tmp_path)
+    stack = ws.stack_dir("prod-foundation")
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text('{"resource": {"aws_lb": {"a": {"name": "p-external"}}}}')
+    elbv2 = _Elbv2()
+    monkeypatch.setattr(LocalTarget, "client", lambda self, service: elbv2)
+    calls: list[tuple[str, str | None]] = []
+
+    def synth(ws: Any, env: dict[str, str], log: Path | None = None) -> Result:
+        calls.append(("synth", env.get("DELETION_PROTECTION")))
+        return Result(returncode=0, seconds=0)
+
+    def deploy(ws: Any, stacks: list[str], env: dict[str, str], **kwargs: Any) -> Result:
+        calls.append((f"deploy {' '.join(stacks)}", env.get("DELETION_PROTECTION")))
+        elbv2.protected = False
+        return Result(returncode=0, seconds=0)
+
+    monkeypatch.setattr(rehearsal.commands, "synth", synth)
+    monkeypatch.setattr(rehearsal.commands, "deploy", deploy)
+    target = LocalTarget(env_name="prod", region="ap-northeast-1", state_bucket="b")
+    # WHEN the rehearsal reaches the destroy
+    env = rehearsal._protection_off_if_refused(target, ws, {}, rehearsal.Clock())
+    # THEN the guard refused, the foundation was re-applied unprotected, and destroy runs so
+    assert "the destroy guard refused" in capsys.readouterr().out
+    assert calls == [("synth", "off"), ("deploy prod-foundation", "off")]
+    assert env == {"DELETION_PROTECTION": "off"}

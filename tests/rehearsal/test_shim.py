@@ -44,10 +44,9 @@ def _ecs_service(aws: Clients, **create: Any) -> tuple[str, str, dict[str, Any]]
         cluster=cluster,
         serviceName=service,
         taskDefinition=family,
-        desiredCount=1,
         launchType="FARGATE",
         networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
-        **create,
+        **{"desiredCount": 1, **create},
     )
     described = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
     return cluster, service, described
@@ -60,6 +59,8 @@ def test_every_patch_is_described() -> None:
         "security_group_rule_descriptions",
         "ecs_create_service_settings",
         "s3_bucket_policy_conditions",
+        "ecs_steady_state",
+        "elbv2_deletion_protection",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -251,3 +252,95 @@ def test_tls_only_policy_gap_without_shim(unpatched: Clients) -> None:
 )
 def test_bool_condition(expected: Any, actual: str, holds: bool) -> None:
     assert bool_condition(expected, actual) is holds
+
+
+# --- 5. ECS steady state ---------------------------------------------------------------
+
+
+def _task_definition(aws: Clients, family: str) -> str:
+    return aws("ecs").register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
+    )["taskDefinition"]["taskDefinitionArn"]
+
+
+def test_ecs_new_service_reaches_steady_state(aws: Clients) -> None:
+    # WHEN a service is created THEN it looks as the provider's steady-state wait expects.
+    _, _, service = _ecs_service(aws, desiredCount=2)
+    assert (service["desiredCount"], service["runningCount"], service["pendingCount"]) == (2, 2, 0)
+    (deployment,) = service["deployments"]
+    assert deployment["status"] == "PRIMARY" and deployment["rolloutState"] == "COMPLETED"
+    assert deployment["taskDefinition"] == service["taskDefinition"]
+
+
+def test_ecs_update_to_a_new_task_definition_is_a_new_primary_deployment(aws: Clients) -> None:
+    ecs = aws("ecs")
+    cluster, name, created = _ecs_service(aws)
+    family = created["taskDefinition"].rsplit("/", 1)[1].split(":")[0]
+    newer = _task_definition(aws, family)
+    # WHEN the service moves to the new revision, given as family:revision
+    ecs.update_service(cluster=cluster, service=name, taskDefinition=newer.rsplit("/", 1)[1])
+    service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+    # THEN one deployment runs it, completed, under a new id
+    (deployment,) = service["deployments"]
+    assert service["taskDefinition"] == deployment["taskDefinition"] == newer
+    assert deployment["rolloutState"] == "COMPLETED"
+    assert deployment["id"] != created["deployments"][0]["id"]
+    assert service["runningCount"] == service["desiredCount"]
+
+
+def test_ecs_steady_state_gap_without_shim(unpatched: Clients) -> None:
+    _, _, service = _ecs_service(unpatched, desiredCount=2)
+    assert service["runningCount"] == 0  # the provider would wait for 2 until its timeout
+
+
+# --- 6. ELB deletion protection ---------------------------------------------------------
+
+
+def _load_balancer(aws: Clients, protected: bool) -> str:
+    ec2, elbv2 = aws("ec2"), aws("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/24")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=az)["Subnet"]["SubnetId"]
+        for cidr, az in (("10.3.0.0/26", "ap-northeast-1a"), ("10.3.0.64/26", "ap-northeast-1c"))
+    ]
+    arn = elbv2.create_load_balancer(Name=_name(), Subnets=subnets, Scheme="internal")[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn,
+        Attributes=[{"Key": "deletion_protection.enabled", "Value": str(protected).lower()}],
+    )
+    return arn
+
+
+def test_protected_load_balancer_is_not_deleted(aws: Clients) -> None:
+    elbv2 = aws("elbv2")
+    arn = _load_balancer(aws, protected=True)
+    with pytest.raises(botocore.exceptions.ClientError, match="deletion protection") as caught:
+        elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    assert caught.value.response["Error"]["Code"] == "OperationNotPermitted"
+    assert elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
+
+
+def test_load_balancer_is_deleted_once_protection_is_off(aws: Clients) -> None:
+    elbv2 = aws("elbv2")
+    arn = _load_balancer(aws, protected=True)
+    elbv2.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}]
+    )
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    with pytest.raises(botocore.exceptions.ClientError, match="LoadBalancerNotFound"):
+        elbv2.describe_load_balancers(LoadBalancerArns=[arn])
+
+
+def test_deletion_protection_gap_without_shim(unpatched: Clients) -> None:
+    elbv2 = unpatched("elbv2")
+    arn = _load_balancer(unpatched, protected=True)
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)  # AWS would refuse
+    with pytest.raises(botocore.exceptions.ClientError, match="LoadBalancerNotFound"):
+        elbv2.describe_load_balancers(LoadBalancerArns=[arn])

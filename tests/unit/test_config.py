@@ -199,3 +199,19 @@ def test_unsupported_log_retention_is_rejected():
 def test_secret_must_be_a_secrets_manager_arn():
     with pytest.raises(ConfigError, match=r"dev.backend.secrets.DB_PASSWORD='plain-text'"):
         dev().with_(backend={"secrets": {"DB_PASSWORD": "plain-text"}})
+
+
+def test_deletion_protection_off_turns_prod_protection_off():
+    # GIVEN a deliberate teardown THEN prod is synthesized without ALB deletion protection.
+    prod = load_environment("prod", settings_from_env({**AWS, "DELETION_PROTECTION": "off"}))
+    assert prod.load_balancer.deletion_protection is False
+
+
+def test_deletion_protection_on_keeps_each_environments_choice():
+    prod = load_environment("prod", settings_from_env({**AWS, "DELETION_PROTECTION": "on"}))
+    assert prod.load_balancer.deletion_protection is True
+
+
+def test_unknown_deletion_protection_value_is_rejected():
+    with pytest.raises(ConfigError, match=r"DELETION_PROTECTION.*'no'.*'on' \(default\) or 'off'"):
+        settings_from_env({**AWS, "DELETION_PROTECTION": "no"})

@@ -1,6 +1,7 @@
 """The config's budgets restate facts about the stacks; these keep the two in step."""
 
 import json
+import re
 
 from config.schema import (
     DEFAULT_TAG_KEYS,
@@ -32,7 +33,11 @@ def test_reserved_variables_are_the_ones_the_services_stack_computes(synthed):
     assert computed == set(RESERVED_ENV_VARS)
 
 
-def test_target_group_names_leave_room_for_the_suffix(synthed):
+def test_target_group_suffix_fits_the_budget_the_config_reserves(synthed):
+    # The construct appends "-<6 hex>" for replacement safety; the config budgets for it.
     for stack in ("dev-foundation", "prod-foundation"):
         for group in synthed.resources(stack, "aws_lb_target_group"):
-            assert len(group["name"]) + TARGET_GROUP_SUFFIX_BUDGET <= MAX_TARGET_GROUP_NAME
+            base, _, suffix = group["name"].rpartition("-")
+            assert re.fullmatch(r"[0-9a-f]{6}", suffix), group["name"]
+            assert len(suffix) + 1 == TARGET_GROUP_SUFFIX_BUDGET
+            assert len(base) + TARGET_GROUP_SUFFIX_BUDGET <= MAX_TARGET_GROUP_NAME

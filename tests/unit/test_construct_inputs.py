@@ -29,6 +29,7 @@ def alb(stack, **changes):
         "target_group_name": "ecs-learn-dev-backend",
         "internal": True,
         "vpc_id": "vpc-1",
+        "vpc_cidr": "10.0.0.0/24",
         "subnet_ids": ["subnet-1", "subnet-2"],
         "security_group_id": "sg-1",
         "target_port": 8080,
@@ -50,6 +51,14 @@ def test_internal_alb_with_waf_is_refused(stack):
 def test_alb_name_longer_than_32_is_refused(stack):
     with pytest.raises(ValueError, match=r"name='x{33}' is longer than the 32 characters"):
         alb(stack, name="x" * 33)
+
+
+def test_target_group_name_too_long_with_its_hash_is_refused(stack):
+    # 26 characters fit ELB's 32 alone, but not with the "-<6 hex>" suffix.
+    with pytest.raises(
+        ValueError, match=r"target_group_name='x{26}' with its hash suffix is 'x{26}-[0-9a-f]{6}'"
+    ):
+        alb(stack, target_group_name="x" * 26)
 
 
 def test_same_ports_for_both_services_are_refused(stack):
@@ -123,6 +132,38 @@ def test_duplicate_tag_prefixes_are_refused(stack):
 def test_execution_role_without_log_groups_is_refused(stack):
     with pytest.raises(ValueError, match=r"log_group_arns=\[\] leaves the awslogs driver"):
         TaskExecutionRole(stack, "exec", role_name="r", repository_arn="arn", log_group_arns=[])
+
+
+def test_secrets_key_without_secrets_is_refused(stack):
+    key = "arn:aws:kms:ap-northeast-1:123456789012:key/k-1"
+    with pytest.raises(
+        ValueError, match=r"secrets_kms_key_arns=\['arn:aws:kms:.*'\] with secret_arns=\[\]"
+    ):
+        TaskExecutionRole(
+            stack,
+            "exec",
+            role_name="r",
+            repository_arn="arn",
+            log_group_arns=["l"],
+            secret_arns=[],
+            secrets_kms_key_arns=[key],
+            region="ap-northeast-1",
+        )
+
+
+def test_secrets_key_that_is_not_a_key_arn_is_refused(stack):
+    alias = "arn:aws:kms:ap-northeast-1:123456789012:alias/secrets"
+    with pytest.raises(ValueError, match=r"secrets_kms_key_arns has '.*:alias/secrets', not a KMS"):
+        TaskExecutionRole(
+            stack,
+            "exec",
+            role_name="r",
+            repository_arn="arn",
+            log_group_arns=["l"],
+            secret_arns=["arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x"],
+            secrets_kms_key_arns=[alias],
+            region="ap-northeast-1",
+        )
 
 
 def test_variable_both_plain_and_secret_is_refused(stack):

@@ -65,3 +65,26 @@ def test_tasks_egress_443_to_endpoints_and_s3_prefix_list(synthed):
         to_s3 = egress[f"{tasks}-https-to-s3"]
         assert to_s3["from_port"] == 443
         assert to_s3["prefix_list_id"].endswith(".prefix_list_id}")
+
+
+def test_no_secrets_keeps_the_endpoint_set_without_secrets_manager(synthed):
+    # GIVEN no service has secrets THEN the endpoints stay ECR, logs and the S3 gateway.
+    assert sorted(endpoints(synthed)) == [
+        f"com.amazonaws.ap-northeast-1.{s}" for s in ("ecr.api", "ecr.dkr", "logs", "s3")
+    ]
+
+
+def test_secrets_add_a_secrets_manager_interface_endpoint(synthed_secrets):
+    # GIVEN the backend reads a secret WHEN there is no NAT
+    # THEN the ECS agent reaches Secrets Manager through an interface endpoint.
+    assert Testing.to_have_resource_with_properties(
+        synthed_secrets.stacks[STACK],
+        VpcEndpoint.TF_RESOURCE_TYPE,
+        {
+            "service_name": "com.amazonaws.ap-northeast-1.secretsmanager",
+            "vpc_endpoint_type": "Interface",
+            "private_dns_enabled": True,
+        },
+    )
+    secretsmanager = endpoints(synthed_secrets)["com.amazonaws.ap-northeast-1.secretsmanager"]
+    assert [ref_name(g) for g in secretsmanager["security_group_ids"]] == ["endpoints-sg"]

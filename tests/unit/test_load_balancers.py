@@ -1,10 +1,13 @@
 """Public ALB for the frontend, internal ALB for the backend, IP target groups."""
 
+import re
+
 from cdktf import Testing
 from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.lb_listener import LbListener
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 
+from constructs.load_balancer import replacement_safe_name
 from tests.synth import ref_name
 
 STACK = "dev-foundation"
@@ -37,7 +40,10 @@ def test_deletion_protection_on_in_prod_only(synthed):
 
 
 def test_target_groups_are_ip_type_on_app_ports_with_health_checks(synthed):
-    for port, name in ((3000, "ecs-learn-dev-frontend"), (8080, "ecs-learn-dev-backend")):
+    for port, base in ((3000, "ecs-learn-dev-frontend"), (8080, "ecs-learn-dev-backend")):
+        name = replacement_safe_name(
+            base=base, port=port, protocol="HTTP", target_type="ip", vpc_cidr="10.0.0.0/24"
+        )
         assert Testing.to_have_resource_with_properties(
             synthed.stacks[STACK],
             LbTargetGroup.TF_RESOURCE_TYPE,
@@ -81,3 +87,33 @@ def test_matcher_rejects_a_wrong_property(synthed):
     assert not Testing.to_have_resource_with_properties(
         synthed.stacks[STACK], LbTargetGroup.TF_RESOURCE_TYPE, {"target_type": "instance"}
     )
+
+
+def test_target_groups_are_created_before_the_old_ones_are_destroyed(synthed):
+    # GIVEN a change that forces a new target group (port, protocol, type, VPC)
+    # THEN the new group gets a new name and exists before the listener leaves the old one.
+    groups = synthed.resources(STACK, LbTargetGroup.TF_RESOURCE_TYPE)
+    assert len(groups) == 2
+    for group in groups:
+        assert re.fullmatch(r"ecs-learn-dev-(frontend|backend)-[0-9a-f]{6}", group["name"])
+        assert group["lifecycle"] == {"create_before_destroy": True}
+        assert group["tags"]["Name"] == group["name"]
+
+
+def test_target_group_name_changes_with_each_replacing_input():
+    base = {"base": "b", "port": 3000, "protocol": "HTTP", "target_type": "ip"}
+    names = {
+        replacement_safe_name(**{**base, "vpc_cidr": "10.0.0.0/24"}),
+        replacement_safe_name(**{**base, "vpc_cidr": "10.1.0.0/24"}),
+        replacement_safe_name(**{**base, "port": 3001, "vpc_cidr": "10.0.0.0/24"}),
+        replacement_safe_name(**{**base, "protocol": "HTTPS", "vpc_cidr": "10.0.0.0/24"}),
+        replacement_safe_name(**{**base, "target_type": "instance", "vpc_cidr": "10.0.0.0/24"}),
+    }
+    assert len(names) == 5
+    same = replacement_safe_name(**{**base, "vpc_cidr": "10.0.0.0/24"})
+    assert same in names  # stable: the same inputs give the same name
+
+
+def test_prod_target_group_names_fit_32_characters(synthed):
+    for group in synthed.resources("prod-foundation", LbTargetGroup.TF_RESOURCE_TYPE):
+        assert len(group["name"]) <= 32, group["name"]

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from constructs.iam import execution_policy
+from tests.synth import SECRET_ARN, SECRETS_KEY_ARN
 
 STACK = "dev-foundation"
 
@@ -113,3 +114,29 @@ def test_execution_role_reads_secrets_only_when_configured():
     assert "ReadSecrets" not in {s["Sid"] for s in without["Statement"]}
     (read,) = [s for s in with_secret["Statement"] if s["Sid"] == "ReadSecrets"]
     assert (read["Action"], read["Resource"]) == ("secretsmanager:GetSecretValue", [arn])
+
+
+def _execution_statements(synthed):
+    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    return {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
+
+
+def test_execution_role_decrypts_only_with_the_configured_secrets_key(synthed_secrets):
+    # GIVEN secrets encrypted with a customer-managed key
+    # THEN the agent may decrypt with exactly that key, and only through Secrets Manager.
+    statements = _execution_statements(synthed_secrets)
+    assert statements["ReadSecrets"]["Resource"] == [SECRET_ARN]
+    assert statements["DecryptSecrets"] == {
+        "Sid": "DecryptSecrets",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": [SECRETS_KEY_ARN],
+        "Condition": {
+            "StringEquals": {"kms:ViaService": "secretsmanager.ap-northeast-1.amazonaws.com"}
+        },
+    }
+
+
+def test_execution_role_has_no_kms_access_without_secrets(synthed):
+    statements = _execution_statements(synthed).values()
+    assert not [s for s in statements if "kms:" in json.dumps(s["Action"])]

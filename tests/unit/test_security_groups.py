@@ -19,7 +19,8 @@ def rules(synthed, tf_type, stack=STACK):
 
 
 def test_five_security_groups_exist(synthed):
-    names = {sg["name"] for sg in synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE)}
+    groups = synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE)
+    names = {sg["tags"]["Name"] for sg in groups}
     assert names == {
         f"ecs-learn-dev-{n}"
         for n in (
@@ -30,6 +31,30 @@ def test_five_security_groups_exist(synthed):
             "vpc-endpoints",
         )
     }
+
+
+def test_alb_and_endpoint_groups_are_replacement_safe(synthed):
+    # GIVEN a change that replaces a group (its description, say)
+    # THEN the new group can be created beside the old one: a generated name, created first.
+    groups = {
+        g["tags"]["Name"]: g for g in synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE)
+    }
+    for key in ("external-alb", "internal-alb", "vpc-endpoints"):
+        sg = groups[f"ecs-learn-dev-{key}"]
+        assert "name" not in sg, key
+        assert sg["name_prefix"] == f"ecs-learn-dev-{key}-"
+        assert sg["lifecycle"] == {"create_before_destroy": True}
+
+
+def test_task_groups_keep_fixed_names_as_the_services_stack_uses_them(synthed):
+    # Their old group could not be deleted during the foundation apply while tasks use it.
+    groups = {
+        g["tags"]["Name"]: g for g in synthed.resources(STACK, SecurityGroup.TF_RESOURCE_TYPE)
+    }
+    for key in ("frontend-tasks", "backend-tasks"):
+        sg = groups[f"ecs-learn-dev-{key}"]
+        assert sg["name"] == f"ecs-learn-dev-{key}"
+        assert "lifecycle" not in sg
 
 
 def test_security_groups_have_no_inline_rules(synthed):

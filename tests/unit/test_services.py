@@ -116,6 +116,30 @@ def test_deployments_roll_back_and_keep_capacity(synthed):
     )
 
 
+def test_deploys_wait_for_a_steady_state_within_fargate_start_times(synthed):
+    # GIVEN new tasks that never become healthy WHEN the services stack is applied
+    # THEN the apply waits for the steady state (and fails), instead of reporting success.
+    for name in ("frontend", "backend"):
+        assert Testing.to_have_resource_with_properties(
+            synthed.stacks[STACK],
+            EcsService.TF_RESOURCE_TYPE,
+            {
+                "name": name,
+                "wait_for_steady_state": True,
+                "timeouts": {"create": "20m", "update": "20m", "delete": "20m"},
+            },
+        )
+
+
+def test_services_stack_outputs_what_the_deployment_check_needs(synthed):
+    outputs = synthed.json(STACK)["output"]
+    for name in ("frontend", "backend"):
+        assert outputs[f"{name}_task_definition_arn"]["value"].startswith("${aws_ecs_task_def")
+        assert outputs[f"{name}_log_group_name"]["value"].startswith(REMOTE)
+        assert outputs[f"{name}_service_name"]["value"].startswith("${aws_ecs_service.")
+    assert outputs["cluster_name"]["value"].startswith(REMOTE)
+
+
 def test_desired_count_is_left_to_the_autoscaler(synthed):
     for service in synthed.resources(STACK, EcsService.TF_RESOURCE_TYPE):
         assert service["lifecycle"] == {"ignore_changes": ["desired_count"]}

@@ -5,10 +5,13 @@
 Stages: emulator up -> cdktf synth -> apply ``<env>-bootstrap`` (the state
 bucket, local state) -> ``make diff``'s diff on the empty state (the first
 stack plans, the stacks that read its outputs are skipped with a message) ->
-apply the app stacks with S3 state -> re-plan every stack with ``terraform
-plan -detailed-exitcode`` (each must be 0) -> destroy the app stacks -> empty
-the state bucket and destroy the bootstrap stack -> check through boto3 that
-the emulator holds nothing -> emulator down.
+apply the app stacks with S3 state -> check that every service runs the task
+definition just applied -> re-plan every stack with ``terraform plan
+-detailed-exitcode`` (each must be 0) -> the destroy guard (with protected
+ALBs, as in prod, it must refuse; then the deliberate teardown applies the
+foundation with protection off) -> destroy the app stacks -> empty the state
+bucket and destroy the bootstrap stack -> check through boto3 that the
+emulator holds nothing -> emulator down.
 Exit 0 only when every stage held. Each stage prints its elapsed time; a
 failing stage prints Terraform's error and the path of its full log, and the
 emulator is always stopped (process group killed, port freed).
@@ -26,7 +29,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tools.rehearsal import commands, inventory
+from tools import protection
+from tools.rehearsal import commands, deployments, inventory
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator
 from tools.rehearsal.procs import CommandTimeout, Result
@@ -116,6 +120,36 @@ def _diff_before_first_deploy(
             raise StageFailed(name, f"expected {expected}, got {plans}")
 
 
+def _protection_off_if_refused(
+    target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock
+) -> dict[str, str]:
+    """The destroy guard, as ``make destroy`` runs it; when it refuses (prod's protected
+    ALBs), the deliberate teardown: re-synth and apply the foundation with protection off.
+
+    Returns the environment the destroy must run with.
+    """
+    foundation = f"{target.env_name}-foundation"
+    stack_file = ws.stack_dir(foundation) / "cdk.tf.json"
+    try:
+        protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
+        return env
+    except protection.ProtectedResources as exc:
+        print(f"         the destroy guard refused, as make destroy would:\n         {exc}")
+    env = {**env, "DELETION_PROTECTION": "off"}
+    name = f"deliberate teardown: apply {foundation} with deletion protection off"
+    with clock.stage(name):
+        log = ws.log("synth-protection-off")
+        _check(name, commands.synth(ws, env, log=log), log)
+        log = ws.log("apply-protection-off")
+        deployed = commands.deploy(ws, [foundation], env, auto_approve=True, log=log)
+        print(_summary(_check(name, deployed, log).output))
+        try:
+            protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
+        except protection.ProtectedResources as exc:
+            raise StageFailed(name, f"still protected after the apply: {exc}") from None
+    return env
+
+
 def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     for stacks in ([boot], apps):
@@ -135,6 +169,14 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
         waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}
         if any(waiting.values()):
             raise StageFailed(name, f"after the deploy, stacks still wait for {waiting}")
+    services = f"{target.env_name}-services"
+    if services in apps:
+        name = "check every service runs its new task definition"
+        with clock.stage(name):
+            try:
+                deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, services)
+            except deployments.DeploymentCheckFailed as exc:
+                raise StageFailed(name, str(exc)) from None
     for stack in [boot, *apps]:
         name = f"re-plan {stack}"
         with clock.stage(name):
@@ -145,6 +187,7 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
                 raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
             _check(name, result, log)
             commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+    env = _protection_off_if_refused(target, ws, env, clock)
     name = f"destroy {' + '.join(reversed(apps))}"
     with clock.stage(name):
         log = ws.log("destroy-apps")

@@ -203,9 +203,117 @@ def s3_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def settle_service(service: Any, *, new_deployment: bool) -> None:
+    """Make ``service`` look as the ECS scheduler leaves it once a deployment finished.
+
+    One PRIMARY deployment of the service's task definition, ``COMPLETED``,
+    with ``desiredCount`` tasks running. ``new_deployment`` gives it a new id
+    and creation time (a new task definition or ``forceNewDeployment``).
+    """
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    desired = service.desired_count or 0
+    service.running_count = desired
+    service.pending_count = 0
+    if service.deployment_controller.get("type", "ECS") != "ECS":
+        return
+    now = utcnow()
+    deployment = dict(service.deployments[0]) if service.deployments else {}
+    if new_deployment or not deployment:
+        deployment.update(id=f"ecs-svc/{mock_random.randint(0, 32**12)}", createdAt=now)
+    deployment.update(
+        status="PRIMARY",
+        taskDefinition=service.task_definition,
+        desiredCount=desired,
+        runningCount=desired,
+        pendingCount=0,
+        failedTasks=0,
+        rolloutState="COMPLETED",
+        rolloutStateReason=f"ECS deployment {deployment['id']} completed.",
+        updatedAt=now,
+    )
+    service.deployments = [deployment]
+
+
+def ecs_steady_state() -> None:
+    """ECS: services reach a steady state, as the ECS scheduler would leave them.
+
+    moto starts no tasks: ``runningCount`` stays 0, and UpdateService keeps the
+    old deployment and its task definition. So the provider's
+    ``wait_for_steady_state`` (one deployment, ``runningCount == desiredCount``)
+    would wait until its timeout, and DescribeServices would not show which
+    task definition runs. With the patch every CreateService and UpdateService
+    ends with one PRIMARY deployment of the service's task definition (as an
+    ARN), ``COMPLETED``, all desired tasks running; a new task definition or
+    ``forceNewDeployment`` starts a new deployment. Failures are not simulated.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    backend_cls = EC2ContainerServiceBackend
+    original_create = backend_cls.create_service
+    original_update = backend_cls.update_service
+
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        service = original_create(self, *args, **kwargs)
+        cluster = self._get_cluster(service.cluster_name)
+        self.update_cluster_resources(cluster, -service.pending_count, task_state="PENDING")
+        self.update_cluster_resources(
+            cluster, service.desired_count - service.running_count, task_state="RUNNING"
+        )
+        settle_service(service, new_deployment=False)
+        return service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        forced = bool(service_properties.get("force_new_deployment"))
+        resized = service_properties.get("desired_count") is not None
+        service = original_update(self, service_properties)
+        if service.task_definition:  # moto keeps what was passed: family:revision or ARN
+            service.task_definition = self.describe_task_definition(service.task_definition).arn
+        before = service.deployments[0].get("taskDefinition") if service.deployments else None
+        if not resized:  # moto took the service's tasks off the cluster and only re-adds on resize
+            cluster = self._get_cluster(service.cluster_name)
+            self.update_cluster_resources(cluster, service.desired_count, task_state="RUNNING")
+        settle_service(service, new_deployment=forced or before != service.task_definition)
+        return service
+
+    backend_cls.create_service = create_service
+    backend_cls.update_service = update_service
+
+
+def elbv2_deletion_protection() -> None:
+    """ELBv2: refuse DeleteLoadBalancer while deletion protection is on.
+
+    moto deletes a load balancer whatever its ``deletion_protection.enabled``
+    attribute says, so ``destroy`` of a protected environment succeeds in the
+    rehearsal although AWS would refuse half-way. With the patch it answers
+    ``OperationNotPermitted`` like AWS until the attribute is set to false.
+    """
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self: Any, arn: str) -> None:
+        balancer = self.load_balancers.get(arn)
+        protected = balancer is not None and (
+            str(balancer.attrs.get("deletion_protection.enabled", "false")).lower() == "true"
+        )
+        if protected:
+            raise ELBClientError(
+                "OperationNotPermitted",
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
+            )
+        original(self, arn)
+
+    ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
 ALL = (
     appautoscaling_tags,
     security_group_rule_descriptions,
     ecs_create_service_settings,
     s3_bucket_policy_conditions,
+    ecs_steady_state,
+    elbv2_deletion_protection,
 )

@@ -11,12 +11,14 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from config import ConfigError, load_environment, settings_from_env
 from config.environments import ENVIRONMENTS
 from tools.rehearsal import commands
 from tools.rehearsal.awsenv import emulator_env
 from tools.rehearsal.commands import Workspace
+from tools.rehearsal.inventory import client
 
 
 class TargetError(ValueError):
@@ -75,6 +77,10 @@ class LocalTarget:
         """The synthesized stacks of this environment except bootstrap, in deploy order."""
         return _app_stacks(ws, self.env_name, self.bootstrap_stack)
 
+    def client(self, service: str) -> Any:
+        """A boto3 client for the emulator."""
+        return client(service, self.endpoint, self.region)
+
 
 def local_target(env_name: str, environ: Mapping[str, str] | None = None) -> LocalTarget:
     """Validate ``env_name`` and the settings for the emulator target."""
@@ -92,9 +98,13 @@ def local_target(env_name: str, environ: Mapping[str, str] | None = None) -> Loc
 
 @dataclass(frozen=True)
 class AwsTarget:
-    """One environment deployed to real AWS with the caller's credentials."""
+    """One environment deployed to real AWS with the caller's credentials.
+
+    ``region`` (default none: the AWS SDK's own default) is where boto3 looks.
+    """
 
     env_name: str
+    region: str | None = None
 
     @property
     def bootstrap_stack(self) -> str:
@@ -106,6 +116,12 @@ class AwsTarget:
     def app_stacks(self, ws: Workspace) -> list[str]:
         return _app_stacks(ws, self.env_name, self.bootstrap_stack)
 
+    def client(self, service: str) -> Any:
+        """A boto3 client with the caller's credentials, in the environment's region."""
+        import boto3
+
+        return boto3.client(service, region_name=self.region)
+
 
 def aws_target(env_name: str, environ: Mapping[str, str] | None = None) -> AwsTarget:
     """Validate ``env_name`` and the settings (``TF_STATE_BUCKET`` ...) for real AWS."""
@@ -113,7 +129,7 @@ def aws_target(env_name: str, environ: Mapping[str, str] | None = None) -> AwsTa
     environ = dict(os.environ if environ is None else environ)
     environ["ENVS"] = env_name
     try:
-        load_environment(env_name, settings_from_env(environ, _context()))
+        env = load_environment(env_name, settings_from_env(environ, _context()))
     except ConfigError as exc:
         raise TargetError(str(exc)) from None
-    return AwsTarget(env_name=env_name)
+    return AwsTarget(env_name=env_name, region=env.region)
