@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -172,6 +173,9 @@ def _stop_pid(pid: int, seconds: float = 30) -> None:
             os.kill(left, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(p) for p in _leftovers()):
+        time.sleep(0.1)
 
 
 def stop_own_engine() -> int | None:
@@ -184,4 +188,5 @@ def stop_own_engine() -> int | None:
         _stop_pid(record["pid"])
     RECORD.unlink(missing_ok=True)
     SOCKET.unlink(missing_ok=True)
+    shutil.rmtree(RUNTIME_DIR, ignore_errors=True)
     return record["pid"]

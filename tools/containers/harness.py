@@ -198,8 +198,12 @@ def existing_engine() -> Engine | None:
 
 def stop_serving() -> None:
     """Remove the served containers and network, and stop our dockerd (if we started one)."""
-    engine = existing_engine()
-    removed = run.remove_labelled(engine) if engine else []
+    try:
+        engine = existing_engine()
+        removed = run.remove_labelled(engine) if engine else []
+    except ContainersError as exc:
+        print(f"error: containers: {exc}", flush=True)
+        removed = []
     SERVED.unlink(missing_ok=True)
     pid = stop_own_engine()
     if removed or pid:
