@@ -6,7 +6,6 @@ browser (which stops the backends last), then the frontend's own shutdown.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,7 +95,7 @@ def test_frontend_reaches_two_backends_through_one_network_alias(served: Served)
 
 
 def test_browser_shows_the_backend_then_the_502_page(served: Served, tmp_path: Path) -> None:
-    shot = Path(os.environ.get("CONTAINERS_SCREENSHOT") or tmp_path / "page.png")
+    shot = tmp_path / "page.png"
     with chromium() as driver:
         seen = browse(served, driver, screenshot=shot)
         assert MESSAGE in seen.text and "0.1.0" in seen.text
