@@ -11,10 +11,10 @@ export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
-        down rehearse bootstrap plan-summary diagram clean
+        down rehearse bootstrap plan-summary diagram clean containers-setup containers screenshot
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 .venv/.installed: requirements.txt requirements-dev.txt package.json package-lock.json
 	python3 -m venv .venv
@@ -36,11 +36,11 @@ synth: install ## Synthesize every stack into cdktf.out/stacks/<stack>/cdk.tf.js
 validate: install ## terraform validate every aws-only stack, offline
 	$(PY) -m tools.validate
 
-test: install ## The full check suite that CI runs (lint, unit, apps, validate, security, e2e)
+test: install ## The full check suite that CI runs (lint, unit, apps, validate, security, containers, e2e)
 	scripts/check
 
-unit: install ## Fast tests only (no emulator rehearsal)
-	$(PY) -m pytest -m "not e2e" -q
+unit: install ## Fast tests only (no emulator rehearsal, no containers)
+	$(PY) -m pytest -m "not e2e and not containers" -q
 
 lint: install ## ruff format check + ruff lint
 	.venv/bin/ruff format --check .
@@ -56,17 +56,27 @@ security: install ## checkov on every synthesized stack (see docs/security.md)
 bench: install ## Synth and test timings (see docs/performance.md)
 	$(PY) -m tools.bench
 
+# --- The real images on a local Docker engine (see docs/containers.md). ---
+containers-setup: install ## Root on Debian: apt-get docker.io, docker-registry, debootstrap, chromium (idempotent)
+	$(PY) -m tools.containers setup
+
+containers: install ## Build, push and run both images, check them in Chromium, remove everything
+	$(PY) -m tools.containers check
+
+screenshot: install ## Refresh docs/screenshot.png from a real run in Chromium
+	$(PY) -m tools.containers check --screenshot docs/screenshot.png
+
 # --- Deploying. With no TARGET, everything goes to the local AWS emulator. ---
 diff: install ## cdktf diff of ENV's stacks (TARGET=aws for real AWS)
 	$(PY) -m tools.deploy diff --env $(ENV)
 
-deploy: install ## Deploy ENV (default: local emulator; TARGET=aws for real AWS; AUTO_APPROVE=1 skips the prompt)
+deploy: install ## Deploy ENV (default: local emulator, then the app on 127.0.0.1; TARGET=aws for real AWS; AUTO_APPROVE=1 skips the prompt)
 	$(PY) -m tools.deploy deploy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 
 destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS; FORCE_TEARDOWN=1 turns ALB deletion protection off first)
 	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve) $(if $(FORCE_TEARDOWN),--disable-protection)
 
-down: install ## Stop the local emulator
+down: install ## Stop the served containers and the local emulator
 	$(PY) -m tools.deploy down
 
 rehearse: install ## One-shot for ENV: emulator up, apply, re-plan to zero, destroy, emulator down

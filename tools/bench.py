@@ -8,7 +8,9 @@ In one run on one machine, reports the median wall time and peak memory of:
 - the same synth with stock imports (``CDKTF_STOCK_IMPORTS=1``), and the ratio;
 - the same synth with neither the loader nor the node source-map hook
   (``CDKTF_KEEP_SOURCEMAPS=1``), i.e. what plain cdktf costs;
-- the unit test suite (``pytest -m "not e2e"``).
+- the unit test suite (``pytest -m "not e2e and not containers"``);
+- the containers run (tools/containers): build, start and browser stages, once
+  (``--no-containers`` skips it; without a Docker engine it says why and is skipped).
 
 Peak memory is the largest sum of RSS over the synth's process tree (Python plus
 the jsii node process), sampled every 20 ms from /proc. Results and how to read
@@ -120,10 +122,25 @@ def synth_samples(runs: int, stock: bool, keep_sourcemaps: bool = False) -> list
     return samples
 
 
+def containers_section() -> None:
+    """One run of tools/containers (engine, synth, build, start, browser), as table rows."""
+    from tools.containers.check import check
+    from tools.containers.common import ContainersError
+
+    try:
+        timings = check("dev", port=0)
+    except ContainersError as exc:
+        print(f"| containers | skipped: {str(exc).splitlines()[0]} | | |")
+        return
+    for stage, seconds in timings.items():
+        print(f"| containers: {stage} | {seconds:.1f} s | | |")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="synth runs per mode (default 5)")
     parser.add_argument("--test-runs", type=int, default=1, help="unit test runs (default 1)")
+    parser.add_argument("--no-containers", action="store_true", help="skip the containers section")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.test_runs < 0:
         print(f"error: --runs={args.runs} must be >= 1, --test-runs >= 0", file=sys.stderr)
@@ -138,7 +155,10 @@ def main(argv: list[str]) -> int:
         stock += synth_samples(1, stock=True)
         plain += synth_samples(1, stock=True, keep_sourcemaps=True)
     tests = [
-        measure([sys.executable, "-m", "pytest", "-m", "not e2e", "-q", "-x"], dict(os.environ))
+        measure(
+            [sys.executable, "-m", "pytest", "-m", "not e2e and not containers", "-q", "-x"],
+            dict(os.environ),
+        )
         for _ in range(args.test_runs)
     ]
 
@@ -198,6 +218,8 @@ def main(argv: list[str]) -> int:
         print(
             f"| {name} | {value} | {target} | {'' if met is None else ('yes' if met else 'NO')} |"
         )
+    if not args.no_containers:
+        containers_section()
     print("lazy runs (s):", " ".join(f"{s.seconds:.2f}" for s in lazy))
     print("stock runs (s):", " ".join(f"{s.seconds:.2f}" for s in stock))
     print("plain runs (s):", " ".join(f"{s.seconds:.2f}" for s in plain))

@@ -16,6 +16,10 @@ definition just applied and none failed or rolled back.
 bucket), ``destroy`` removes the app stacks (dependents first) and ``down``
 stops the emulator (process group ended, port freed).
 
+After ``deploy``, the app is served on 127.0.0.1 from the real images on a local
+Docker engine (tools/containers; one line says why not when no engine can be had);
+``destroy`` and ``down`` stop those containers too.
+
 ``TARGET=aws`` runs the same cdktf commands against real AWS with your
 credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
 Terraform asks for approval unless ``--auto-approve`` is given.
@@ -41,6 +45,7 @@ from urllib.parse import urlsplit
 
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from tools import protection
+from tools.containers import harness as containers
 from tools.rehearsal import commands, deployments
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator, EmulatorError, port_is_free
@@ -183,6 +188,7 @@ def run_local(action: str, env_name: str, disable_protection: bool = False) -> i
     target = local_target(env_name)
     emulator = Emulator.find(LOCAL_DIR)
     if emulator is None and action == "destroy":
+        containers.stop_serving()
         print("no local emulator is running, so there is nothing to destroy")
         return 0
     if emulator is None:
@@ -201,6 +207,11 @@ def run_local(action: str, env_name: str, disable_protection: bool = False) -> i
     )
     then = "`make down` stops it" if action == "destroy" else "`make destroy` / `make down`"
     print(f"emulator still running at {emulator.endpoint} (pid {emulator.pid}); {then}")
+    # The app itself runs as containers on a local Docker engine (docs/containers.md).
+    if action == "deploy":
+        return containers.serve_after_deploy(env_name)
+    if action == "destroy":
+        containers.stop_serving()
     return 0
 
 
@@ -223,7 +234,8 @@ def run_aws(
 
 
 def down() -> int:
-    """Stop the local emulator, if one is running."""
+    """Stop the served containers and the local emulator, if they are running."""
+    containers.stop_serving()
     emulator = Emulator.find(LOCAL_DIR)
     if emulator is None:
         print("no local emulator is running")

@@ -1,0 +1,104 @@
+"""Bad input and faults: each is one clear error, and nothing of ours is left running.
+
+Broken variants of the backend are built from copies of apps/backend in a temp dir.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.containers.conftest import assert_nothing_left
+from tools.containers import harness, packages
+from tools.containers.build import BuildError
+from tools.containers.common import EngineError, PortTakenError
+from tools.containers.engine import Engine, ensure_engine
+from tools.containers.harness import up
+from tools.containers.run import NotHealthyError
+from tools.containers.taskdefs import TaskDefinition
+
+APPS = Path(__file__).resolve().parents[2] / "apps"
+
+
+def variant(tmp_path: Path, edit: dict[str, tuple[str, str]]) -> dict[str, Path]:
+    """Contexts with a copy of apps/backend where ``edit[file] = (old, new)`` is applied."""
+    backend = tmp_path / "backend"
+    shutil.copytree(APPS / "backend", backend)
+    for name, (old, new) in edit.items():
+        text = (backend / name).read_text()
+        assert old in text
+        (backend / name).write_text(text.replace(old, new, 1))
+    return {"backend": backend, "frontend": APPS / "frontend"}
+
+
+def test_no_engine_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+
+    with pytest.raises(EngineError, match=r"^DOCKER_HOST=unix:///nonexistent/docker.sock does"):
+        ensure_engine()
+
+
+def test_no_dockerd_and_installing_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONTAINERS_INSTALL", "0")
+    monkeypatch.setattr(packages, "which", lambda binary: None)
+
+    with pytest.raises(EngineError, match="CONTAINERS_INSTALL=0 forbids installing packages"):
+        packages.ensure("dockerd", EngineError)
+
+
+def test_deploy_without_an_engine_still_succeeds_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+
+    assert harness.serve_after_deploy("dev") == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("the app is not served locally: no Docker engine: DOCKER_HOST=")
+
+
+def test_port_already_taken(engine: Engine, tasks: dict[str, TaskDefinition]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortTakenError, match=rf"127.0.0.1:{port} is already taken"):
+            up(engine, tasks=tasks, port=port)
+    assert_nothing_left(engine)
+
+
+def test_failed_build(engine: Engine, tasks: dict[str, TaskDefinition], tmp_path: Path) -> None:
+    contexts = variant(tmp_path, {"Dockerfile": ("WORKDIR /app", "RUN exit 3\nWORKDIR /app")})
+
+    with pytest.raises(BuildError, match=r"docker build of backend .* failed") as failure:
+        up(engine, tasks=tasks, port=0, contexts=contexts)
+    assert "exit 3" in str(failure.value)
+    assert_nothing_left(engine)
+
+
+def test_image_without_the_numeric_user_disagrees_with_the_task_definition(
+    engine: Engine, tasks: dict[str, TaskDefinition], tmp_path: Path
+) -> None:
+    contexts = variant(tmp_path, {"Dockerfile": ("USER 10001:10001\n", "")})
+
+    with pytest.raises(BuildError, match="disagrees with its task definition") as failure:
+        up(engine, tasks=tasks, port=0, contexts=contexts)
+    assert "USER: the image runs as 'root (no USER)', the task definition as '10001'" in str(
+        failure.value
+    )
+    assert_nothing_left(engine)
+
+
+def test_app_writing_to_its_root_filesystem_never_turns_healthy(
+    engine: Engine, tasks: dict[str, TaskDefinition], tmp_path: Path
+) -> None:
+    write = 'def main() -> None:\n    open("/app/state.json", "w").close()\n'
+    contexts = variant(tmp_path, {"app.py": ("def main() -> None:\n", write)})
+
+    with pytest.raises(NotHealthyError, match=r"backend-1 exited with code 1") as failure:
+        up(engine, tasks=tasks, port=0, contexts=contexts)
+    assert "Read-only file system: '/app/state.json'" in str(failure.value)
+    assert "its last log lines:" in str(failure.value)
+    assert_nothing_left(engine)

@@ -1,0 +1,43 @@
+"""``python -m tools.containers {setup,up,down,check}``; see docs/containers.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tools.containers import packages
+from tools.containers.common import ContainersError
+from tools.containers.harness import DEFAULT_PORT, serve_after_deploy, stop_serving
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.containers")
+    parser.add_argument("action", choices=("setup", "up", "down", "check"))
+    parser.add_argument("--env", default="dev")
+    parser.add_argument("--screenshot", type=Path, help="check: save the page here")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "setup":
+            installed = packages.setup()
+            print(f"installed: {' '.join(installed)}" if installed else "all packages present")
+            return 0
+        if args.action == "up":
+            return serve_after_deploy(args.env)
+        if args.action == "down":
+            stop_serving()
+            return 0
+        from tools.containers.check import check
+
+        port = int(os.environ.get("CONTAINERS_PORT", DEFAULT_PORT))
+        for stage, seconds in check(args.env, port=port, screenshot=args.screenshot).items():
+            print(f"{stage}: {seconds:.1f} s")
+        return 0
+    except ContainersError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""``docker build`` the apps from the images stack's contexts, push, read back digests.
+
+Tags follow the images stack: ``<registry>/<repository>:<service>-<version>``. The
+digest is read back from the registry (that is what the services stack pins) and must
+match the engine's RepoDigests. ``disagreements`` compares the built image with the
+task definition that will run it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.containers.base import Base
+from tools.containers.common import ContainersError, tail
+from tools.containers.engine import Engine
+from tools.containers.registry import Registry
+from tools.containers.taskdefs import TaskDefinition
+
+BUILD_SECONDS = 900
+
+
+class BuildError(ContainersError):
+    """``docker build`` failed, or the image disagrees with its task definition."""
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    service: str
+    reference: str  # <registry>/<repository>:<tag>
+    digest: str  # sha256:..., from the registry
+    base: Base
+
+    @property
+    def pinned(self) -> str:
+        """``<registry>/<repository>@sha256:...``, the form the services stack runs."""
+        return f"{self.reference.rsplit(':', 1)[0]}@{self.digest}"
+
+
+def inspect_image(engine: Engine, image: str) -> dict[str, Any]:
+    out = engine.ok("image", "inspect", image, what=f"docker image inspect {image}")
+    return json.loads(out)[0]
+
+
+def disagreements(image: dict[str, Any], task: TaskDefinition) -> list[str]:
+    """Where the image's own config contradicts the task definition (empty when none)."""
+    config = image.get("Config") or {}
+    found = []
+    image_user = (config.get("User") or "").split(":")[0]
+    if image_user != task.user:
+        found.append(
+            f"USER: the image runs as {image_user or 'root (no USER)'!r}, "
+            f"the task definition as {task.user!r}"
+        )
+    test = (config.get("Healthcheck") or {}).get("Test")
+    if test != task.health.command:
+        found.append(f"HEALTHCHECK: image {test}, task definition {task.health.command}")
+    if f"{task.port}/tcp" not in (config.get("ExposedPorts") or {}):
+        found.append(f"EXPOSE: the image does not expose {task.port}, the task's port")
+    image_env = dict(item.split("=", 1) for item in config.get("Env") or [])
+    port_env = task.environment.get("PORT")
+    if port_env and image_env.get("PORT") not in (None, port_env):
+        found.append(f"PORT: image {image_env['PORT']}, task definition {port_env}")
+    return found
+
+
+def build_and_push(
+    engine: Engine, registry: Registry, task: TaskDefinition, context: Path, base: Base
+) -> BuiltImage:
+    """Build ``context`` for ``task``, check it against ``task``, push it, read its digest."""
+    reference = f"{registry.address}/{task.repository}:{task.tag}"
+    result = engine.docker(
+        "build", "--build-arg", f"BASE_IMAGE={base.image}", "-t", reference, str(context),
+        timeout=BUILD_SECONDS,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise BuildError(f"docker build of {task.service} ({context}) failed:\n"
+                         f"{tail(result.stdout)}")  # fmt: skip
+    found = disagreements(inspect_image(engine, reference), task)
+    if found:
+        raise BuildError(
+            f"the {task.service} image ({context}) disagrees with its task definition:\n- "
+            + "\n- ".join(found)
+        )
+    engine.ok("push", reference, what=f"docker push {reference}", timeout=300)
+    digest = registry.digest(task.repository, task.tag)
+    repo_digests = inspect_image(engine, reference).get("RepoDigests") or []
+    if f"{reference.rsplit(':', 1)[0]}@{digest}" not in repo_digests:
+        raise BuildError(f"registry digest {digest} of {reference} is not in {repo_digests}")
+    return BuiltImage(service=task.service, reference=reference, digest=digest, base=base)

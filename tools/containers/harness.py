@@ -1,0 +1,211 @@
+"""The whole local run: engine, base image, registry, build, containers, browser.
+
+``up`` builds both images from the images stack's contexts (``apps/<service>``),
+pushes them to a local registry, reads back their digests, and runs them by digest
+under their task definitions' settings: two backend replicas behind the network alias
+``backend.internal`` (the internal ALB's stand-in, which the frontend reaches through
+``BACKEND_URL``) and the frontend published on 127.0.0.1. On any failure everything
+it created is removed again before the error is raised.
+
+``serve_after_deploy`` and ``stop_serving`` are what ``make deploy`` and
+``make destroy|down`` call (through tools/deploy.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.containers import base as base_image
+from tools.containers import build, run, taskdefs
+from tools.containers.common import (
+    LOCALHOST,
+    ROOT,
+    STATE_DIR,
+    ContainersError,
+    EngineError,
+    PortTakenError,
+    free_port,
+    port_is_free,
+)
+from tools.containers.engine import Engine, answers, ensure_engine, own_engine, stop_own_engine
+from tools.containers.registry import local_registry
+
+APPS = ROOT / "apps"
+BACKEND_ALIAS = "backend.internal"  # stands in for the internal ALB's DNS name
+DEFAULT_PORT = 3000
+SERVED = STATE_DIR / "served.json"
+
+
+@dataclass
+class Served:
+    run_id: str
+    engine: Engine
+    frontend_url: str
+    network: str
+    containers: dict[str, list[str]]  # service -> container names
+    images: dict[str, build.BuiltImage]
+    tasks: dict[str, taskdefs.TaskDefinition]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def task_of(self, container: str) -> taskdefs.TaskDefinition:
+        (service,) = [s for s, names in self.containers.items() if container in names]
+        return self.tasks[service]
+
+
+def build_images(
+    engine: Engine, tasks: dict[str, taskdefs.TaskDefinition], contexts: dict[str, Path]
+) -> dict[str, build.BuiltImage]:
+    """Build and push every service's image through a registry that lives for this call."""
+    bases: dict[str, base_image.Base] = {}
+    images = {}
+    with local_registry() as registry:
+        for service, task in sorted(tasks.items()):
+            pinned = base_image.pinned_base(contexts[service] / "Dockerfile")
+            if pinned not in bases:
+                bases[pinned] = base_image.ensure_base(engine, pinned)
+            images[service] = build.build_and_push(
+                engine, registry, task, contexts[service], bases[pinned]
+            )
+            kind = "STAND-IN " if bases[pinned].standin else ""
+            print(
+                f"containers: {service}: {images[service].reference} "
+                f"{images[service].digest} (base: {kind}{bases[pinned].image})",
+                flush=True,
+            )
+    return images
+
+
+def up(
+    engine: Engine,
+    *,
+    tasks: dict[str, taskdefs.TaskDefinition],
+    port: int = DEFAULT_PORT,
+    contexts: dict[str, Path] | None = None,
+    replicas: int = 2,
+    run_id: str | None = None,
+) -> Served:
+    """Build, push and run everything; ``port=0`` picks a free port for the frontend."""
+    if port and not port_is_free(port):
+        raise PortTakenError(f"{LOCALHOST}:{port} is already taken: free it or set CONTAINERS_PORT")
+    port = port or free_port()
+    run_id = run_id or uuid.uuid4().hex[:8]
+    contexts = contexts or {service: APPS / service for service in tasks}
+    timings = {}
+    try:
+        started = time.monotonic()
+        images = build_images(engine, tasks, contexts)
+        timings["build"] = time.monotonic() - started
+        started = time.monotonic()
+        network = run.create_network(engine, f"ecs-learn-{run_id}", run_id)
+        backend, frontend = tasks["backend"], tasks["frontend"]
+        names: dict[str, list[str]] = {"backend": [], "frontend": []}
+        for replica in range(1, replicas + 1):
+            names["backend"].append(
+                run.run_container(
+                    engine,
+                    name=f"ecs-learn-{run_id}-backend-{replica}",
+                    image=images["backend"].pinned,
+                    task=backend,
+                    environment=taskdefs.resolve_environment(backend, {}),
+                    network=network,
+                    alias=BACKEND_ALIAS,
+                    run_id=run_id,
+                )
+            )
+        backend_url = f"http://{BACKEND_ALIAS}:{backend.port}"
+        names["frontend"].append(
+            run.run_container(
+                engine,
+                name=f"ecs-learn-{run_id}-frontend-1",
+                image=images["frontend"].pinned,
+                task=frontend,
+                environment=taskdefs.resolve_environment(frontend, {"BACKEND_URL": backend_url}),
+                network=network,
+                alias="frontend",
+                run_id=run_id,
+                publish=port,
+            )
+        )
+        by_name = {n: tasks[s] for s, ns in names.items() for n in ns}
+        run.wait_healthy(engine, list(by_name), by_name)
+        timings["start"] = time.monotonic() - started
+    except BaseException:
+        run.remove_labelled(engine, run_id)
+        raise
+    url = f"http://{LOCALHOST}:{port}/"
+    return Served(run_id, engine, url, network, names, images, tasks, timings)
+
+
+def down(served: Served) -> None:
+    run.remove_labelled(served.engine, served.run_id)
+
+
+def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
+    """Status and body of GET ``url`` (error statuses included)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+# --- make deploy / destroy / down ----------------------------------------------------
+
+
+def serve_after_deploy(env_name: str) -> int:
+    """Serve ``env_name``'s app locally after ``make deploy``; 0 also when no engine exists."""
+    try:
+        engine = ensure_engine()
+    except EngineError as exc:
+        print(f"the app is not served locally: no Docker engine: {exc}", flush=True)
+        return 0
+    try:
+        _remove_previous(engine)
+        port = int(os.environ.get("CONTAINERS_PORT", DEFAULT_PORT))
+        served = up(engine, tasks=taskdefs.read(env_name), port=port)
+    except ContainersError as exc:
+        print(f"error: the app is not served locally: {exc}", flush=True)
+        return 1
+    SERVED.parent.mkdir(parents=True, exist_ok=True)
+    SERVED.write_text(json.dumps({"run_id": served.run_id, "url": served.frontend_url}))
+    print(
+        f"frontend: {served.frontend_url} (its backend: {len(served.containers['backend'])} "
+        f"replicas behind {BACKEND_ALIAS}; on {engine.describe()}; "
+        "`make destroy` / `make down` stop them)",
+        flush=True,
+    )
+    return 0
+
+
+def _remove_previous(engine: Engine) -> None:
+    run.remove_labelled(engine)
+    SERVED.unlink(missing_ok=True)
+
+
+def existing_engine() -> Engine | None:
+    """The engine the harness would use, without installing or starting anything."""
+    explicit = os.environ.get("DOCKER_HOST")
+    if explicit:
+        return Engine(host=explicit) if answers(explicit) else None
+    return own_engine() or (Engine(host=None) if answers(None) else None)
+
+
+def stop_serving() -> None:
+    """Remove the served containers and network, and stop our dockerd (if we started one)."""
+    try:
+        engine = existing_engine()
+        removed = run.remove_labelled(engine) if engine else []
+    except ContainersError as exc:
+        print(f"error: containers: {exc}", flush=True)
+        removed = []
+    SERVED.unlink(missing_ok=True)
+    pid = stop_own_engine()
+    if removed or pid:
+        stopped = f"; stopped our dockerd (pid {pid})" if pid else ""
+        print(f"containers: removed {len(removed)} containers/networks{stopped}", flush=True)

@@ -1,0 +1,89 @@
+"""Debian packages the harness needs, installed with apt-get only where that is allowed.
+
+Allowed means: running as root, on Debian (``apt-get`` present) and ``CONTAINERS_INSTALL``
+is not ``0``. ``python -m tools.containers setup`` (``make containers-setup``) installs them
+all at once; otherwise each step installs what it needs when it needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from tools.containers.common import ContainersError, run, tail
+
+# binary -> (Debian package, what it is for)
+NEEDED = {
+    "dockerd": ("docker.io", "a Docker engine"),
+    "docker": ("docker.io", "the docker CLI"),
+    "docker-registry": ("docker-registry", "the local registry that stands in for ECR"),
+    "debootstrap": ("debootstrap", "the stand-in base image"),
+    "chromium": ("chromium", "the browser test"),
+    "chromedriver": ("chromium-driver", "the browser test"),
+}
+_updated = False
+
+
+def which(binary: str) -> str | None:
+    """``binary`` on PATH or in the sbin directories (dockerd lives in /usr/sbin)."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    return shutil.which(binary, path=path)
+
+
+def why_not_install() -> str | None:
+    """Why apt-get may not be used here, or None when it may."""
+    if os.environ.get("CONTAINERS_INSTALL", "1") == "0":
+        return "CONTAINERS_INSTALL=0 forbids installing packages"
+    if os.geteuid() != 0:
+        return "not running as root"
+    if not Path("/etc/debian_version").exists() or shutil.which("apt-get") is None:
+        return "this is not a Debian system with apt-get"
+    return None
+
+
+def apt_install(packages: list[str]) -> None:
+    global _updated
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print(f"containers: installing Debian's {' '.join(packages)} with apt-get", flush=True)
+    if not _updated:
+        result = run(["apt-get", "update", "-q"], env=env, timeout=600)
+        if result.returncode != 0:
+            raise ContainersError(f"apt-get update failed:\n{tail(result.stdout)}")
+        _updated = True
+    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    result = run(cmd, env=env, timeout=1200)
+    if result.returncode != 0:
+        raise ContainersError(
+            f"apt-get install {' '.join(packages)} failed:\n{tail(result.stdout)}"
+        )
+
+
+def ensure(binary: str, error: type[ContainersError] = ContainersError) -> str:
+    """The path of ``binary``, installing its Debian package first when missing and allowed."""
+    found = which(binary)
+    if found:
+        return found
+    package, purpose = NEEDED[binary]
+    why = why_not_install()
+    if why:
+        raise error(
+            f"{binary} (for {purpose}) is not installed, and it is not installed "
+            f"automatically because {why}: install Debian's {package}"
+        )
+    apt_install([package])
+    found = which(binary)
+    if not found:
+        raise error(f"{binary} is still missing after installing {package}")
+    return found
+
+
+def setup() -> list[str]:
+    """Install every missing package at once (idempotent); returns what was installed."""
+    missing = sorted({NEEDED[b][0] for b in NEEDED if which(b) is None})
+    if missing:
+        why = why_not_install()
+        if why:
+            raise ContainersError(f"cannot install {' '.join(missing)}: {why}")
+        apt_install(missing)
+    return missing
