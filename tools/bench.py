@@ -10,7 +10,9 @@ In one run on one machine, reports the median wall time and peak memory of:
   (``CDKTF_KEEP_SOURCEMAPS=1``), i.e. what plain cdktf costs;
 - the unit test suite (``pytest -m "not e2e and not containers"``);
 - the containers run (tools/containers): build, start and browser stages, once
-  (``--no-containers`` skips it; without a Docker engine it says why and is skipped).
+  (``--no-containers`` skips it; without a Docker engine it says why and is skipped);
+- one whole emulator rehearsal of dev (``make rehearse``) against its 360 s budget
+  (``--no-rehearsal`` skips it).
 
 Peak memory is the largest sum of RSS over the synth's process tree (Python plus
 the jsii node process), sampled every 20 ms from /proc. Results and how to read
@@ -136,11 +138,38 @@ def containers_section() -> None:
         print(f"| containers: {stage} | {seconds:.1f} s | | |")
 
 
+REHEARSAL_BUDGET_S = 360
+
+
+def rehearsal_row() -> tuple[str, str, str, bool | None]:
+    """One ``make rehearse`` (dev) in a private workdir: its wall time against the budget."""
+    with tempfile.TemporaryDirectory(prefix="bench-rehearse-") as tmp:
+        started = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "tools.rehearsal", "--workdir", str(Path(tmp) / "rehearse")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        return ("rehearsal (dev)", f"failed after {seconds:.0f} s", "passes", False)
+    return (
+        "rehearsal (dev), whole run",
+        f"{seconds:.0f} s",
+        f"<= {REHEARSAL_BUDGET_S} s",
+        seconds <= REHEARSAL_BUDGET_S,
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="synth runs per mode (default 5)")
     parser.add_argument("--test-runs", type=int, default=1, help="unit test runs (default 1)")
     parser.add_argument("--no-containers", action="store_true", help="skip the containers section")
+    parser.add_argument(
+        "--no-rehearsal", action="store_true", help="skip the emulator rehearsal (minutes)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.test_runs < 0:
         print(f"error: --runs={args.runs} must be >= 1, --test-runs >= 0", file=sys.stderr)
@@ -212,6 +241,8 @@ def main(argv: list[str]) -> int:
                 tests_s <= TARGETS["tests_seconds"],
             )
         )
+    if not args.no_rehearsal:
+        rows.append(rehearsal_row())
     print(f"runs: {args.runs} synth per mode, {args.test_runs} test; cpus: {os.cpu_count()}")
     print("| measure | value | target | met |\n| --- | --- | --- | --- |")
     for name, value, target, met in rows:

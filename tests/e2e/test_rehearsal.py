@@ -24,7 +24,6 @@ from tools.rehearsal.procs import kill_tree
 from tools.rehearsal.target import LocalTarget, local_target
 from tools.terraform import terraform_binary
 
-BUDGET_S = 360
 STACK = "dev-foundation"
 STATE_KEY = "dev/dev-foundation.tfstate"
 
@@ -48,10 +47,10 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, float, Pat
 def test_full_rehearsal(rehearsal: tuple[Any, float, Path]) -> None:
     proc, total, workdir = rehearsal
     print(proc.stdout)
-    print(f"rehearsal total: {total:.1f} s (budget {BUDGET_S} s)")
+    # Its time is reported here; the budget is checked by `make bench` (tools/bench.py).
+    print(f"rehearsal total: {total:.1f} s")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "REHEARSAL PASSED" in proc.stdout
-    assert total < BUDGET_S
     # The emulator is gone: port free, no record, no process of this workdir.
     port = int(re.search(r"http://127\.0\.0\.1:(\d+)", proc.stdout)[1])  # type: ignore[index]
     assert port_is_free(port)
