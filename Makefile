@@ -42,9 +42,10 @@ test: install ## The full check suite that CI runs (lint, unit, apps, validate, 
 unit: install ## Fast tests only (no emulator rehearsal, no containers)
 	$(PY) -m pytest -m "not e2e and not containers" -q
 
-lint: install ## ruff format check + ruff lint
+lint: install ## ruff format check + ruff lint + mypy --strict (settings in pyproject.toml)
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 format: install ## Format and autofix with ruff
 	.venv/bin/ruff format .

@@ -17,7 +17,7 @@ Settings, all optional:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, cast
 
 from config.environments import ENVIRONMENTS
 from config.errors import ConfigError
@@ -97,13 +97,14 @@ def settings_from_env(
     protection = environ.get("DELETION_PROTECTION") or "on"
     if protection not in ("on", "off"):
         raise ConfigError("DELETION_PROTECTION", protection, "must be 'on' (default) or 'off'")
+    # Each was checked against its allowed values above.
     return Settings(
         envs=envs,
-        target=target,
+        target=cast(Literal["local", "aws"], target),
         app_version=str(version),
-        state_backend=backend,
+        state_backend=cast(Literal["s3", "local"], backend),
         state_bucket=bucket,
-        image_source=image_source,
+        image_source=cast(Literal["build", "tag"], image_source),
         emulator_endpoint=endpoint,
         deletion_protection_off=protection == "off",
     )

@@ -70,7 +70,7 @@ class AccessLogBucket(Construct):
             ],
         )
         elb = DataAwsElbServiceAccount(self, "elb-account")
-        log_delivery = {
+        log_delivery: dict[str, object] = {
             "Sid": "ElbLogDelivery",
             "Effect": "Allow",
             "Principal": {"AWS": elb.arn},

@@ -14,18 +14,17 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import (
 from constructs import Construct
 
 
-def _peer(
+def _check_one_peer(
     *, peer_sg: str | None, cidr: str | None, prefix_list: str | None, name: str
-) -> dict[str, str]:
+) -> None:
     given = {
         "referenced_security_group_id": peer_sg,
         "cidr_ipv4": cidr,
         "prefix_list_id": prefix_list,
     }
-    chosen = {k: v for k, v in given.items() if v is not None}
+    chosen = sorted(k for k, v in given.items() if v is not None)
     if len(chosen) != 1:
-        raise ValueError(f"rule {name!r} needs exactly one peer, got {sorted(chosen) or 'none'}")
-    return chosen
+        raise ValueError(f"rule {name!r} needs exactly one peer, got {chosen or 'none'}")
 
 
 def allow_in(
@@ -40,6 +39,7 @@ def allow_in(
     prefix_list: str | None = None,
 ) -> VpcSecurityGroupIngressRule:
     """Allow TCP ``port`` into ``security_group_id`` from exactly one peer."""
+    _check_one_peer(peer_sg=peer_sg, cidr=cidr, prefix_list=prefix_list, name=name)
     return VpcSecurityGroupIngressRule(
         scope,
         name,
@@ -49,7 +49,9 @@ def allow_in(
         to_port=port,
         description=description,
         tags={"Name": name},
-        **_peer(peer_sg=peer_sg, cidr=cidr, prefix_list=prefix_list, name=name),
+        referenced_security_group_id=peer_sg,
+        cidr_ipv4=cidr,
+        prefix_list_id=prefix_list,
     )
 
 
@@ -65,6 +67,7 @@ def allow_out(
     prefix_list: str | None = None,
 ) -> VpcSecurityGroupEgressRule:
     """Allow TCP ``port`` out of ``security_group_id`` to exactly one peer."""
+    _check_one_peer(peer_sg=peer_sg, cidr=cidr, prefix_list=prefix_list, name=name)
     return VpcSecurityGroupEgressRule(
         scope,
         name,
@@ -74,5 +77,7 @@ def allow_out(
         to_port=port,
         description=description,
         tags={"Name": name},
-        **_peer(peer_sg=peer_sg, cidr=cidr, prefix_list=prefix_list, name=name),
+        referenced_security_group_id=peer_sg,
+        cidr_ipv4=cidr,
+        prefix_list_id=prefix_list,
     )

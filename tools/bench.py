@@ -192,7 +192,7 @@ def main(argv: list[str]) -> int:
     ]
 
     def med(samples: list[Sample], attr: str) -> float:
-        return statistics.median(getattr(s, attr) for s in samples)
+        return float(statistics.median(getattr(s, attr) for s in samples))
 
     lazy_s, stock_s = med(lazy, "seconds"), med(stock, "seconds")
     speedup = stock_s / lazy_s

@@ -180,9 +180,11 @@ def _attribute_changes(
     skip_unknown: bool,
     exclude: Iterable[object] = (),
 ) -> list[str]:
-    before = change.get("before") if isinstance(change.get("before"), dict) else {}
-    after = change.get("after") if isinstance(change.get("after"), dict) else {}
-    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
+    before: dict[str, Any] = change["before"] if isinstance(change.get("before"), dict) else {}
+    after: dict[str, Any] = change["after"] if isinstance(change.get("after"), dict) else {}
+    unknown: dict[str, Any] = (
+        change["after_unknown"] if isinstance(change.get("after_unknown"), dict) else {}
+    )
     names = sorted(set(before) | set(after) | set(unknown)) if keys is None else list(keys)
     lines = []
     for name in names:

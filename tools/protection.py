@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import botocore.exceptions
+import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
 
 PROTECTION_ATTRIBUTE = "deletion_protection.enabled"
 

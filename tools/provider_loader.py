@@ -275,7 +275,7 @@ def _classify(stmt: ast.stmt) -> tuple[str, Any]:
             and isinstance(value, ast.List)
             and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)
         ):
-            return "all", tuple(e.value for e in value.elts)  # type: ignore[attr-defined]
+            return "all", tuple(str(getattr(e, "value", "")) for e in value.elts)
     elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         call = stmt.value
         if (
@@ -350,7 +350,7 @@ def _check_jsii_init(pkg: ProviderPackage, pkg_dir: Path, version: str) -> None:
             and len(node.args) == 4
             and all(isinstance(a, ast.Constant) for a in (node.args[0], node.args[1], node.args[3]))
         ):
-            name, ver, tarball = node.args[0].value, node.args[1].value, node.args[3].value  # type: ignore[attr-defined]
+            name, ver, tarball = (str(getattr(node.args[i], "value", "")) for i in (0, 1, 3))
             if name != pkg.jsii_assembly or ver != version:
                 raise _layout_error(
                     pkg,
@@ -439,9 +439,9 @@ class _LazyPackageLoader(importlib.machinery.SourceFileLoader):
 
         module.__doc__ = layout.doc
         module.__path__ = pkgutil.extend_path(list(module.__path__), name)
-        module.__all__ = list(layout.all_names)
-        module.__getattr__ = __getattr__  # type: ignore[method-assign]
-        module.__dir__ = __dir__  # type: ignore[method-assign]
+        vars(module)["__all__"] = list(layout.all_names)
+        vars(module)["__getattr__"] = __getattr__  # PEP 562 module hooks
+        vars(module)["__dir__"] = __dir__
         # Same as the stock `from ._jsii import *`: loads the jsii assembly now. The stock
         # public module has no `_jsii` attribute (publication.publish() drops it), so neither
         # does this one.

@@ -23,6 +23,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.synthesize import SynthError, synthesize
 
@@ -93,7 +94,7 @@ def load_suppressions(path: Path = SUPPRESSIONS) -> list[Suppression]:
     return result
 
 
-def construct_paths(stack_json: dict) -> dict[str, str]:
+def construct_paths(stack_json: dict[str, Any]) -> dict[str, str]:
     """Logical id -> construct path (``dev-foundation/external-alb/alb``) for every block."""
     paths: dict[str, str] = {}
     for kind in ("resource", "data"):
@@ -109,7 +110,7 @@ def _logical_id(checkov_resource: str) -> str:
     return checkov_resource.split(".")[-1].split("[")[0]
 
 
-def run_checkov(files: list[Path], framework: str) -> list[dict]:
+def run_checkov(files: list[Path], framework: str) -> list[dict[str, Any]]:
     """Failed checks from one checkov run over ``files``."""
     if not CHECKOV.exists():
         raise SecurityScanError(f"{CHECKOV} is missing; run `make install`")

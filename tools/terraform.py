@@ -140,7 +140,8 @@ def validate(stack_dir: Path) -> dict[str, object]:
         text=True,
         check=False,
     )
-    return json.loads(result.stdout)
+    report: dict[str, object] = json.loads(result.stdout)
+    return report
 
 
 def validate_many(stack_dirs: list[Path]) -> dict[Path, dict[str, object]]:

@@ -12,6 +12,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from tools.synthesize import SynthError, synthesize
 from tools.terraform import TerraformSetupError, find_mirror, validate_many
@@ -25,9 +26,9 @@ SYNTH_ENV = {
 }
 
 
-def unmirrored_providers(stack_json: dict[str, object], mirror: Path) -> list[str]:
+def unmirrored_providers(stack_json: dict[str, Any], mirror: Path) -> list[str]:
     """Provider sources in ``stack_json`` that ``mirror`` cannot install."""
-    required = stack_json.get("terraform", {}).get("required_providers", {})  # type: ignore[union-attr]
+    required: dict[str, Any] = stack_json.get("terraform", {}).get("required_providers", {})
     missing = []
     for spec in required.values():
         source = spec["source"] if "/" in spec["source"] else f"hashicorp/{spec['source']}"
@@ -60,7 +61,8 @@ def main() -> int:
                 ok = report.get("valid") is True
                 failed += not ok
                 print(f"{'ok  ' if ok else 'FAIL'} {stack_dir.name}")
-                for diag in report.get("diagnostics", []):  # type: ignore[union-attr]
+                diagnostics: list[dict[str, str]] = report.get("diagnostics", [])  # type: ignore[assignment]  # terraform validate -json: a list of objects
+                for diag in diagnostics:
                     print(f"     {diag['severity']}: {diag['summary']}: {diag.get('detail', '')}")
         return 1 if failed else 0
     except (TerraformSetupError, SynthError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 
 from tools.containers import packages
 from tools.containers.common import ContainersError
@@ -47,9 +48,9 @@ def chromium() -> Iterator[object]:
             driver.quit()
 
 
-def page_text(driver: object, url: str) -> str:
+def page_text(driver: Any, url: str) -> str:
     """Load ``url`` and return the visible text of its body."""
     from selenium.webdriver.common.by import By
 
-    driver.get(url)  # type: ignore[attr-defined]
-    return driver.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
+    driver.get(url)
+    return str(driver.find_element(By.TAG_NAME, "body").text)

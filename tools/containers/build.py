@@ -41,7 +41,8 @@ class BuiltImage:
 
 def inspect_image(engine: Engine, image: str) -> dict[str, Any]:
     out = engine.ok("image", "inspect", image, what=f"docker image inspect {image}")
-    return json.loads(out)[0]
+    found: list[dict[str, Any]] = json.loads(out)
+    return found[0]
 
 
 def disagreements(image: dict[str, Any], task: TaskDefinition) -> list[str]:

@@ -49,7 +49,7 @@ def browse(served: Served, driver: object, screenshot: Path | None = None) -> Se
         raise ContainersError(f"the page lacks {missing or 'a backend host'}:\n{text}")
     if screenshot:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(screenshot))  # type: ignore[attr-defined]
+        driver.save_screenshot(str(screenshot))  # type: ignore[attr-defined]  # selenium driver
     seen = {shown_host(text)}
     for _ in range(RELOADS):
         if len(seen) == len(hosts):
@@ -81,9 +81,11 @@ def backend_down(served: Served, driver: object) -> str:
     return text
 
 
-def check(env_name: str = "dev", *, port: int = 0, screenshot: Path | None = None) -> dict:
+def check(
+    env_name: str = "dev", *, port: int = 0, screenshot: Path | None = None
+) -> dict[str, float]:
     """Engine, synth, build, start, browser, then everything removed; stage timings."""
-    timings = {}
+    timings: dict[str, float] = {}
     started = time.monotonic()
     engine = ensure_engine()
     timings["engine"] = time.monotonic() - started

@@ -41,7 +41,7 @@ def port_is_free(port: int) -> bool:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOCALHOST, 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def run(

@@ -189,4 +189,5 @@ def stop_own_engine() -> int | None:
     RECORD.unlink(missing_ok=True)
     SOCKET.unlink(missing_ok=True)
     shutil.rmtree(RUNTIME_DIR, ignore_errors=True)
-    return record["pid"]
+    pid: int | None = record["pid"]
+    return pid

@@ -62,13 +62,13 @@ class Registry:
             raise ContainersError(f"registry has no {repository}:{tag}: {exc}") from exc
         if not digest.startswith("sha256:"):
             raise ContainersError(f"registry sent no digest for {repository}:{tag}")
-        return digest
+        return str(digest)
 
 
 def _answers(address: str) -> bool:
     try:
         with urllib.request.urlopen(f"http://{address}/v2/", timeout=2) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except OSError:
         return False
 

@@ -80,7 +80,10 @@ def run_container(
 
 
 def inspect(engine: Engine, name: str) -> dict[str, Any]:
-    return json.loads(engine.ok("inspect", name, what=f"docker inspect {name}"))[0]
+    found: list[dict[str, Any]] = json.loads(
+        engine.ok("inspect", name, what=f"docker inspect {name}")
+    )
+    return found[0]
 
 
 def logs(engine: Engine, name: str, lines: int | None = None) -> str:
@@ -105,7 +108,9 @@ def wait_healthy(engine: Engine, names: list[str], tasks: dict[str, TaskDefiniti
             if status == "healthy":
                 del pending[name]
             elif not state["Running"] or status == "unhealthy":
-                why = f"exited with code {state['ExitCode']}" if not state["Running"] else status
+                why = (
+                    f"exited with code {state['ExitCode']}" if not state["Running"] else str(status)
+                )
                 raise NotHealthyError(_unhealthy(engine, name, why))
             elif time.monotonic() - started > limit:
                 raise NotHealthyError(_unhealthy(engine, name, f"not healthy after {limit} s"))

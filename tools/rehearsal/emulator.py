@@ -47,7 +47,7 @@ def answers(endpoint: str, timeout: float = 2.0) -> bool:
     """True when moto's management API at ``endpoint`` responds."""
     try:
         with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=timeout) as resp:
-            return resp.status == 200
+            return bool(resp.status == 200)
     except OSError:
         return False
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]  # ships no type information
 
 from tools.rehearsal.awsenv import FAKE_KEY_ID, FAKE_SECRET
 

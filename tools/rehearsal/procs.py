@@ -66,7 +66,7 @@ def descendants(pid: int) -> list[int]:
 def marked(mark: str) -> list[int]:
     """Live processes whose environment carries ``REHEARSAL_RUN=<mark>``."""
     needle = f"{MARK}={mark}".encode()
-    found = []
+    found: list[int] = []
     proc_root = Path("/proc")
     if not proc_root.is_dir():
         return found
@@ -139,7 +139,7 @@ def run(
     started = time.monotonic()
     mark = uuid.uuid4().hex
     interactive = log is None
-    out = None if interactive else log.open("w")  # type: ignore[union-attr]
+    out = None if log is None else log.open("w")
     try:
         proc = subprocess.Popen(
             list(cmd),

@@ -25,13 +25,14 @@ def appautoscaling_tags() -> None:
     def tagger(backend: Any) -> TaggingService:
         if not hasattr(backend, "shim_tags"):
             backend.shim_tags = TaggingService()
-        return backend.shim_tags
+        tags: TaggingService = backend.shim_tags
+        return tags
 
     def target_arns(backend: Any) -> set[str]:
         return {t.arn for targets in backend.targets.values() for t in targets.values()}
 
     def checked_arn(self: Any) -> str:
-        arn = self._get_param("ResourceARN")
+        arn = str(self._get_param("ResourceARN"))
         if arn not in target_arns(self.applicationautoscaling_backend):
             raise JsonRESTError("ResourceNotFoundException", f"No resource found for {arn}")
         return arn
@@ -75,11 +76,11 @@ def appautoscaling_tags() -> None:
         if target is not None:
             tagger(self).delete_all_tags_for_resource(target.arn)
 
-    response_cls.tag_resource = tag_resource
-    response_cls.untag_resource = untag_resource
-    response_cls.list_tags_for_resource = list_tags_for_resource
-    response_cls.register_scalable_target = register_scalable_target
-    backend_cls.deregister_scalable_target = deregister_scalable_target
+    setattr(response_cls, "tag_resource", tag_resource)
+    setattr(response_cls, "untag_resource", untag_resource)
+    setattr(response_cls, "list_tags_for_resource", list_tags_for_resource)
+    setattr(response_cls, "register_scalable_target", register_scalable_target)
+    setattr(backend_cls, "deregister_scalable_target", deregister_scalable_target)
 
 
 def security_group_rule_descriptions() -> None:
@@ -109,8 +110,8 @@ def security_group_rule_descriptions() -> None:
             or getattr(self, "shim_prefix_list_description", None)
         )
 
-    SecurityGroupRule.__init__ = __init__
-    SecurityGroupRule.description = property(description)
+    setattr(SecurityGroupRule, "__init__", __init__)
+    setattr(SecurityGroupRule, "description", property(description))
 
 
 # CreateService parameters moto 5.2 ignores although DescribeServices returns them.
@@ -131,21 +132,21 @@ def ecs_create_service_settings() -> None:
     ``deploymentConfiguration``, so DescribeServices returns defaults and every
     re-plan wants to change them back. (UpdateService already stores them.)
     """
-    from botocore import xform_name
+    from botocore import xform_name  # type: ignore[import-untyped]  # ships no type information
     from moto.ecs import responses
 
     original = responses.EC2ContainerServiceResponse.create_service
 
     def create_service(self: Any) -> Any:
         result = original(self)
-        service = result.result["service"]
+        service = result.result["service"]  # type: ignore[index]  # moto types it as object; a dict at run time
         for key in ECS_SERVICE_PASSTHROUGH:
             value = self._get_param(key)
             if value is not None:
                 setattr(service, xform_name(key), value)
         return result
 
-    responses.EC2ContainerServiceResponse.create_service = create_service
+    setattr(responses.EC2ContainerServiceResponse, "create_service", create_service)
 
 
 # Request context the emulator gives S3 bucket-policy conditions: it stands in
@@ -175,7 +176,8 @@ def s3_bucket_policy_conditions() -> None:
     from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
     from moto.s3.models import FakeBucket
 
-    policy_conditions.CONDITION_OPERATIONS["Bool"] = bool_condition
+    operations: dict[str, Any] = policy_conditions.CONDITION_OPERATIONS
+    operations["Bool"] = bool_condition
     original_statement = IAMPolicyStatement.is_action_permitted
 
     def is_action_permitted(
@@ -191,7 +193,7 @@ def s3_bucket_policy_conditions() -> None:
             return PermissionResult.NEUTRAL
         return original_statement(self, action, resource, principal, incoming_condition_values)
 
-    IAMPolicyStatement.is_action_permitted = is_action_permitted
+    setattr(IAMPolicyStatement, "is_action_permitted", is_action_permitted)
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
         if self.policy is None:
@@ -200,7 +202,7 @@ def s3_bucket_policy_conditions() -> None:
             action, resource, incoming_condition_values=dict(S3_REQUEST_CONTEXT)
         )
 
-    FakeBucket.get_permission = get_permission
+    setattr(FakeBucket, "get_permission", get_permission)
 
 
 def settle_service(service: Any, *, new_deployment: bool) -> None:
@@ -277,8 +279,8 @@ def ecs_steady_state() -> None:
         settle_service(service, new_deployment=forced or before != service.task_definition)
         return service
 
-    backend_cls.create_service = create_service
-    backend_cls.update_service = update_service
+    setattr(backend_cls, "create_service", create_service)
+    setattr(backend_cls, "update_service", update_service)
 
 
 def elbv2_deletion_protection() -> None:
@@ -306,7 +308,7 @@ def elbv2_deletion_protection() -> None:
             )
         original(self, arn)
 
-    ELBv2Backend.delete_load_balancer = delete_load_balancer
+    setattr(ELBv2Backend, "delete_load_balancer", delete_load_balancer)
 
 
 ALL = (

@@ -26,7 +26,8 @@ class TargetError(ValueError):
 
 
 def _context() -> dict[str, object]:
-    return json.loads((commands.ROOT / "cdktf.json").read_text())["context"]
+    context: dict[str, object] = json.loads((commands.ROOT / "cdktf.json").read_text())["context"]
+    return context
 
 
 def check_env_name(env_name: str) -> None:
@@ -118,7 +119,7 @@ class AwsTarget:
 
     def client(self, service: str) -> Any:
         """A boto3 client with the caller's credentials, in the environment's region."""
-        import boto3
+        import boto3  # type: ignore[import-untyped]  # ships no type information
 
         return boto3.client(service, region_name=self.region)
 
