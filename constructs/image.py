@@ -21,8 +21,7 @@ class EcrImage(Construct):
     and re-push. ECR tags are immutable: a changed context needs a new version.
     ``platform`` defaults to ``linux/amd64``.
 
-    Attributes: ``tag_reference`` (``repo:tag``) and ``pinned_reference``
-    (``repo@sha256:...``, known after the push).
+    Attributes: ``pinned_reference`` (``repo@sha256:...``, known after the push).
     """
 
     def __init__(
@@ -59,5 +58,4 @@ class EcrImage(Construct):
             keep_remotely=True,
             triggers=triggers,
         )
-        self.tag_reference = image.name
         self.pinned_reference = f"{repository_url}@{pushed.sha256_digest}"

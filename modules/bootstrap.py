@@ -12,6 +12,7 @@ from __future__ import annotations
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 
 from config import EnvironmentConfig
+from config.naming import stack_name
 from constructs import Construct
 from constructs.state_bucket import StateBucket
 from modules.common import aws_provider
@@ -19,7 +20,7 @@ from modules.common import aws_provider
 
 def bootstrap_stack_name(env: EnvironmentConfig) -> str:
     """``dev`` -> ``dev-bootstrap``."""
-    return f"{env.name}-bootstrap"
+    return stack_name(env.name, "bootstrap")
 
 
 def emulator_state_file(stack_name: str) -> str:

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.provider import (
 
 from config import EnvironmentConfig
 from config.schema import PROJECT
+from constructs import Construct
 
 # Fake credentials for the emulator: explicit keys beat any in the environment
 # or a profile, and no real account accepts them.
@@ -114,3 +115,16 @@ def aws_provider(stack: TerraformStack, env: EnvironmentConfig, stack_name: str)
         default_tags=[AwsProviderDefaultTags(tags=tags)],
         **emulator,
     )
+
+
+class EnvironmentStack(TerraformStack):
+    """A stack of one environment: its state backend and AWS provider, set up once here.
+
+    Every app stack (foundation, images, services) is one; ``<env>-bootstrap``
+    is not, because it keeps local state.
+    """
+
+    def __init__(self, scope: Construct, stack_name: str, *, env: EnvironmentConfig) -> None:
+        super().__init__(scope, stack_name)
+        configure_backend(self, env, stack_name)
+        self.provider = aws_provider(self, env, stack_name)

@@ -5,7 +5,7 @@ Built once and changed rarely; the services stack reads its outputs.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput
 
 from config import EnvironmentConfig
 from constructs import Construct
@@ -23,10 +23,10 @@ from constructs.log_key import LogEncryptionKey
 from constructs.network import Network
 from constructs.registry import Registry
 from constructs.security_groups import SecurityGroups
-from modules.common import aws_provider, configure_backend, name_prefix
+from modules.common import EnvironmentStack, name_prefix
 
 
-class FoundationStack(TerraformStack):
+class FoundationStack(EnvironmentStack):
     """Network, security groups, endpoints, both ALBs, ECR, the cluster and IAM.
 
     Attributes used by other stacks: ``network``, ``security_groups``,
@@ -35,9 +35,7 @@ class FoundationStack(TerraformStack):
     """
 
     def __init__(self, scope: Construct, stack_name: str, *, env: EnvironmentConfig) -> None:
-        super().__init__(scope, stack_name)
-        configure_backend(self, env, stack_name)
-        aws_provider(self, env, stack_name)
+        super().__init__(scope, stack_name, env=env)
         prefix = name_prefix(env)
         fe, be = env.frontend, env.backend
         lb_cfg = env.load_balancer

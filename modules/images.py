@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.data_aws_ecr_authorization_token import (
     DataAwsEcrAuthorizationToken,
 )
@@ -17,11 +17,11 @@ from cdktf_cdktf_provider_docker.provider import DockerProvider, DockerProviderR
 from config import EnvironmentConfig
 from constructs import Construct
 from constructs.image import EcrImage
-from modules.common import aws_provider, configure_backend
+from modules.common import EnvironmentStack
 from modules.foundation import FoundationStack
 
 
-class ImagesStack(TerraformStack):
+class ImagesStack(EnvironmentStack):
     """One build + push per service, authenticated by a short-lived ECR token.
 
     ``app_dirs`` maps a service name to its Docker build context.
@@ -38,12 +38,10 @@ class ImagesStack(TerraformStack):
         foundation: FoundationStack,
         app_dirs: Mapping[str, Path],
     ) -> None:
-        super().__init__(scope, stack_name)
+        super().__init__(scope, stack_name, env=env)
         missing = [s.name for s in env.services if s.name not in app_dirs]
         if missing:
             raise ValueError(f"app_dirs={dict(app_dirs)!r} has no directory for {missing}")
-        configure_backend(self, env, stack_name)
-        aws_provider(self, env, stack_name)
         self.add_dependency(foundation)
         # The same token `aws ecr get-login-password` prints, valid for 12 hours.
         token = DataAwsEcrAuthorizationToken(self, "ecr-token")

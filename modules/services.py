@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput
 
 from config import EnvironmentConfig, ServiceConfig
 from constructs import Construct
 from constructs.autoscaling import ServiceAutoscaling
 from constructs.load_balancer import AppLoadBalancer
 from constructs.service import FargateService
-from modules.common import aws_provider, configure_backend, name_prefix
+from modules.common import EnvironmentStack, name_prefix
 from modules.foundation import FoundationStack
 
 
-class ServicesStack(TerraformStack):
+class ServicesStack(EnvironmentStack):
     """Frontend and backend Fargate services behind their ALBs.
 
     ``images`` maps each service name to the image reference to run: a
@@ -42,12 +42,10 @@ class ServicesStack(TerraformStack):
         foundation: FoundationStack,
         images: Mapping[str, str],
     ) -> None:
-        super().__init__(scope, stack_name)
+        super().__init__(scope, stack_name, env=env)
         missing = [s.name for s in env.services if s.name not in images]
         if missing:
             raise ValueError(f"images={dict(images)!r} has no image for services {missing}")
-        configure_backend(self, env, stack_name)
-        aws_provider(self, env, stack_name)
         self.add_dependency(foundation)
         prefix = name_prefix(env)
         sgs = foundation.security_groups

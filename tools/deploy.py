@@ -44,6 +44,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
+from config.naming import stack_name
 from tools import protection
 from tools.containers import harness as containers
 from tools.rehearsal import commands, deployments
@@ -90,7 +91,7 @@ def _destroy(
     approve: bool,
     disable_protection: bool,
 ) -> None:
-    foundation = f"{target.env_name}-foundation"
+    foundation = stack_name(target.env_name, "foundation")
     if disable_protection and foundation in stacks:
         print(f"turning deletion protection off: applying {foundation} first")
         _ok(f"deploy {foundation}", commands.deploy(ws, [foundation], env, auto_approve=approve))
@@ -122,7 +123,7 @@ def _run(
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
-        services = f"{target.env_name}-services"
+        services = stack_name(target.env_name, "services")
         if services in stacks:
             checked = deployments.check_outputs_file(
                 target.client("ecs"), ws.outputs_file, services

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config.naming import stack_name
 from tools.synthesize import SynthError, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +173,7 @@ class Model:
 def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
     """The architecture of ``env`` as synthesized in ``synth_dir``."""
     stacks = load_stacks(synth_dir)
-    fnd, svc = f"{env}-foundation", f"{env}-services"
+    fnd, svc = stack_name(env, "foundation"), stack_name(env, "services")
     for name in (fnd, svc):
         if name not in stacks.docs:
             raise DiagramError(

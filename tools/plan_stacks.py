@@ -29,6 +29,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from config.naming import is_bootstrap_stack
 from tools.rehearsal import commands
 from tools.rehearsal.commands import Workspace
 from tools.terraform import TerraformSetupError, terraform_env
@@ -73,7 +74,7 @@ def plan_stacks(ws: Workspace, plans: Path, env: dict[str, str]) -> dict[str, St
     deps = commands.manifest_stacks(ws)
     results: dict[str, StackPlan] = {}
     for stack in commands.in_dependency_order(deps, list(deps)):
-        if stack.endswith("-bootstrap"):
+        if is_bootstrap_stack(stack):
             results[stack] = StackPlan("skipped", BOOTSTRAP_REASON)
             continue
         missing = [

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.naming import stack_name
 from tools.containers.common import ContainersError
 from tools.synthesize import SynthError, synthesize
+
+STACK_FILE = "cdk.tf.json"
 
 # What ECS uses when a container definition names no stopTimeout (Fargate: 30 s).
 ECS_DEFAULT_STOP_TIMEOUT = 30
@@ -76,8 +79,10 @@ class TaskDefinition:
 
 def parse(outdir: Path, env_name: str) -> dict[str, TaskDefinition]:
     stacks = outdir / "stacks"
-    services = json.loads((stacks / f"{env_name}-services" / "cdk.tf.json").read_text())
-    foundation = json.loads((stacks / f"{env_name}-foundation" / "cdk.tf.json").read_text())
+    services = json.loads((stacks / stack_name(env_name, "services") / "cdk.tf.json").read_text())
+    foundation = json.loads(
+        (stacks / stack_name(env_name, "foundation") / "cdk.tf.json").read_text()
+    )
     (repo,) = foundation["resource"]["aws_ecr_repository"].values()
     tasks = {}
     for resource in services["resource"]["aws_ecs_task_definition"].values():

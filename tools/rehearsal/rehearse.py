@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from config.naming import stack_name
 from tools import protection
 from tools.rehearsal import commands, deployments, inventory
 from tools.rehearsal.commands import Workspace
@@ -128,7 +129,7 @@ def _protection_off_if_refused(
 
     Returns the environment the destroy must run with.
     """
-    foundation = f"{target.env_name}-foundation"
+    foundation = stack_name(target.env_name, "foundation")
     stack_file = ws.stack_dir(foundation) / "cdk.tf.json"
     try:
         protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
@@ -169,7 +170,7 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
         waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}
         if any(waiting.values()):
             raise StageFailed(name, f"after the deploy, stacks still wait for {waiting}")
-    services = f"{target.env_name}-services"
+    services = stack_name(target.env_name, "services")
     if services in apps:
         name = "check every service runs its new task definition"
         with clock.stage(name):

@@ -29,7 +29,7 @@ def apply() -> None:
 
 
 def describe() -> list[dict[str, Any]]:
-    """Name and first docstring line of every patch, e.g. for ``--list-patches``."""
+    """Name and first docstring line of every patch (``python -m tools.rehearsal.shim``)."""
     return [
         {"name": p.__name__, "fixes": (p.__doc__ or "").strip().splitlines()[0]} for p in PATCHES
     ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from config import ConfigError, load_environment, settings_from_env
 from config.environments import ENVIRONMENTS
+from config.naming import stack_name
 from tools.rehearsal import commands
 from tools.rehearsal.awsenv import emulator_env
 from tools.rehearsal.commands import Workspace
@@ -57,7 +58,7 @@ class LocalTarget:
 
     @property
     def bootstrap_stack(self) -> str:
-        return f"{self.env_name}-bootstrap"
+        return stack_name(self.env_name, "bootstrap")
 
     def at(self, endpoint: str) -> LocalTarget:
         return replace(self, endpoint=endpoint)
@@ -109,7 +110,7 @@ class AwsTarget:
 
     @property
     def bootstrap_stack(self) -> str:
-        return f"{self.env_name}-bootstrap"
+        return stack_name(self.env_name, "bootstrap")
 
     def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         return commands.child_env({"ENVS": self.env_name}, base=base)
