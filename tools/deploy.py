@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ from tools.rehearsal.procs import Result
 from tools.rehearsal.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
 from tools.terraform import TerraformSetupError
 
-LOCAL_DIR = commands.ROOT / ".rehearsal" / "local"
+# ECS_LEARN_LOCAL_DIR: another emulator home (the fault rehearsal runs several at once).
+LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehearsal" / "local")
 ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
 
 
@@ -72,6 +74,7 @@ def _run(
         return
     stacks = target.app_stacks(ws)
     if action == "deploy":
+        _no_collisions(target.env_name)
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
@@ -81,6 +84,15 @@ def _run(
         failed = diff_stacks(ws, stacks, env).failed
         if failed:
             raise DeployError(f"cdktf diff failed for {failed}")
+
+
+def _no_collisions(env_name: str) -> None:
+    """Stop before a deploy that would collide with named orphans (tools/recovery)."""
+    from tools.recovery.orphans import preflight
+
+    problem = preflight(env_name)
+    if problem:
+        raise DeployError(problem)
 
 
 def not_deployed_upstreams(
@@ -177,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.action == "down":
             return down()
@@ -191,7 +204,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except DeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _recovery_hint(args.env)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: Terraform was asked to stop and save its state", file=sys.stderr)
+        _recovery_hint(args.env)
+        return 130
+
+
+def _recovery_hint(env_name: str | None) -> None:
+    """A lock that stopped (or was left by) the command: show it and the `make unlock` line."""
+    from tools.recovery.locks import after_failure
+
+    if env_name:
+        after_failure(env_name)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops Terraform as gracefully as Ctrl-C does
 
 
 if __name__ == "__main__":
