@@ -202,8 +202,8 @@ def unlock(
 
 # --- The message a failed deploy/diff/destroy prints when a lock stopped it. ---
 
-_PATH = re.compile(r"^\s*Path:\s*(\S+)", re.MULTILINE)
-_ID = re.compile(r"^\s*ID:\s*(\S+)", re.MULTILINE)
+_PATH = re.compile(r"\bPath:[^\S\n]+(\S+)")
+_ID = re.compile(r"\bID:[^\S\n]+(\S+)")
 
 
 def locks_in_output(text: str) -> list[tuple[str, str]]:
