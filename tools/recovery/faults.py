@@ -68,9 +68,21 @@ class Fault:
 CHAINS: dict[str, list[Fault]] = {
     "early": [
         Fault(
-            "SIGKILL foundation apply, 3 s after lock", "deploy", "foundation", signal.SIGKILL, 3
+            "SIGKILL foundation apply, 15 s after its lock",
+            "deploy",
+            "foundation",
+            signal.SIGKILL,
+            15,
+            check_hint=True,
         ),
-        Fault("SIGKILL destroy (foundation)", "destroy", "foundation", signal.SIGKILL, 8),
+        Fault(
+            "SIGKILL destroy, 8 s into foundation",
+            "destroy",
+            "foundation",
+            signal.SIGKILL,
+            8,
+            check_hint=True,
+        ),
     ],
     "alb": [
         Fault(
@@ -85,7 +97,11 @@ CHAINS: dict[str, list[Fault]] = {
     "int": [
         Fault("SIGINT foundation apply (Ctrl-C)", "deploy", "foundation", signal.SIGINT, 12),
         Fault(
-            "SIGKILL services apply, 10 s after its lock", "deploy", "services", signal.SIGKILL, 10
+            "SIGKILL services apply, 10 s after its lock",
+            "deploy",
+            "services",
+            signal.SIGKILL,
+            10,
         ),
     ],
 }
