@@ -243,14 +243,17 @@ class Chain:
         row.steps.append("unlock" if "released" in out else "unlock (no lock)")
         code, out = self.make("doctor")
         if code != 0:
-            row.steps.append("doctor")
-            code, out = self.make("adopt")
-            row.steps.append("adopt")
-            if code != 0 or self.make("doctor")[0] != 0:
-                code, out = self.make("purge")
-                row.steps.append("purge")
-                if code != 0:
-                    raise ChainFailed(f"make purge failed:\n{out[-2000:]}")
+            # Every orphan importable: adopt them; otherwise purge (a half-imported
+            # network would tie the adopted resources to deleted subnets).
+            way = "purge" if "      delete: " in out else "adopt"
+            row.steps.append(f"doctor ({out.count(chr(10) + '      ')} orphans)")
+            code, out = self.make(way)
+            row.steps.append(way)
+            if code != 0:
+                raise ChainFailed(f"make {way} failed:\n{out[-2000:]}")
+            code, out = self.make("doctor")
+            if code != 0:
+                raise ChainFailed(f"orphans left after make {way}:\n{out[-2000:]}")
         code, out = self.make(command)
         row.steps.append(command)
         if code != 0:
