@@ -105,7 +105,38 @@ def tagged_resources(ctx: Context) -> list[Tagged]:
 
 
 def _uncovered(ctx: Context) -> Iterator[Tagged]:
-    """IAM roles and policies and ECR repositories, which the tagging API does not list."""
+    """What the tagging API does not list (moto, and partly AWS): IAM roles and policies,
+    ECR repositories, VPC endpoints, security group rules, listeners, scalable targets."""
+    account = ctx.client("sts").get_caller_identity()["Account"]
+    prefix = f"arn:aws:ec2:{ctx.region}:{account}"
+    ec2 = ctx.client("ec2")
+    for page in ec2.get_paginator("describe_vpc_endpoints").paginate():
+        for ep in page["VpcEndpoints"]:
+            if ep["State"].lower() not in ("deleted", "deleting"):
+                yield Tagged(
+                    f"{prefix}:vpc-endpoint/{ep['VpcEndpointId']}", _tags(ep.get("Tags", []))
+                )
+    for page in ec2.get_paginator("describe_security_group_rules").paginate():
+        for rule in page["SecurityGroupRules"]:
+            arn = f"{prefix}:security-group-rule/{rule['SecurityGroupRuleId']}"
+            yield Tagged(arn, _tags(rule.get("Tags", [])))
+    elbv2 = ctx.client("elbv2")
+    for page in elbv2.get_paginator("describe_load_balancers").paginate():
+        for lb in page["LoadBalancers"]:
+            arns = [
+                x["ListenerArn"]
+                for x in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])[
+                    "Listeners"
+                ]
+            ]
+            for desc in elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"] if arns else []:
+                yield Tagged(desc["ResourceArn"], _tags(desc.get("Tags", [])))
+    scaling = ctx.client("application-autoscaling")
+    for target in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
+        arn = target.get("ScalableTargetARN")
+        if arn:
+            tags = scaling.list_tags_for_resource(ResourceARN=arn).get("Tags", {})
+            yield Tagged(arn, dict(tags))
     iam = ctx.client("iam")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
@@ -232,6 +263,11 @@ def delete_commands(item: Tagged) -> list[str]:
         "ec2:route-table": f"aws ec2 delete-route-table --route-table-id {rid}",
         "ec2:internet-gateway": f"aws ec2 delete-internet-gateway --internet-gateway-id {rid}",
         "ec2:vpc-endpoint": f"aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {rid}",
+        "ec2:security-group-rule": (
+            "aws ec2 revoke-security-group-ingress (or -egress) --group-id <its group> "
+            f"--security-group-rule-ids {rid}"
+        ),
+        "elasticloadbalancing:listener": f"aws elbv2 delete-listener --listener-arn {item.arn}",
         "ec2:natgateway": f"aws ec2 delete-nat-gateway --nat-gateway-id {rid}",
         "ec2:elastic-ip": f"aws ec2 release-address --allocation-id {rid}",
         "logs:log-group": f"aws logs delete-log-group --log-group-name {rid}",
@@ -312,6 +348,27 @@ def _delete(ctx: Context, item: Tagged) -> None:
         ec2.delete_internet_gateway(InternetGatewayId=rid)
     elif kind == "ec2:vpc-endpoint":
         ec2.delete_vpc_endpoints(VpcEndpointIds=[rid])
+    elif kind == "ec2:security-group-rule":
+        (rule,) = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rid])[
+            "SecurityGroupRules"
+        ]
+        revoke = (
+            ec2.revoke_security_group_egress
+            if rule["IsEgress"]
+            else ec2.revoke_security_group_ingress
+        )
+        revoke(GroupId=rule["GroupId"], SecurityGroupRuleIds=[rid])
+    elif kind == "elasticloadbalancing:listener":
+        ctx.client("elbv2").delete_listener(ListenerArn=item.arn)
+    elif kind == "application-autoscaling:scalable-target":
+        scaling = ctx.client("application-autoscaling")
+        for target in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
+            if target.get("ScalableTargetARN") == item.arn:
+                scaling.deregister_scalable_target(
+                    ServiceNamespace="ecs",
+                    ResourceId=target["ResourceId"],
+                    ScalableDimension=target["ScalableDimension"],
+                )
     else:
         raise RecoveryError(f"no way to delete {item.arn} is known; delete it by hand")
 
@@ -319,7 +376,9 @@ def _delete(ctx: Context, item: Tagged) -> None:
 # Dependents first: services before clusters, load balancers before target groups,
 # everything in a VPC before the VPC.
 _ORDER = (
+    "application-autoscaling:scalable-target",
     "ecs:service",
+    "elasticloadbalancing:listener",
     "application-autoscaling",
     "elasticloadbalancing:loadbalancer",
     "elasticloadbalancing:targetgroup",
@@ -327,6 +386,7 @@ _ORDER = (
     "ecs:cluster",
     "ec2:vpc-endpoint",
     "ec2:natgateway",
+    "ec2:security-group-rule",
     "ec2:security-group",
     "ec2:subnet",
     "ec2:route-table",
