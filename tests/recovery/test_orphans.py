@@ -104,3 +104,33 @@ def test_a_named_orphan_is_a_collision_with_its_import_command(ctx: Context) -> 
     (item,) = orphans.collisions(ctx)
     assert orphans.import_target(ctx, item) == ("aws_iam_role.task-role_ABC", "ecs-learn-dev-task")
     assert "import aws_iam_role.task-role_ABC ecs-learn-dev-task" in orphans.report(ctx, [item])
+
+
+def test_purge_takes_a_half_built_network_apart_in_order(ctx: Context) -> None:
+    ec2 = ctx.client("ec2")
+
+    def spec(kind: str) -> list[dict[str, object]]:
+        return [{"ResourceType": kind, "Tags": _tags("dev-foundation")}]
+
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.0.1.0/24", TagSpecifications=spec("subnet")
+    )["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc, TagSpecifications=spec("route-table"))
+    ec2.associate_route_table(RouteTableId=table["RouteTable"]["RouteTableId"], SubnetId=subnet)
+    igw = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway"))
+    ec2.attach_internet_gateway(
+        InternetGatewayId=igw["InternetGateway"]["InternetGatewayId"], VpcId=vpc
+    )
+    group = ec2.create_security_group(
+        GroupName="g", Description="g", VpcId=vpc, TagSpecifications=spec("security-group")
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": []}],
+        TagSpecifications=spec("security-group-rule"),
+    )
+    found = orphans.find_orphans(ctx)
+    assert {o.kind for o in found} >= {"ec2:vpc", "ec2:subnet", "ec2:route-table"}
+    assert orphans.purge(ctx, found, yes=True) == 0
+    assert orphans.find_orphans(ctx) == []

@@ -260,7 +260,9 @@ def delete_commands(item: Tagged) -> list[str]:
         "ec2:vpc": f"aws ec2 delete-vpc --vpc-id {rid}",
         "ec2:subnet": f"aws ec2 delete-subnet --subnet-id {rid}",
         "ec2:security-group": f"aws ec2 delete-security-group --group-id {rid}",
-        "ec2:route-table": f"aws ec2 delete-route-table --route-table-id {rid}",
+        "ec2:route-table": (
+            f"aws ec2 delete-route-table --route-table-id {rid}  # after disassociate-route-table"
+        ),
         "ec2:internet-gateway": f"aws ec2 delete-internet-gateway --internet-gateway-id {rid}",
         "ec2:vpc-endpoint": f"aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {rid}",
         "ec2:security-group-rule": (
@@ -339,6 +341,10 @@ def _delete(ctx: Context, item: Tagged) -> None:
     elif kind == "ec2:security-group":
         ec2.delete_security_group(GroupId=rid)
     elif kind == "ec2:route-table":
+        (table,) = ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"]
+        for assoc in table.get("Associations", []):
+            if not assoc.get("Main"):
+                ec2.disassociate_route_table(AssociationId=assoc["RouteTableAssociationId"])
         ec2.delete_route_table(RouteTableId=rid)
     elif kind == "ec2:internet-gateway":
         for a in ec2.describe_internet_gateways(InternetGatewayIds=[rid])["InternetGateways"][
@@ -388,8 +394,8 @@ _ORDER = (
     "ec2:natgateway",
     "ec2:security-group-rule",
     "ec2:security-group",
-    "ec2:subnet",
     "ec2:route-table",
+    "ec2:subnet",
     "ec2:internet-gateway",
     "ec2:vpc",
 )
