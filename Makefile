@@ -15,7 +15,7 @@ export PYTHONDONTWRITEBYTECODE := 1
         unlock doctor adopt purge state-versions state-restore rehearse-faults
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .venv/.installed: requirements.txt requirements-dev.txt package.json package-lock.json
 	python3 -m venv .venv
