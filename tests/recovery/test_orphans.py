@@ -134,3 +134,21 @@ def test_purge_takes_a_half_built_network_apart_in_order(ctx: Context) -> None:
     assert {o.kind for o in found} >= {"ec2:vpc", "ec2:subnet", "ec2:route-table"}
     assert orphans.purge(ctx, found, yes=True) == 0
     assert orphans.find_orphans(ctx) == []
+
+
+def test_deleted_ecs_resources_still_listed_as_inactive_are_no_orphans(ctx: Context) -> None:
+    ecs = ctx.client("ecs")
+    tags = [{"key": k, "value": v} for k, v in {**TAGS, "Stack": "dev-services"}.items()]
+    ecs.create_cluster(clusterName="c", tags=tags)
+    arn = ecs.register_task_definition(
+        family="f", containerDefinitions=[{"name": "a", "image": "b", "memory": 64}], tags=tags
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="c", serviceName="s", taskDefinition="f", desiredCount=0, tags=tags)
+    assert {o.kind for o in orphans.find_orphans(ctx)} == {
+        "ecs:cluster",
+        "ecs:service",
+        "ecs:task-definition",
+    }
+    ecs.delete_service(cluster="c", service="s", force=True)
+    ecs.deregister_task_definition(taskDefinition=arn)
+    assert {o.kind for o in orphans.find_orphans(ctx)} == {"ecs:cluster"}

@@ -187,11 +187,32 @@ def in_state(item: Tagged, ids: set[str]) -> bool:
     return item.arn in ids or item.resource_id in ids or (bool(item.name) and item.name in ids)
 
 
+def deleted(ctx: Context, item: Tagged) -> bool:
+    """Deleted, though still listed: AWS keeps ECS clusters, services and task definitions
+    visible as INACTIVE for a while after they are deleted or deregistered."""
+    ecs = ctx.client("ecs")
+    if item.kind == "ecs:service":
+        cluster = item.resource_id.split("/", 1)[0]
+        found = ecs.describe_services(cluster=cluster, services=[item.arn])["services"]
+        return not found or found[0]["status"] == "INACTIVE"
+    if item.kind == "ecs:task-definition":
+        definition = ecs.describe_task_definition(taskDefinition=item.arn)["taskDefinition"]
+        return definition["status"] != "ACTIVE"
+    if item.kind == "ecs:cluster":
+        found = ecs.describe_clusters(clusters=[item.arn])["clusters"]
+        return not found or found[0]["status"] == "INACTIVE"
+    return False
+
+
 def find_orphans(ctx: Context) -> list[Tagged]:
     """Tagged resources of the environment that no stack's state holds (bootstrap excepted)."""
     boot = f"{ctx.env_name}-bootstrap"
     ids = state_ids(state_documents(ctx, ctx.app_stacks()))
-    orphans = [t for t in tagged_resources(ctx) if t.stack != boot and not in_state(t, ids)]
+    orphans = [
+        t
+        for t in tagged_resources(ctx)
+        if t.stack != boot and not in_state(t, ids) and not deleted(ctx, t)
+    ]
     return sorted(orphans, key=lambda t: (t.stack, t.kind, t.arn))
 
 
