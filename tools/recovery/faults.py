@@ -242,7 +242,9 @@ class Chain:
             raise ChainFailed(f"make unlock failed:\n{out[-2000:]}")
         row.steps.append("unlock" if "released" in out else "unlock (no lock)")
         code, out = self.make("doctor")
-        if code != 0:
+        if code == 0:
+            row.steps.append("doctor")
+        else:
             # Every orphan importable: adopt them; otherwise purge (a half-imported
             # network would tie the adopted resources to deleted subnets).
             way = "purge" if "      delete: " in out else "adopt"
