@@ -11,7 +11,8 @@ export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
-        down rehearse bootstrap plan-summary diagram clean containers-setup containers screenshot
+        down rehearse bootstrap plan-summary diagram clean containers-setup containers screenshot \
+        unlock doctor adopt purge state-versions state-restore rehearse-faults
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -82,6 +83,29 @@ down: install ## Stop the served containers and the local emulator
 
 rehearse: install ## One-shot for ENV: emulator up, apply, re-plan to zero, destroy, emulator down
 	$(PY) -m tools.rehearsal --env $(ENV)
+
+# --- After an interrupted deploy (docs/recovery.md). TARGET=aws as for deploy. ---
+unlock: install ## Show ENV's state locks, release stale ones (STACK=one stack, FORCE=1 a young one)
+	$(PY) -m tools.recovery unlock --env $(ENV) --stack "$(STACK)" --force "$(FORCE)"
+
+doctor: install ## List orphans: resources tagged for ENV that no stack's state holds
+	$(PY) -m tools.recovery doctor --env $(ENV)
+
+adopt: install ## terraform import ENV's named orphans into their stacks (AWS: AUTO_APPROVE=1 runs it)
+	$(PY) -m tools.recovery adopt --env $(ENV) --yes "$(AUTO_APPROVE)"
+
+purge: install ## Delete ENV's orphans (AWS: prints the commands unless AUTO_APPROVE=1)
+	$(PY) -m tools.recovery purge --env $(ENV) --yes "$(AUTO_APPROVE)"
+
+state-versions: install ## List the saved versions of STACK's state file
+	$(PY) -m tools.recovery state-versions --env $(ENV) --stack "$(STACK)"
+
+state-restore: install ## Make VERSION_ID the current state of STACK (AWS: asks unless AUTO_APPROVE=1)
+	$(PY) -m tools.recovery state-restore --env $(ENV) --stack "$(STACK)" \
+		--version-id "$(VERSION_ID)" --yes "$(AUTO_APPROVE)"
+
+rehearse-faults: install ## Crash deploys on purpose (emulators), recover with the commands above
+	$(PY) -m tools.recovery.faults --env $(ENV)
 
 bootstrap: install ## Create the S3 state bucket for ENV (local state)
 	$(PY) -m tools.deploy bootstrap --env $(ENV)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,8 @@ from tools.rehearsal.procs import Result
 from tools.rehearsal.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
 from tools.terraform import TerraformSetupError
 
-LOCAL_DIR = commands.ROOT / ".rehearsal" / "local"
+# ECS_LEARN_LOCAL_DIR: another emulator home (the fault rehearsal runs several at once).
+LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehearsal" / "local")
 ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
 # The setting config.loader reads to turn ALB deletion protection off everywhere.
 DELETION_PROTECTION_VAR = "DELETION_PROTECTION"
@@ -120,6 +122,7 @@ def _run(
         return
     stacks = target.app_stacks(ws)
     if action == "deploy":
+        _no_collisions(target.env_name)
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
@@ -135,6 +138,15 @@ def _run(
         failed = diff_stacks(ws, stacks, env).failed
         if failed:
             raise DeployError(f"cdktf diff failed for {failed}")
+
+
+def _no_collisions(env_name: str) -> None:
+    """Stop before a deploy that would collide with named orphans (tools/recovery)."""
+    from tools.recovery.orphans import preflight
+
+    problem = preflight(env_name)
+    if problem:
+        raise DeployError(problem)
 
 
 def not_deployed_upstreams(
@@ -259,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         help="destroy only: turn ALB deletion protection off first (deliberate teardown)",
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.action == "down":
             return down()
@@ -279,7 +292,24 @@ def main(argv: list[str] | None = None) -> int:
         deployments.DeploymentCheckFailed,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _recovery_hint(args.env)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: Terraform was asked to stop and save its state", file=sys.stderr)
+        _recovery_hint(args.env)
+        return 130
+
+
+def _recovery_hint(env_name: str | None) -> None:
+    """A lock that stopped (or was left by) the command: show it and the `make unlock` line."""
+    from tools.recovery.locks import after_failure
+
+    if env_name:
+        after_failure(env_name)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops Terraform as gracefully as Ctrl-C does
 
 
 if __name__ == "__main__":

@@ -7,6 +7,15 @@ children are re-parented and no longer show up as descendants. ``run``
 therefore marks the command's environment with a unique ``REHEARSAL_RUN``
 value, which every process it starts inherits, and on timeout, interrupt or
 exit ends every process that carries the mark (found through ``/proc``).
+
+An interrupt (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt`` by the
+caller) is passed on gracefully: SIGINT goes to the ``terraform`` processes
+alone, which stop after the operations in flight, save their state and
+release the state lock; only then is the rest of the tree ended. cdktf is
+not signalled: on SIGINT it aborts at once and its Terraform dies with it,
+lock held. That is also why every command runs in a session of its own, out
+of reach of the terminal's Ctrl-C. A second interrupt while Terraform stops
+kills everything at once.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,6 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MARK = "REHEARSAL_RUN"
+# How long an interrupted Terraform may take to finish what is in flight (an ALB
+# or a NAT gateway can take minutes on AWS) and save its state.
+TERRAFORM_STOP_GRACE_S = 15 * 60
 
 
 class CommandTimeout(RuntimeError):
@@ -104,6 +117,46 @@ def kill_tree(pid: int, mark: str | None = None, grace: float = 5.0) -> None:
             return
 
 
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def interrupt_terraform(mark: str) -> list[int]:
+    """SIGINT to the ``terraform`` processes carrying ``mark`` (not its provider plugins)."""
+    pids = [pid for pid in marked(mark) if _comm(pid) == "terraform"]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGINT)
+    return pids
+
+
+def stop_gracefully(
+    proc: subprocess.Popen[str], mark: str, grace: float = TERRAFORM_STOP_GRACE_S
+) -> None:
+    """Let Terraform stop cleanly (state saved, lock released), then end the whole tree."""
+    pids = interrupt_terraform(mark)
+    if pids:
+        print(
+            f"interrupted: Terraform (pid {', '.join(map(str, pids))}) is finishing the "
+            "operations in flight, saving its state and releasing the lock; "
+            "interrupt again to kill it at once",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            deadline = time.monotonic() + grace
+            while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            proc.wait(timeout=30)  # cdktf reports Terraform's exit, then ends
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            pass
+    kill_tree(proc.pid, mark)
+    proc.wait()
+
+
 def _alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
@@ -131,10 +184,12 @@ def run(
 ) -> Result:
     """Run ``cmd`` with its output in ``log`` (also returned in ``Result.output``).
 
-    Without ``log`` the command is interactive instead: it shares this
-    terminal (stdin, output, Ctrl-C), so Terraform can prompt for approval and
-    shut down cleanly, releasing its state lock. Raises ``CommandTimeout``
-    after ``timeout`` seconds; on any exit nothing the command started is left.
+    Without ``log`` the command is interactive instead: it reads this
+    terminal and writes to it, so Terraform can prompt for approval. Either
+    way it runs in a session of its own; an interrupt reaches Terraform
+    through ``stop_gracefully``, so it shuts down cleanly, releasing its state
+    lock. Raises ``CommandTimeout`` after ``timeout`` seconds; on any exit
+    nothing the command started is left.
     """
     started = time.monotonic()
     mark = uuid.uuid4().hex
@@ -149,9 +204,9 @@ def run(
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             text=True,
-            # Captured runs get their own session, so one kill reaches the whole tree;
-            # interactive ones stay in the terminal's foreground group to read stdin.
-            start_new_session=not interactive,
+            # A session of its own: one kill reaches the whole tree, and the terminal's
+            # Ctrl-C reaches only us (a tty that is not its controlling one stays readable).
+            start_new_session=True,
         )
         try:
             proc.communicate(stdin_data, timeout=timeout)
@@ -160,11 +215,7 @@ def run(
             proc.wait()
             raise CommandTimeout(f"{cmd[0]} ran over {timeout:.0f} s and was killed") from None
         except KeyboardInterrupt:
-            if interactive:  # the terminal sent Ctrl-C to it too: let it finish cleanly
-                with contextlib.suppress(subprocess.TimeoutExpired, KeyboardInterrupt):
-                    proc.wait(timeout=60)
-            kill_tree(proc.pid, mark)
-            proc.wait()
+            stop_gracefully(proc, mark)
             raise
         except BaseException:
             kill_tree(proc.pid, mark)

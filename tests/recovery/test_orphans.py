@@ -1,0 +1,154 @@
+"""The orphan scan finds a resource planted outside Terraform, and nothing that is in state."""
+
+from __future__ import annotations
+
+import json
+
+from tools.recovery import orphans
+from tools.recovery.context import Context
+
+TAGS = {"Project": "ecs-learn", "Environment": "dev", "ManagedBy": "cdktf"}
+
+
+def _tags(stack: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in {**TAGS, "Stack": stack}.items()]
+
+
+def _save_state(ctx: Context, stack: str, instances: dict[str, dict[str, str]]) -> None:
+    resources = [
+        {"mode": "managed", "type": t, "name": t, "instances": [{"attributes": a}]}
+        for t, a in instances.items()
+    ]
+    body = json.dumps({"version": 4, "serial": 1, "resources": resources}).encode()
+    ctx.client("s3").put_object(Bucket=ctx.bucket, Key=ctx.state_key(stack), Body=body)
+
+
+def test_arn_parts() -> None:
+    lb = "arn:aws:elasticloadbalancing:ap-northeast-1:1:loadbalancer/app/ecs-learn-dev-public/abc"
+    cases = {
+        "arn:aws:ec2:ap-northeast-1:1:vpc/vpc-123": ("ec2:vpc", "vpc-123", ""),
+        "arn:aws:iam::1:role/ecs-learn-dev-exec": (
+            "iam:role",
+            "ecs-learn-dev-exec",
+            "ecs-learn-dev-exec",
+        ),
+        "arn:aws:logs:ap-northeast-1:1:log-group:/ecs/c/backend": (
+            "logs:log-group",
+            "/ecs/c/backend",
+            "/ecs/c/backend",
+        ),
+        lb: (
+            "elasticloadbalancing:loadbalancer",
+            "app/ecs-learn-dev-public/abc",
+            "ecs-learn-dev-public",
+        ),
+        "arn:aws:s3:::some-bucket": ("s3:", "some-bucket", "some-bucket"),
+    }
+    for arn, expected in cases.items():
+        item = orphans.Tagged(arn, {})
+        assert (item.kind, item.resource_id, item.name) == expected, arn
+
+
+def test_finds_the_planted_resources_and_none_in_state(ctx: Context) -> None:
+    ec2, iam, logs = ctx.client("ec2"), ctx.client("iam"), ctx.client("logs")
+    spec = [{"ResourceType": "vpc", "Tags": _tags("dev-foundation")}]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec)["Vpc"]["VpcId"]
+    kept = iam.create_role(
+        RoleName="ecs-learn-dev-exec", AssumeRolePolicyDocument="{}", Tags=_tags("dev-services")
+    )["Role"]
+    _save_state(ctx, "dev-foundation", {"aws_vpc": {"id": vpc, "arn": f"arn:x:{vpc}"}})
+    _save_state(ctx, "dev-services", {"aws_iam_role": {"id": kept["RoleName"], "arn": kept["Arn"]}})
+    assert orphans.find_orphans(ctx) == []
+
+    # Planted outside Terraform, with our tags: a role, a log group, a VPC.
+    iam.create_role(
+        RoleName="ecs-learn-dev-task", AssumeRolePolicyDocument="{}", Tags=_tags("dev-services")
+    )
+    logs.create_log_group(
+        logGroupName="/ecs/ecs-learn-dev/backend", tags={**TAGS, "Stack": "dev-foundation"}
+    )
+    planted = ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=spec)["Vpc"]["VpcId"]
+    # Not ours: another environment's, and an untagged one.
+    other = [{"ResourceType": "vpc", "Tags": [{"Key": "Project", "Value": "ecs-learn"}]}]
+    ec2.create_vpc(CidrBlock="10.2.0.0/16", TagSpecifications=other)
+    ec2.create_vpc(CidrBlock="10.3.0.0/16")
+
+    found = {(o.kind, o.resource_id) for o in orphans.find_orphans(ctx)}
+    assert found == {
+        ("iam:role", "ecs-learn-dev-task"),
+        ("logs:log-group", "/ecs/ecs-learn-dev/backend"),
+        ("ec2:vpc", planted),
+    }
+    report = orphans.report(ctx, orphans.find_orphans(ctx))
+    assert "3 orphan(s)" in report and "TARGET=aws make purge ENV=dev" in report
+
+
+def test_purge_on_aws_only_prints_without_approval(ctx: Context, capsys) -> None:  # type: ignore[no-untyped-def]
+    ctx.client("logs").create_log_group(logGroupName="/x", tags={**TAGS, "Stack": "dev-services"})
+    found = orphans.find_orphans(ctx)
+    assert orphans.purge(ctx, found, yes=False) == 1
+    assert "aws logs delete-log-group --log-group-name /x" in capsys.readouterr().out
+    assert orphans.find_orphans(ctx) == found  # nothing deleted
+    assert orphans.purge(ctx, found, yes=True) == 0
+    assert orphans.find_orphans(ctx) == []
+
+
+def test_a_named_orphan_is_a_collision_with_its_import_command(ctx: Context) -> None:
+    stack_dir = ctx.ws.stack_dir("dev-services")
+    stack_dir.mkdir(parents=True)
+    config = {"resource": {"aws_iam_role": {"task-role_ABC": {"name": "ecs-learn-dev-task"}}}}
+    (stack_dir / "cdk.tf.json").write_text(json.dumps(config))
+    ctx.client("iam").create_role(
+        RoleName="ecs-learn-dev-task", AssumeRolePolicyDocument="{}", Tags=_tags("dev-services")
+    )
+    (item,) = orphans.collisions(ctx)
+    assert orphans.import_target(ctx, item) == ("aws_iam_role.task-role_ABC", "ecs-learn-dev-task")
+    assert "import aws_iam_role.task-role_ABC ecs-learn-dev-task" in orphans.report(ctx, [item])
+
+
+def test_purge_takes_a_half_built_network_apart_in_order(ctx: Context) -> None:
+    ec2 = ctx.client("ec2")
+
+    def spec(kind: str) -> list[dict[str, object]]:
+        return [{"ResourceType": kind, "Tags": _tags("dev-foundation")}]
+
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.0.1.0/24", TagSpecifications=spec("subnet")
+    )["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc, TagSpecifications=spec("route-table"))
+    ec2.associate_route_table(RouteTableId=table["RouteTable"]["RouteTableId"], SubnetId=subnet)
+    igw = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway"))
+    ec2.attach_internet_gateway(
+        InternetGatewayId=igw["InternetGateway"]["InternetGatewayId"], VpcId=vpc
+    )
+    group = ec2.create_security_group(
+        GroupName="g", Description="g", VpcId=vpc, TagSpecifications=spec("security-group")
+    )["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": []}],
+        TagSpecifications=spec("security-group-rule"),
+    )
+    found = orphans.find_orphans(ctx)
+    assert {o.kind for o in found} >= {"ec2:vpc", "ec2:subnet", "ec2:route-table"}
+    assert orphans.purge(ctx, found, yes=True) == 0
+    assert orphans.find_orphans(ctx) == []
+
+
+def test_deleted_ecs_resources_still_listed_as_inactive_are_no_orphans(ctx: Context) -> None:
+    ecs = ctx.client("ecs")
+    tags = [{"key": k, "value": v} for k, v in {**TAGS, "Stack": "dev-services"}.items()]
+    ecs.create_cluster(clusterName="c", tags=tags)
+    arn = ecs.register_task_definition(
+        family="f", containerDefinitions=[{"name": "a", "image": "b", "memory": 64}], tags=tags
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="c", serviceName="s", taskDefinition="f", desiredCount=0, tags=tags)
+    assert {o.kind for o in orphans.find_orphans(ctx)} == {
+        "ecs:cluster",
+        "ecs:service",
+        "ecs:task-definition",
+    }
+    ecs.delete_service(cluster="c", service="s", force=True)
+    ecs.deregister_task_definition(taskDefinition=arn)
+    assert {o.kind for o in orphans.find_orphans(ctx)} == {"ecs:cluster"}

@@ -1,0 +1,71 @@
+"""``make unlock|doctor|adopt|purge|state-versions|state-restore``; see docs/recovery.md.
+
+    python -m tools.recovery unlock --env ENV [--stack STACK] [--force]
+    python -m tools.recovery doctor --env ENV
+    python -m tools.recovery adopt  --env ENV [--yes]
+    python -m tools.recovery purge  --env ENV [--yes]
+    python -m tools.recovery state-versions --env ENV --stack STACK
+    python -m tools.recovery state-restore  --env ENV --stack STACK --version-id ID [--yes]
+
+``TARGET=local`` (default) acts on the emulator ``make deploy`` left running;
+``TARGET=aws`` on real AWS with your credentials and ``TF_STATE_BUCKET``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tools.recovery.context import RecoveryError, resolve
+from tools.rehearsal.emulator import EmulatorError
+from tools.rehearsal.target import TargetError
+from tools.terraform import TerraformSetupError
+
+ACTIONS = ("unlock", "doctor", "adopt", "purge", "state-versions", "state-restore")
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.recovery", description=__doc__)
+    parser.add_argument("action", choices=ACTIONS)
+    parser.add_argument("--env", required=True, help="environment, e.g. dev")
+    parser.add_argument("--stack", default="", help="one stack, e.g. dev-foundation")
+    parser.add_argument("--force", default="", help="unlock: 1 releases even a young lock")
+    parser.add_argument("--min-age-minutes", type=float, default=15.0, help=argparse.SUPPRESS)
+    parser.add_argument("--yes", default="", help="adopt/purge/state-restore: 1 skips the prompt")
+    parser.add_argument("--version-id", default="", help="state-restore: the version to restore")
+    args = parser.parse_args(argv)
+    try:
+        ctx = resolve(args.env)
+        if args.action == "unlock":
+            from tools.recovery.locks import unlock
+
+            return unlock(
+                ctx,
+                args.stack or None,
+                force=_flag(args.force),
+                min_age_s=args.min_age_minutes * 60,
+            )
+        if args.action in ("doctor", "adopt", "purge"):
+            from tools.recovery import orphans
+
+            return orphans.main(ctx, args.action, yes=_flag(args.yes))
+        from tools.recovery import versions
+
+        if not args.stack:
+            raise RecoveryError(
+                f"{args.action} needs STACK=<stack>, e.g. STACK={args.env}-foundation"
+            )
+        if args.action == "state-versions":
+            return versions.show(ctx, args.stack)
+        return versions.restore(ctx, args.stack, args.version_id, yes=_flag(args.yes))
+    except (RecoveryError, TargetError, TerraformSetupError, EmulatorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

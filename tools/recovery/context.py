@@ -1,0 +1,134 @@
+"""Which environment a recovery command acts on: its state bucket, stacks and Terraform env.
+
+``TARGET=local`` (default) reaches the emulator ``make deploy`` left running in
+``tools.deploy.LOCAL_DIR``; ``TARGET=aws`` uses the caller's AWS credentials
+and ``TF_STATE_BUCKET``, exactly like ``make deploy TARGET=aws``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import ConfigError, load_environment, settings_from_env
+from tools.rehearsal import commands
+from tools.rehearsal.commands import Workspace
+from tools.rehearsal.emulator import Emulator
+from tools.rehearsal.target import _context, aws_target, local_target
+
+
+class RecoveryError(RuntimeError):
+    """A recovery command cannot go on; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """One environment on one target, as the recovery commands see it."""
+
+    env_name: str
+    aws: bool
+    bucket: str
+    region: str
+    ws: Workspace
+    env: dict[str, str]
+    endpoint: str | None = None
+
+    def client(self, service: str) -> Any:
+        """A boto3 client: the emulator's (fake keys) or the caller's AWS credentials."""
+        import boto3  # type: ignore[import-untyped]  # ships no type information
+
+        if self.endpoint:
+            from tools.rehearsal.inventory import client
+
+            return client(service, self.endpoint, self.region)
+        return boto3.client(service, region_name=self.region)
+
+    def state_key(self, stack: str) -> str:
+        return f"{self.env_name}/{stack}.tfstate"
+
+    def make(self, target: str, **settings: str) -> str:
+        """The ``make`` command line for ``target`` on this environment and target."""
+        prefix = "TARGET=aws " if self.aws else ""
+        extra = "".join(f" {k}={v}" for k, v in settings.items() if v)
+        return f"{prefix}make {target} ENV={self.env_name}{extra}"
+
+    def stacks(self) -> list[str]:
+        """The environment's synthesized stacks, bootstrap first, in deploy order."""
+        deps = commands.manifest_stacks(self.ws)
+        mine = [n for n in deps if n.startswith(f"{self.env_name}-")]
+        return commands.in_dependency_order(deps, mine)
+
+    def app_stacks(self) -> list[str]:
+        return [s for s in self.stacks() if s != f"{self.env_name}-bootstrap"]
+
+
+def local_dir() -> Path:
+    from tools.deploy import LOCAL_DIR
+
+    return LOCAL_DIR
+
+
+def resolve(env_name: str, environ: Mapping[str, str] | None = None) -> Context:
+    """The context for ``env_name`` on ``TARGET`` (default local); validates the settings."""
+    environ = dict(os.environ if environ is None else environ)
+    if environ.get("TARGET", "local") == "local":
+        target = local_target(env_name, environ)
+        emulator = Emulator.find(local_dir())
+        if emulator is None:
+            raise RecoveryError(
+                "no local emulator is running: its state went with it, so there is nothing "
+                "to recover; `make deploy` starts a fresh one"
+            )
+        target = target.at(emulator.endpoint)
+        return Context(
+            env_name=env_name,
+            aws=False,
+            bucket=target.state_bucket,
+            region=target.region,
+            ws=Workspace(local_dir()),
+            env=target.child_env(),
+            endpoint=emulator.endpoint,
+        )
+    from tools.deploy import aws_workspace
+
+    aws = aws_target(env_name, environ)
+    try:
+        cfg = load_environment(
+            env_name, settings_from_env({**environ, "ENVS": env_name}, _context())
+        )
+    except ConfigError as exc:  # aws_target validated already; kept for type narrowing
+        raise RecoveryError(str(exc)) from None
+    assert cfg.state.bucket and cfg.state.region
+    return Context(
+        env_name=env_name,
+        aws=True,
+        bucket=cfg.state.bucket,
+        region=cfg.state.region,
+        ws=aws_workspace(env_name),
+        env=aws.child_env(environ),
+    )
+
+
+def ensure_synth(ctx: Context) -> None:
+    """Synthesize the stacks for this target unless they already are."""
+    if (ctx.ws.outdir / "manifest.json").is_file():
+        return
+    result = commands.synth(ctx.ws, ctx.env)
+    if result.returncode != 0:
+        raise RecoveryError(f"cdktf synth failed with exit code {result.returncode}")
+
+
+def ensure_init(ctx: Context, stack: str) -> None:
+    """``terraform init`` in the stack's directory (our backend and CLI config)."""
+    ensure_synth(ctx)
+    args = ["init", "-input=false", "-no-color"]
+    log = ctx.ws.log(f"init-{stack}")
+    result = commands.terraform(ctx.ws, stack, args, ctx.env, log=log, timeout=300)
+    if result.returncode != 0:
+        raise RecoveryError(
+            f"terraform init failed in {ctx.ws.stack_dir(stack)}:\n"
+            f"{commands.terraform_errors(result.output)}\n(full log: {log})"
+        )

@@ -1,0 +1,454 @@
+"""``make rehearse-faults``: crash deploys on purpose, recover with the documented commands.
+
+    python -m tools.recovery.faults [--env dev] [--workdir .rehearsal/faults] [--only CHAIN]
+
+Each chain runs in a workdir of its own with its own emulator (free port), all
+chains at once: the rehearsal mostly waits on the provider's fixed timers, so
+they overlap well. A chain bootstraps its emulator once, then goes through its
+fault points in turn. For each fault point it runs ``make deploy`` (or
+``make destroy``) exactly as ``make`` does (``python -m tools.deploy``, with
+``ECS_LEARN_LOCAL_DIR`` pointing at the chain's workdir), waits until the
+stack's state lock appears in the bucket (and, optionally, a line in the
+output), then delivers the fault:
+
+* SIGKILL: every process of the command at once (Python, cdktf, Terraform and
+  its provider), as a crash or an OOM kill would;
+* SIGINT: to the command's process group, as Ctrl-C in a terminal does.
+
+Then it recovers with only the commands docs/recovery.md gives (``make
+unlock``, ``make doctor``, ``make adopt``/``make purge``, then ``make deploy``
+or ``make destroy`` again). After its last fault a chain checks convergence
+(every stack re-plans to zero changes, ``make doctor`` finds no orphan, the
+scan sees every tagged resource in state), destroys, and checks that the
+emulator holds nothing but the state bucket. A table sums it up: fault point,
+recovery steps, time, result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.recovery import orphans
+from tools.recovery.context import Context
+from tools.rehearsal import commands, inventory
+from tools.rehearsal.commands import Workspace
+from tools.rehearsal.emulator import Emulator
+from tools.rehearsal.target import LocalTarget, local_target
+
+DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "faults"
+FAULT_MARK = "FAULT_REHEARSAL_RUN"
+COMMAND_TIMEOUT_S = 1500
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Deliver ``sig`` to ``command`` ``delay`` s after ``stack``'s lock (and ``after``) appear."""
+
+    name: str
+    command: str  # deploy | destroy
+    stack: str  # foundation | services
+    sig: signal.Signals
+    delay: float = 0.0
+    after: str = ""  # a regex the command's output must show first
+    check_hint: bool = False  # also show that the command, run again, names `make unlock`
+
+
+CHAINS: dict[str, list[Fault]] = {
+    "early": [
+        Fault(
+            "SIGKILL foundation apply, 15 s after its lock",
+            "deploy",
+            "foundation",
+            signal.SIGKILL,
+            15,
+            check_hint=True,
+        ),
+        Fault(
+            "SIGKILL destroy, 8 s into foundation",
+            "destroy",
+            "foundation",
+            signal.SIGKILL,
+            8,
+            check_hint=True,
+        ),
+    ],
+    "alb": [
+        Fault(
+            "SIGKILL foundation apply, ALBs creating",
+            "deploy",
+            "foundation",
+            signal.SIGKILL,
+            2,
+            r"aws_lb\.\S+.*Creating\.\.\.",
+        ),
+    ],
+    "int": [
+        Fault("SIGINT foundation apply (Ctrl-C)", "deploy", "foundation", signal.SIGINT, 12),
+        Fault(
+            "SIGKILL services apply, 10 s after its lock",
+            "deploy",
+            "services",
+            signal.SIGKILL,
+            10,
+        ),
+    ],
+}
+
+
+@dataclass
+class Row:
+    fault: str
+    steps: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    result: str = "not run"
+
+
+class ChainFailed(RuntimeError):
+    pass
+
+
+class Chain:
+    """One emulator, one workdir, its fault points in turn."""
+
+    def __init__(self, name: str, faults: list[Fault], env_name: str, root: Path) -> None:
+        self.name, self.faults, self.env_name = name, faults, env_name
+        self.workdir = root / name
+        self.rows = [Row(f.name) for f in faults]
+        self.log_lines: list[str] = []
+        self.started = time.monotonic()
+        self.n = 0
+
+    def say(self, text: str) -> None:
+        line = f"[{self.name} {time.monotonic() - self.started:6.1f}s] {text}"
+        self.log_lines.append(line)
+        print(line, flush=True)
+
+    # --- commands, run as `make` runs them ---
+
+    def _env(self, mark: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("TARGET", "FORCE")}
+        return {**env, "ECS_LEARN_LOCAL_DIR": str(self.workdir), FAULT_MARK: mark}
+
+    def run(self, make: str, argv: list[str], fault: Fault | None = None) -> tuple[int, str]:
+        """Run ``python -m ...argv``; deliver ``fault`` if given. Returns (exit code, output)."""
+        self.n += 1
+        log = self.workdir / "logs" / f"{self.n:02d}-{make.split()[1]}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        mark = uuid.uuid4().hex
+        self.say(f"$ {make}" + (f"   <- {fault.sig.name} planned" if fault else ""))
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [sys.executable, *argv],
+                cwd=commands.ROOT,
+                env=self._env(mark),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group, like a terminal's foreground job
+            )
+        try:
+            if fault is not None:
+                self._deliver(proc, fault, mark, log)
+            code = proc.wait(timeout=COMMAND_TIMEOUT_S)
+        finally:
+            if proc.poll() is None:
+                _kill_marked(mark, signal.SIGKILL)
+                proc.wait()
+            _kill_marked(mark, signal.SIGKILL)  # nothing of it may outlive the step
+        text = commands.plain(log.read_text(errors="replace"))
+        self.say(f"  exit {code} ({log.name})")
+        return code, text
+
+    def _deliver(self, proc: subprocess.Popen[bytes], fault: Fault, mark: str, log: Path) -> None:
+        key = f"{self.env_name}/{self.env_name}-{fault.stack}.tfstate.tflock"
+        s3 = self.ctx.client("s3")
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
+
+        def wait_for(check: Callable[[], bool], what: str) -> None:
+            while not check():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise ChainFailed(f"{fault.name}: the command ended before {what}")
+                time.sleep(0.3)
+
+        def locked() -> bool:
+            try:
+                return "Contents" in s3.list_objects_v2(Bucket=self.ctx.bucket, Prefix=key)
+            except s3.exceptions.NoSuchBucket:  # the deploy's bootstrap has not made it yet
+                return False
+
+        wait_for(locked, f"{key} appeared")
+        if fault.after:
+            pattern = re.compile(fault.after)
+            wait_for(lambda: bool(pattern.search(commands.plain(log.read_text()))), fault.after)
+        time.sleep(fault.delay)
+        if proc.poll() is not None:
+            raise ChainFailed(f"{fault.name}: the command ended before the fault")
+        if fault.sig == signal.SIGKILL:
+            killed = _kill_marked(mark, signal.SIGKILL)
+            self.say(f"  SIGKILL -> {len(killed)} processes")
+        else:
+            os.killpg(proc.pid, fault.sig)
+            self.say(f"  {fault.sig.name} -> process group {proc.pid}")
+
+    def make(self, action: str, **settings: str) -> tuple[int, str]:
+        extra = "".join(f" {k}={v}" for k, v in settings.items())
+        shown = f"make {action} ENV={self.env_name}{extra}"
+        if action in ("deploy", "destroy"):
+            argv = ["-m", "tools.deploy", action, "--env", self.env_name]
+        else:
+            argv = ["-m", "tools.recovery", action, "--env", self.env_name]
+            if "STACK" in settings:
+                argv += ["--stack", settings["STACK"]]
+            if "FORCE" in settings:
+                argv += ["--force", settings["FORCE"]]
+        return self.run(shown, argv)
+
+    # --- the chain ---
+
+    def setup(self) -> None:
+        stale = Emulator.find(self.workdir)
+        if stale is not None:
+            stale.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.emulator = Emulator.start(self.workdir)
+        self.target: LocalTarget = local_target(self.env_name).at(self.emulator.endpoint)
+        self.ctx = Context(
+            env_name=self.env_name,
+            aws=False,
+            bucket=self.target.state_bucket,
+            region=self.target.region,
+            ws=Workspace(self.workdir),
+            env=self.target.child_env(),
+            endpoint=self.emulator.endpoint,
+        )
+        self.say(f"emulator {self.emulator.endpoint} (pid {self.emulator.pid})")
+
+    def recover(self, row: Row, command: str) -> None:
+        """The documented way back: unlock, doctor, adopt/purge, then the command again."""
+        code, out = self.make("unlock")
+        if code != 0:
+            raise ChainFailed(f"make unlock failed:\n{out[-2000:]}")
+        row.steps.append("unlock" if "released" in out else "unlock (no lock)")
+        code, out = self.make("doctor")
+        if code == 0:
+            row.steps.append("doctor")
+        else:
+            # Every orphan importable: adopt them; otherwise purge (a half-imported
+            # network would tie the adopted resources to deleted subnets).
+            way = "purge" if "      delete: " in out else "adopt"
+            row.steps.append(f"doctor ({out.count(chr(10) + '      ')} orphans)")
+            code, out = self.make(way)
+            row.steps.append(way)
+            if code != 0:
+                raise ChainFailed(f"make {way} failed:\n{out[-2000:]}")
+            code, out = self.make("doctor")
+            if code != 0:
+                raise ChainFailed(f"orphans left after make {way}:\n{out[-2000:]}")
+        code, out = self.make(command)
+        row.steps.append(command)
+        if code != 0:
+            raise ChainFailed(f"make {command} after recovery failed:\n{out[-3000:]}")
+
+    def fault_point(self, fault: Fault, row: Row, last: bool) -> None:
+        begun = time.monotonic()
+        try:
+            code, out = self.run(
+                f"make {fault.command} ENV={self.env_name}",
+                ["-m", "tools.deploy", fault.command, "--env", self.env_name],
+                fault,
+            )
+            if fault.sig == signal.SIGINT:
+                left = orphans_locks(self.ctx)
+                if code == 0 or left:
+                    raise ChainFailed(f"SIGINT: exit {code}, locks left {left}:\n{out[-3000:]}")
+                if "make unlock" in out:
+                    raise ChainFailed("SIGINT: the interrupted command suggested make unlock")
+                row.steps.append("none: Terraform saved state, released the lock")
+                if not last:  # the next fault point's command is the re-apply
+                    row.steps.append(f"(next row's {fault.command})")
+                else:
+                    code, out = self.make(fault.command)
+                    row.steps.append(fault.command)
+                    if code != 0:
+                        raise ChainFailed(f"make {fault.command} after SIGINT:\n{out[-3000:]}")
+            else:
+                if fault.check_hint:  # run again on the stale lock: it must name the fix
+                    code, out = self.make(fault.command)
+                    if code == 0 or "make unlock ENV=" not in out:
+                        raise ChainFailed(
+                            f"{fault.command} on a stale lock, no hint:\n{out[-3000:]}"
+                        )
+                    row.steps.append(f"{fault.command} (refused: names make unlock)")
+                self.recover(row, fault.command)
+            row.result = "recovered"
+        finally:
+            row.seconds = time.monotonic() - begun
+
+    def converge_and_destroy(self) -> str:
+        if self.faults[-1].command == "destroy":  # its recovery destroyed everything
+            return self.nothing_left()
+        boot = f"{self.env_name}-bootstrap"
+        for stack in [boot, *self.ctx.app_stacks()]:
+            log = self.ctx.ws.log(f"replan-{stack}")
+            result = commands.replan(self.ctx.ws, stack, self.ctx.env, log)
+            if result.returncode != 0:
+                changes = commands.plan_changes(result.output) or commands.terraform_errors(
+                    result.output
+                )
+                raise ChainFailed(f"re-plan of {stack}: exit {result.returncode}\n{changes}")
+        found = orphans.find_orphans(self.ctx)
+        if found:
+            raise ChainFailed(orphans.report(self.ctx, found))
+        missed = unseen_by_scan(self.ctx)
+        if missed:
+            raise ChainFailed("tagged resources in state the orphan scan missed: " + str(missed))
+        code, out = self.make("destroy")
+        if code != 0:
+            raise ChainFailed(f"make destroy failed:\n{out[-3000:]}")
+        return self.nothing_left()
+
+    def nothing_left(self) -> str:
+        if orphans.find_orphans(self.ctx):
+            raise ChainFailed("orphans after destroy")
+        left = [
+            item
+            for item in inventory.leftovers(self.ctx.endpoint or "", self.ctx.region)
+            if item != f"s3 bucket {self.ctx.bucket}"
+        ]
+        if left:
+            raise ChainFailed("left after destroy: " + ", ".join(left))
+        return "converged (re-plan 0, no orphans), destroyed, nothing left"
+
+    def go(self) -> None:
+        try:
+            self.setup()
+            for index, (fault, row) in enumerate(zip(self.faults, self.rows, strict=True)):
+                if fault.command == "destroy":  # a destroy needs something deployed
+                    self.converge_and_destroy_check_only()
+                    row.steps.append("(re-plan 0, no orphans before it)")
+                self.fault_point(fault, row, last=index == len(self.faults) - 1)
+            final = self.converge_and_destroy()
+            for row in self.rows:
+                row.result = f"{row.result}; {final}"
+                row.result = "PASS: " + row.result
+        except Exception as exc:  # the table reports it; the others chains go on
+            self.say(f"FAILED: {exc}")
+            for row in self.rows:
+                if not row.result.startswith("PASS"):
+                    row.result = f"FAIL: {str(exc).splitlines()[0][:160]}"
+            self.error = exc
+        finally:
+            if getattr(self, "emulator", None) is not None:
+                self.emulator.stop()
+
+    def converge_and_destroy_check_only(self) -> None:
+        """Before a destroy fault: the deploy so far converged and left no orphan."""
+        for stack in self.ctx.app_stacks():
+            log = self.ctx.ws.log(f"replan-before-destroy-{stack}")
+            result = commands.replan(self.ctx.ws, stack, self.ctx.env, log)
+            if result.returncode != 0:
+                raise ChainFailed(f"re-plan of {stack} before the destroy fault: not zero")
+        if orphans.find_orphans(self.ctx):
+            raise ChainFailed("orphans before the destroy fault")
+
+
+def orphans_locks(ctx: Context) -> list[str]:
+    from tools.recovery.locks import list_locks
+
+    return [lock.key for lock in list_locks(ctx)]
+
+
+def unseen_by_scan(ctx: Context) -> list[str]:
+    """Resources in state that carry our tags but that the orphan scan does not list."""
+    seen = orphans.tagged_resources(ctx)
+    ids = {t.arn for t in seen} | {t.resource_id for t in seen} | {t.name for t in seen if t.name}
+    missed = []
+    for stack, state in orphans.state_documents(ctx, ctx.app_stacks()).items():
+        for resource in state.get("resources", []):
+            if resource.get("mode") != "managed":
+                continue
+            for instance in resource.get("instances", []):
+                attrs = instance.get("attributes") or {}
+                if (attrs.get("tags_all") or {}).get("Project") != orphans.PROJECT:
+                    continue
+                keys = {str(attrs.get("arn", "")).removesuffix(":*"), str(attrs.get("id", ""))}
+                if not keys & ids:
+                    missed.append(f"{stack}: {resource['type']}.{resource['name']}")
+    return missed
+
+
+def _kill_marked(mark: str, sig: signal.Signals) -> list[int]:
+    """Send ``sig`` to every process whose environment carries ``FAULT_REHEARSAL_RUN=mark``."""
+    needle = f"{FAULT_MARK}={mark}".encode()
+    hit = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                os.kill(int(entry.name), sig)
+                hit.append(int(entry.name))
+        except (OSError, ProcessLookupError):
+            continue
+    return hit
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| fault point | recovery steps used | time | result |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        steps = " -> ".join(f"`make {s}`" if " " not in s else s for s in row.steps) or "-"
+        lines.append(f"| {row.fault} | {steps} | {row.seconds:.0f} s | {row.result} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.recovery.faults", description=__doc__)
+    parser.add_argument("--env", default="dev")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--only", action="append", choices=sorted(CHAINS), help="chains to run")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    root = args.workdir.resolve()
+    chains = [Chain(n, CHAINS[n], args.env, root) for n in (args.only or sorted(CHAINS))]
+    threads = [threading.Thread(target=c.go, name=c.name) for c in chains]
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    except KeyboardInterrupt:
+        for c in chains:
+            if getattr(c, "emulator", None) is not None:
+                c.emulator.stop()
+        raise
+    rows = [row for c in chains for row in c.rows]
+    print()
+    print(table(rows))
+    print(f"\ntotal {time.monotonic() - started:.0f} s ({len(chains)} chains at once)")
+    ok = all(row.result.startswith("PASS") for row in rows)
+    print("FAULT REHEARSAL PASSED" if ok else "FAULT REHEARSAL FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

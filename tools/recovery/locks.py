@@ -1,0 +1,263 @@
+"""Stale state locks: show them, refuse young ones, release them through Terraform.
+
+Terraform's S3 backend (``use_lockfile``) locks ``<env>/<stack>.tfstate`` by
+writing ``<env>/<stack>.tfstate.tflock`` beside it: a JSON document with the
+lock's ``ID``, ``Who``, ``Operation`` and ``Created``. A deploy killed hard
+(SIGKILL, a closed laptop, a cancelled CI runner) leaves that object behind
+and every later plan/apply/destroy of the stack fails with
+``Error acquiring the state lock`` (HTTP 412).
+
+A lock is released only with Terraform's own ``terraform force-unlock -force
+ID`` in the stack's synthesized directory. Before that, ``unlock`` refuses a
+lock that may still be in use: younger than ``min_age`` seconds, unless it
+was taken on this machine and no Terraform process here runs in that stack's
+directory (then its holder is certainly gone), or ``force`` is given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tools.recovery.context import Context, RecoveryError, ensure_init
+from tools.rehearsal import commands
+
+LOCK_SUFFIX = ".tfstate.tflock"
+DEFAULT_MIN_AGE_S = 15 * 60
+LOCK_ERROR = "Error acquiring the state lock"
+
+
+@dataclass(frozen=True)
+class Lock:
+    """One ``.tflock`` object and what it says."""
+
+    stack: str
+    key: str
+    id: str
+    who: str
+    operation: str
+    created: datetime | None
+
+    def age_s(self, now: datetime | None = None) -> float | None:
+        if self.created is None:
+            return None
+        return ((now or datetime.now(UTC)) - self.created).total_seconds()
+
+    def describe(self, now: datetime | None = None) -> str:
+        age = self.age_s(now)
+        when = self.created.isoformat(timespec="seconds") if self.created else "unknown"
+        ago = f" ({_duration(age)} ago)" if age is not None else ""
+        op = self.operation.removeprefix("OperationType").lower() or "unknown"
+        return (
+            f"{self.stack}: lock {self.id} held by {self.who or 'unknown'}, {op}, since {when}{ago}"
+        )
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def parse_created(text: str) -> datetime | None:
+    """Terraform writes ``Created`` as RFC 3339 with nanoseconds (Go's time.Time)."""
+    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", text or "")
+    if not match:
+        return None
+    zone = match[3] or "Z"
+    micros = (match[2] or ".0")[:7]
+    stamp = f"{match[1]}{micros}{'+00:00' if zone == 'Z' else zone}"
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+
+
+def lock_from_json(stack: str, key: str, body: str) -> Lock:
+    try:
+        info = json.loads(body)
+    except ValueError:
+        info = {}
+    if not isinstance(info, dict):
+        info = {}
+    return Lock(
+        stack=stack,
+        key=key,
+        id=str(info.get("ID", "")),
+        who=str(info.get("Who", "")),
+        operation=str(info.get("Operation", "")),
+        created=parse_created(str(info.get("Created", ""))),
+    )
+
+
+def list_locks(ctx: Context, stack: str | None = None) -> list[Lock]:
+    """Every lock object of the environment's stacks (or of ``stack``) in the state bucket."""
+    s3 = ctx.client("s3")
+    prefix = f"{ctx.env_name}/{stack}{LOCK_SUFFIX}" if stack else f"{ctx.env_name}/"
+    locks = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=ctx.bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            if not key.endswith(LOCK_SUFFIX):
+                continue
+            name = key[len(ctx.env_name) + 1 : -len(LOCK_SUFFIX)]
+            body = s3.get_object(Bucket=ctx.bucket, Key=key)["Body"].read().decode(errors="replace")
+            locks.append(lock_from_json(name, key, body))
+    return locks
+
+
+def terraform_running_in(stack_dir: Path) -> list[int]:
+    """Pids of live ``terraform`` processes whose working directory is ``stack_dir``."""
+    found: list[int] = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    want = stack_dir.resolve()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "terraform":
+                continue
+            if Path((entry / "cwd").readlink()) == want:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def holder_is_gone(ctx: Context, lock: Lock, hostname: str | None = None) -> bool:
+    """True when the lock was taken on this machine and no Terraform here runs for its stack."""
+    host = hostname or socket.gethostname()
+    if not lock.who.endswith(f"@{host}") or not Path("/proc").is_dir():
+        return False
+    return not terraform_running_in(ctx.ws.stack_dir(lock.stack))
+
+
+def may_unlock(
+    ctx: Context, lock: Lock, *, force: bool, min_age_s: float, now: datetime | None = None
+) -> tuple[bool, str]:
+    """Whether ``unlock`` may release ``lock``, and why (or why not)."""
+    if force:
+        return True, "FORCE=1"
+    if holder_is_gone(ctx, lock):
+        return True, "taken on this machine, and no Terraform process here holds it"
+    age = lock.age_s(now)
+    if age is not None and age >= min_age_s:
+        return True, f"older than {_duration(min_age_s)}"
+    return False, (
+        f"it is only {_duration(age) if age is not None else 'of unknown age'} old and may belong "
+        f"to a deploy that is still running ({lock.who or 'unknown holder'}). Wait, check that "
+        f"nothing runs, then: {ctx.make('unlock', STACK=lock.stack, FORCE='1')}"
+    )
+
+
+def force_unlock(ctx: Context, lock: Lock) -> None:
+    """``terraform force-unlock -force ID`` in the stack's directory; checks the lock is gone."""
+    ensure_init(ctx, lock.stack)
+    log = ctx.ws.log(f"force-unlock-{lock.stack}")
+    args = ["force-unlock", "-force", "-no-color", lock.id]
+    result = commands.terraform(ctx.ws, lock.stack, args, ctx.env, log=log, timeout=120)
+    if result.returncode != 0:
+        raise RecoveryError(
+            f"terraform force-unlock failed for {lock.stack}:\n"
+            f"{commands.terraform_errors(result.output)}\n(full log: {log})"
+        )
+    if list_locks(ctx, lock.stack):
+        raise RecoveryError(f"{lock.key} is still there after terraform force-unlock")
+
+
+def unlock(
+    ctx: Context, stack: str | None, *, force: bool, min_age_s: float = DEFAULT_MIN_AGE_S
+) -> int:
+    """Show every lock of the environment (or ``stack``), release the stale ones.
+
+    0 when no lock is left, 1 when one was refused.
+    """
+    locks = list_locks(ctx, stack)
+    where = f"s3://{ctx.bucket}/{ctx.env_name}/"
+    if not locks:
+        print(f"no state locks in {where}{stack + LOCK_SUFFIX if stack else ''}")
+        return 0
+    refused = 0
+    for lock in locks:
+        print(lock.describe())
+        ok, why = may_unlock(ctx, lock, force=force, min_age_s=min_age_s)
+        if not ok:
+            print(f"  refused: {why}")
+            refused += 1
+            continue
+        force_unlock(ctx, lock)
+        print(f"  released ({why}) with terraform force-unlock -force {lock.id}")
+    return 1 if refused else 0
+
+
+# --- The message a failed deploy/diff/destroy prints when a lock stopped it. ---
+
+_PATH = re.compile(r"\bPath:[^\S\n]+(\S+)")
+_ID = re.compile(r"\bID:[^\S\n]+(\S+)")
+
+
+def locks_in_output(text: str) -> list[tuple[str, str]]:
+    """``(stack, lock id)`` of every ``Error acquiring the state lock`` in Terraform's output."""
+    plain = commands.plain(text)
+    found: list[tuple[str, str]] = []
+    for block in plain.split(LOCK_ERROR)[1:]:
+        block = block[:2000]
+        lock_id, path = _ID.search(block), _PATH.search(block)
+        if not path:
+            continue
+        stack = path[1].rsplit("/", 1)[-1].removesuffix(".tfstate")
+        item = (stack, lock_id[1] if lock_id else "")
+        if item not in found:
+            found.append(item)
+    return found
+
+
+def lock_hint(ctx: Context, output: str = "") -> str:
+    """What to do about the locks that stopped a command (from its output and the bucket)."""
+    try:
+        locks = list_locks(ctx)
+    except Exception as exc:  # the hint must never hide the original error
+        locks = []
+        print(f"(could not list the state locks: {exc})")
+    named = {stack: lock_id for stack, lock_id in locks_in_output(output)}
+    lines = []
+    for lock in locks:
+        lines.append(f"state lock: {lock.describe()}")
+        named.pop(lock.stack, None)
+    for stack, lock_id in named.items():
+        lines.append(f"state lock: {stack}: lock {lock_id} (from Terraform's error)")
+    if not lines:
+        return ""
+    stacks = sorted({lock.stack for lock in locks} | set(named))
+    stack = stacks[0] if len(stacks) == 1 else ""
+    lines.append(
+        "If no deploy, diff or destroy of this environment is still running anywhere, "
+        f"release it with:\n  {ctx.make('unlock', STACK=stack)}\n"
+        "(a lock younger than 15 min taken elsewhere needs FORCE=1; see docs/recovery.md)"
+    )
+    return "\n".join(lines)
+
+
+def after_failure(env_name: str, output: str = "") -> None:
+    """Print the lock hint for ``env_name`` (after a failed or interrupted command), if any.
+
+    Never raises: it runs while another error is being reported.
+    """
+    from tools.recovery.context import resolve
+
+    try:
+        hint = lock_hint(resolve(env_name), output)
+    except Exception:  # no emulator, no credentials, ...: nothing more to say
+        return
+    if hint:
+        print(hint, file=sys.stderr)
