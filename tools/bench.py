@@ -15,7 +15,7 @@ In one run on one machine, reports the median wall time and peak memory of:
   (``--no-rehearsal`` skips it).
 
 Peak memory is the largest sum of RSS over the synth's process tree (Python plus
-the jsii node process), sampled every 20 ms from /proc. Results and how to read
+the jsii node process), sampled every 20 ms with psutil. Results and how to read
 them are in docs/performance.md.
 """
 
@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import processes
 from tools.synthesize import SETTINGS_VARS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,36 +52,6 @@ class Sample:
     peak_mb: float
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree(root: int) -> list[int]:
-    """``root`` and every descendant, from /proc/*/stat parent ids."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, frontier = [root], [root]
-    while frontier:
-        children = [pid for pid, ppid in parents.items() if ppid in frontier]
-        tree += children
-        frontier = children
-    return tree
-
-
 def measure(cmd: list[str], env: dict[str, str]) -> Sample:
     """Wall time and peak process-tree RSS of ``cmd``; fails if it fails."""
     start = time.perf_counter()
@@ -93,7 +64,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> Sample:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, sum(_rss_kb(pid) for pid in _tree(proc.pid)))
+            peak = max(peak, processes.tree_rss_bytes(proc.pid))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -104,7 +75,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> Sample:
     sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-2000:]}")
-    return Sample(elapsed, peak / 1024)
+    return Sample(elapsed, peak / 2**20)
 
 
 def synth_samples(runs: int, stock: bool, keep_sourcemaps: bool = False) -> list[Sample]:

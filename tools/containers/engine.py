@@ -18,8 +18,8 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from tools import processes
 from tools.containers import packages
 from tools.containers.common import RUNTIME_DIR, STATE_DIR, ContainersError, EngineError, run, tail
 
@@ -80,11 +80,7 @@ def answers(host: str | None) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    return processes.alive(pid)
 
 
 def own_engine() -> Engine | None:
@@ -153,13 +149,7 @@ def start_dockerd(binary: str) -> Engine:
 
 def _leftovers() -> list[int]:
     """Processes of ours still running: their command line names our runtime directory."""
-    mine = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            with contextlib.suppress(OSError):
-                if str(RUNTIME_DIR).encode() in (entry / "cmdline").read_bytes():
-                    mine.append(int(entry.name))
-    return mine
+    return processes.with_argument_containing(str(RUNTIME_DIR))
 
 
 def _stop_pid(pid: int, seconds: float = 30) -> None:

@@ -27,6 +27,7 @@ recovery steps, time, result.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -40,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools import processes
 from tools.recovery import orphans
 from tools.recovery.context import Context
 from tools.rehearsal import commands, inventory
@@ -391,17 +393,11 @@ def unseen_by_scan(ctx: Context) -> list[str]:
 
 def _kill_marked(mark: str, sig: signal.Signals) -> list[int]:
     """Send ``sig`` to every process whose environment carries ``FAULT_REHEARSAL_RUN=mark``."""
-    needle = f"{FAULT_MARK}={mark}".encode()
     hit = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                os.kill(int(entry.name), sig)
-                hit.append(int(entry.name))
-        except (OSError, ProcessLookupError):
-            continue
+    for pid in processes.with_environment(FAULT_MARK, mark):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+            hit.append(pid)
     return hit
 
 

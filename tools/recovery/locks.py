@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tools import processes
 from tools.recovery.context import Context, RecoveryError, ensure_init
 from tools.rehearsal import commands
 
@@ -116,28 +117,13 @@ def list_locks(ctx: Context, stack: str | None = None) -> list[Lock]:
 
 def terraform_running_in(stack_dir: Path) -> list[int]:
     """Pids of live ``terraform`` processes whose working directory is ``stack_dir``."""
-    found: list[int] = []
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return found
-    want = stack_dir.resolve()
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "terraform":
-                continue
-            if Path((entry / "cwd").readlink()) == want:
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+    return processes.named_in_directory("terraform", stack_dir)
 
 
 def holder_is_gone(ctx: Context, lock: Lock, hostname: str | None = None) -> bool:
     """True when the lock was taken on this machine and no Terraform here runs for its stack."""
     host = hostname or socket.gethostname()
-    if not lock.who.endswith(f"@{host}") or not Path("/proc").is_dir():
+    if not lock.who.endswith(f"@{host}"):
         return False
     return not terraform_running_in(ctx.ws.stack_dir(lock.stack))
 

@@ -26,6 +26,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tools import processes
+
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
 STATE_FILE = "emulator.json"
@@ -53,26 +55,15 @@ def answers(endpoint: str, timeout: float = 2.0) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped) counts as gone.
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
-            return False
-    return True
+    return processes.alive(pid)
 
 
 def _is_our_server(pid: int) -> bool:
     """Guard against a recycled pid: the process must be our launcher."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return _pid_alive(pid)  # no /proc (macOS): trust the recorded pid
-    return MODULE.encode() in cmdline
+    args = processes.command_line(pid)
+    if args is None:
+        return _pid_alive(pid)  # arguments unreadable: trust the recorded pid
+    return MODULE in args
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import processes
+
 MARK = "REHEARSAL_RUN"
 # How long an interrupted Terraform may take to finish what is in flight (an ALB
 # or a NAT gateway can take minutes on AWS) and save its state.
@@ -50,49 +52,14 @@ class Result:
     output: str = ""
 
 
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
 def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid`` (empty where there is no ``/proc``)."""
-    if not Path("/proc").is_dir():
-        return []
-    tree, found, todo = _children_map(), [], [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """Every live descendant of ``pid``."""
+    return processes.descendants(pid)
 
 
 def marked(mark: str) -> list[int]:
     """Live processes whose environment carries ``REHEARSAL_RUN=<mark>``."""
-    needle = f"{MARK}={mark}".encode()
-    found: list[int] = []
-    proc_root = Path("/proc")
-    if not proc_root.is_dir():
-        return found
-    for entry in proc_root.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if needle in environ and _alive(int(entry.name)):
-            found.append(int(entry.name))
-    return found
+    return processes.with_environment(MARK, mark)
 
 
 def kill_tree(pid: int, mark: str | None = None, grace: float = 5.0) -> None:
@@ -117,16 +84,9 @@ def kill_tree(pid: int, mark: str | None = None, grace: float = 5.0) -> None:
             return
 
 
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
-
-
 def interrupt_terraform(mark: str) -> list[int]:
     """SIGINT to the ``terraform`` processes carrying ``mark`` (not its provider plugins)."""
-    pids = [pid for pid in marked(mark) if _comm(pid) == "terraform"]
+    pids = [pid for pid in marked(mark) if processes.name(pid) == "terraform"]
     for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGINT)
@@ -159,18 +119,8 @@ def stop_gracefully(
 
 def _alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state != "Z"
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
+    return processes.alive(pid)
 
 
 def run(

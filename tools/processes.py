@@ -1,0 +1,103 @@
+"""Process queries every tool shares, through psutil (Linux and macOS alike).
+
+The harness must find what it started (to stop it) and must never mistake a
+recycled pid or a zombie for a live process of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+
+def alive(pid: int) -> bool:
+    """True when ``pid`` runs; an exited process not yet reaped (a zombie) counts as gone."""
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid``."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return []
+
+
+def _others() -> Iterator[psutil.Process]:
+    me = psutil.Process().pid
+    for proc in psutil.process_iter():
+        if proc.pid != me:
+            yield proc
+
+
+def with_environment(key: str, value: str) -> list[int]:
+    """Live processes (not this one) whose environment has ``key=value``."""
+    found = []
+    for proc in _others():
+        try:
+            if proc.environ().get(key) == value and alive(proc.pid):
+                found.append(proc.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def name(pid: int) -> str:
+    """The process's executable name (``terraform``), or ``""`` when it is gone."""
+    try:
+        return str(psutil.Process(pid).name())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return ""
+
+
+def command_line(pid: int) -> list[str] | None:
+    """The process's arguments, or ``None`` when they cannot be read."""
+    try:
+        return list(psutil.Process(pid).cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
+def with_argument_containing(text: str) -> list[int]:
+    """Live processes (not this one) with an argument that contains ``text``."""
+    found = []
+    for proc in _others():
+        args = command_line(proc.pid) or []
+        if any(text in arg for arg in args) and alive(proc.pid):
+            found.append(proc.pid)
+    return found
+
+
+def named_in_directory(process_name: str, directory: Path) -> list[int]:
+    """Live processes called ``process_name`` whose working directory is ``directory``."""
+    want = directory.resolve()
+    found = []
+    for proc in _others():
+        try:
+            if proc.name() == process_name and Path(proc.cwd()).resolve() == want:
+                found.append(proc.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants, in bytes (0 when it is gone)."""
+    total = 0
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                total += int(proc.memory_info().rss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+    except psutil.NoSuchProcess:
+        return 0
+    return total
