@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -174,24 +175,24 @@ def _terminate_group(pgid: int, timeout: float = 15.0) -> None:
 
 
 def serve(port: int, ready_file: Path | None) -> None:
-    """Apply the shim and serve moto on ``127.0.0.1:port`` until SIGTERM/SIGINT."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
+    """Apply the shim and serve moto on ``127.0.0.1:port`` until SIGTERM/SIGINT.
+
+    The server is moto's own ``ThreadedMotoServer``; this process only adds the
+    shim, the ready file and a clean exit on a signal.
+    """
+    from moto.server import ThreadedMotoServer
 
     from tools.rehearsal import shim
 
     shim.apply()
-    app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
-    bound = server.socket.getsockname()[1]
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    bound = server.get_host_and_port()[1]
     os.environ["MOTO_PORT"] = str(bound)  # moto builds some URLs from it
+    stop = threading.Event()
 
     def _exit(signum: int, frame: object) -> None:
-        raise SystemExit(0)
+        stop.set()
 
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)
@@ -201,9 +202,9 @@ def serve(port: int, ready_file: Path | None) -> None:
         tmp.replace(ready_file)
     print(f"emulator listening on http://{HOST}:{bound} (pid {os.getpid()})", flush=True)
     try:
-        server.serve_forever()
+        stop.wait()
     finally:
-        server.server_close()
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
