@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -88,9 +89,19 @@ def cli_config_text(mirror: Path | None) -> str:
 
 
 def write_cli_config(mirror: Path | None, path: Path = CLI_CONFIG) -> Path:
-    """Write ``cli_config_text(mirror)`` to ``path``; returns ``path``."""
+    """Write ``cli_config_text(mirror)`` to ``path``; returns ``path``.
+
+    Atomic (a temporary file renamed into place): Terraform runs started in
+    parallel must never read a half-written config, which would send them to
+    the registry instead of the mirror.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(cli_config_text(mirror))
+    text = cli_config_text(mirror)
+    if path.is_file() and path.read_text() == text:
+        return path
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
     return path
 
 

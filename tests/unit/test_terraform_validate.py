@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,28 @@ def test_cli_config_points_at_the_mirror_for_aws_only():
     text = Path(env["TF_CLI_CONFIG_FILE"]).read_text()
     assert f"path    = {json.dumps(str(find_mirror()))}" in text
     assert 'include = ["registry.terraform.io/hashicorp/aws"]' in text
+
+
+def test_parallel_runs_never_read_a_half_written_cli_config(tmp_path):
+    # GIVEN writers switching the config between mirror and registry, as parallel runs may
+    path = tmp_path / "terraform.rc"
+    texts = {cli_config_text(find_mirror()), cli_config_text(None)}
+    torn: list[str] = []
+
+    def write() -> None:
+        for i in range(200):
+            write_cli_config(find_mirror() if i % 2 else None, path)
+
+    def read() -> None:
+        for _ in range(2000):
+            if path.exists() and (text := path.read_text()) not in texts:
+                torn.append(text)
+
+    # WHEN they run beside readers
+    threads = [threading.Thread(target=f) for f in (write, write, read, read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN every read saw one whole config (an empty one would send Terraform to the registry)
+    assert torn == []
