@@ -47,7 +47,7 @@ def test_parse_created_reads_terraforms_nanoseconds() -> None:
 
 
 def test_lists_the_lock_objects_of_the_environment(ctx: Context) -> None:
-    created = datetime.now(UTC) - timedelta(minutes=3)
+    created = datetime.now(UTC) - timedelta(minutes=3, seconds=30)  # mid-minute: no rounding edge
     _put_lock(ctx, "dev-foundation", "alice@laptop", created)
     ctx.client("s3").put_object(Bucket=ctx.bucket, Key="dev/dev-services.tfstate", Body=b"{}")
     (lock,) = locks.list_locks(ctx)
