@@ -1,0 +1,107 @@
+"""The rehearsal's day 2: image manifests, release-2 changes and what they must produce."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from config import load_environment, settings_from_env
+from tools.rehearsal import release
+
+REGION = "ap-northeast-1"
+
+
+@pytest.fixture
+def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("ecr", region_name=REGION)
+        client.create_repository(repositoryName="repo")
+        yield client
+
+
+def test_each_release_registers_one_distinct_image_per_service(ecr: Any) -> None:
+    first = release.register_images(ecr, "repo", "0.1.0", ["frontend", "backend"])
+    second = release.register_images(ecr, "repo", "0.2.0", ["frontend", "backend"])
+    assert list(first) == ["frontend-0.1.0", "backend-0.1.0"]
+    assert len({*first.values(), *second.values()}) == 4
+    tags = {
+        t
+        for i in ecr.describe_images(repositoryName="repo")["imageDetails"]
+        for t in i["imageTags"]
+    }
+    assert tags == {*first, *second}
+
+
+def test_release_two_changes_validate_for_both_environments() -> None:
+    # GIVEN the rehearsal's release-2 changes, sized from each environment's backend
+    arn = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ecs-learn/dev/api-token-AbCdEf"
+    for name in ("dev", "prod"):
+        base = load_environment(name, settings_from_env({"APP_VERSION": "0.2.0"}))
+        size = release.bigger_task(base.backend.cpu, base.backend.memory)
+        # WHEN applied the way CONFIG_OVERRIDES applies them
+        changed = base.with_(**release.second_release_changes(arn, size))
+        # THEN the port, a valid bigger task size and the secret are in; the rest is kept
+        assert changed.frontend.port == 3001
+        assert (changed.backend.cpu, changed.backend.memory) == (size["cpu"], size["memory"])
+        assert changed.backend.cpu > base.backend.cpu
+        assert changed.backend.secrets == {"API_TOKEN": arn}
+        assert changed.backend.port == base.backend.port
+
+
+def test_dev_backend_grows_from_256_512_to_512_1024() -> None:
+    assert release.bigger_task(256, 512) == {"cpu": 512, "memory": 1024}
+
+
+def plan(*entries: tuple[str, str, list[str]]) -> dict[str, Any]:
+    return {
+        "resource_changes": [
+            {"address": address, "type": kind, "change": {"actions": actions}}
+            for address, kind, actions in entries
+        ]
+    }
+
+
+def test_create_before_destroy_replacements_are_found() -> None:
+    found = release.replaced_before_destroyed(
+        plan(
+            ("aws_lb_target_group.frontend", "aws_lb_target_group", ["create", "delete"]),
+            ("aws_lb_target_group.backend", "aws_lb_target_group", ["no-op"]),
+            ("aws_lb_listener.http", "aws_lb_listener", ["create", "delete"]),
+        ),
+        "aws_lb_target_group",
+    )
+    assert found == ["aws_lb_target_group.frontend"]
+
+
+def test_a_destroy_before_create_replacement_does_not_count() -> None:
+    found = release.replaced_before_destroyed(
+        plan(("aws_lb_target_group.frontend", "aws_lb_target_group", ["delete", "create"])),
+        "aws_lb_target_group",
+    )
+    assert found == []
+
+
+def definition(name: str, image: str) -> dict[str, Any]:
+    return {"containerDefinitions": [{"name": name, "image": image}]}
+
+
+def test_a_service_on_another_versions_image_is_reported() -> None:
+    definitions = {
+        "ecs-learn-dev-frontend": definition("frontend", "repo:frontend-0.1.0"),
+        "ecs-learn-dev-backend": definition("backend", "repo:backend-0.2.0"),
+    }
+    assert release.wrong_images(definitions, "0.1.0") == [
+        "ecs-learn-dev-backend runs repo:backend-0.2.0, not 0.1.0"
+    ]
+
+
+def test_the_manifest_is_a_docker_v2_manifest() -> None:
+    manifest = json.loads(release.image_manifest("frontend", "0.1.0"))
+    assert manifest["schemaVersion"] == 2
+    assert manifest["mediaType"] == release.MANIFEST_TYPE
