@@ -139,6 +139,13 @@ def _protection_off_if_refused(
         return env
     except protection.ProtectedResources as exc:
         print(f"         the destroy guard refused, as make destroy would:\n         {exc}")
+    name = "the refused destroy lost nothing: every state lists all its resources"
+    with clock.stage(name):
+        for stack in target.app_stacks(ws):
+            lost = release.missing_from_state(target, ws, stack)
+            if lost:
+                raise StageFailed(name, f"{stack}'s state lacks {lost}")
+            print(f"         {stack}: every synthesized resource is in the state")
     env = {**env, "DELETION_PROTECTION": "off"}
     name = f"deliberate teardown: apply {foundation} with deletion protection off"
     with clock.stage(name):

@@ -143,6 +143,23 @@ def snapshot(target: LocalTarget, cluster: str, services: Sequence[str]) -> dict
     return found
 
 
+def missing_from_state(target: LocalTarget, ws: Workspace, stack: str) -> list[str]:
+    """The synthesized resources of ``stack`` its S3 state does not list (empty: all there)."""
+    synthesized = json.loads((ws.stack_dir(stack) / "cdk.tf.json").read_text())
+    wanted = {
+        f"{kind}.{name}" for kind, blocks in synthesized["resource"].items() for name in blocks
+    }
+    key = f"{target.env_name}/{stack}.tfstate"
+    body = target.client("s3").get_object(Bucket=target.state_bucket, Key=key)["Body"].read()
+    state = json.loads(body)
+    listed = {
+        f"{r['type']}.{r['name']}"
+        for r in state.get("resources", [])
+        if r.get("mode") == "managed" and r.get("instances")
+    }
+    return sorted(wanted - listed)
+
+
 def delete_secret(target: LocalTarget) -> bool:
     """Delete the release's secret if the rehearsal created it; True if it did."""
     sm = target.client("secretsmanager")
