@@ -117,7 +117,9 @@ def test_a_state_missing_a_synthesized_resource_is_reported(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket="b", CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(
+            Bucket="state-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         monkeypatch.setattr(LocalTarget, "client", lambda self, service: s3)
         ws = Workspace(tmp_path)
         ws.stack_dir("prod-foundation").mkdir(parents=True)
@@ -130,7 +132,7 @@ def test_a_state_missing_a_synthesized_resource_is_reported(
             {"mode": "managed", "type": "aws_lb", "name": "int", "instances": []},
         ]
         body = json.dumps({"resources": resources})
-        s3.put_object(Bucket="b", Key="prod/prod-foundation.tfstate", Body=body)
-        target = LocalTarget(env_name="prod", region=REGION, state_bucket="b")
+        s3.put_object(Bucket="state-bucket", Key="prod/prod-foundation.tfstate", Body=body)
+        target = LocalTarget(env_name="prod", region=REGION, state_bucket="state-bucket")
         # WHEN / THEN the missing one is named
         assert release.missing_from_state(target, ws, "prod-foundation") == ["aws_lb.int"]
