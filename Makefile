@@ -11,8 +11,8 @@ export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
-        down rehearse bootstrap plan-summary diagram clean containers-setup containers screenshot \
-        unlock doctor adopt purge state-versions state-restore rehearse-faults
+        down rehearse rollback bootstrap plan-summary diagram clean containers-setup containers \
+        screenshot unlock doctor adopt purge state-versions state-restore rehearse-faults
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ deploy: install ## Deploy ENV (default: local emulator, then the app on 127.0.0.
 
 destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS; FORCE_TEARDOWN=1 turns ALB deletion protection off first)
 	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve) $(if $(FORCE_TEARDOWN),--disable-protection)
+
+rollback: install ## Redeploy ENV's previous release VERSION from its image tags still in ECR (no build; refused if absent)
+	$(PY) -m tools.rollback --env $(ENV) $(if $(VERSION),--version $(VERSION)) $(if $(AUTO_APPROVE),--auto-approve)
 
 down: install ## Stop the served containers and the local emulator
 	$(PY) -m tools.deploy down

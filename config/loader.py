@@ -12,15 +12,20 @@ Settings, all optional:
                   ``http://127.0.0.1:4566``); local stacks send every AWS call there.
 ``DELETION_PROTECTION`` ``on`` (default: as each environment configures it) or ``off``
                     (no ALB deletion protection anywhere; only for a deliberate teardown).
+``CONFIG_OVERRIDES`` path of a JSON file mapping environment name -> partial config,
+                  applied with ``env.with_`` for this run (config/overrides.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, cast
+from typing import Any, Literal, cast
+
+from pydantic import Field
 
 from config.environments import ENVIRONMENTS
 from config.errors import ConfigError
+from config.overrides import apply_overrides, read_overrides
 from config.schema import (
     ConfigModel,
     EnvironmentConfig,
@@ -58,6 +63,10 @@ class Settings(ConfigModel):
     """``EMULATOR_ENDPOINT`` for ``TARGET=local`` (default ``http://127.0.0.1:4566``)."""
     deletion_protection_off: bool = False
     """``DELETION_PROTECTION=off``: no ALB deletion protection anywhere (deliberate teardown)."""
+    config_overrides_file: str | None = None
+    """``CONFIG_OVERRIDES``: the JSON file ``config_overrides`` was read from."""
+    config_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Environment name -> partial config applied by ``load_environment`` (default none)."""
 
 
 def settings_from_env(
@@ -97,6 +106,8 @@ def settings_from_env(
     protection = environ.get("DELETION_PROTECTION") or "on"
     if protection not in ("on", "off"):
         raise ConfigError("DELETION_PROTECTION", protection, "must be 'on' (default) or 'off'")
+    overrides_file = environ.get("CONFIG_OVERRIDES") or None
+    overrides = read_overrides(overrides_file, ENVIRONMENTS) if overrides_file else {}
     # Each was checked against its allowed values above.
     return Settings(
         envs=envs,
@@ -107,6 +118,8 @@ def settings_from_env(
         image_source=cast(Literal["build", "tag"], image_source),
         emulator_endpoint=endpoint,
         deletion_protection_off=protection == "off",
+        config_overrides_file=overrides_file,
+        config_overrides=overrides,
     )
 
 
@@ -128,6 +141,10 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
             "region": env.region,
             "path_style": settings.target == "local",
         }
+    overrides = settings.config_overrides.get(name)
+    if overrides:
+        assert settings.config_overrides_file is not None
+        env = apply_overrides(env, overrides, settings.config_overrides_file)
     if settings.deletion_protection_off:
         changes["load_balancer"] = {"deletion_protection": False}
     return env.with_(**changes)

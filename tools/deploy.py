@@ -22,7 +22,9 @@ Docker engine (tools/containers; one line says why not when no engine can be had
 
 ``TARGET=aws`` runs the same cdktf commands against real AWS with your
 credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
-Terraform asks for approval unless ``--auto-approve`` is given.
+Terraform asks for approval unless ``--auto-approve`` is given. A deploy that
+builds images first refuses, before any build or push, to rebuild a version
+already in ECR from changed sources (``tools.image_guard``: bump APP_VERSION).
 
 Before destroying, either target checks through boto3 whether a load balancer
 of ``<env>-foundation`` has deletion protection on, and if so refuses before
@@ -46,7 +48,7 @@ from urllib.parse import urlsplit
 
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from config.naming import stack_name
-from tools import protection
+from tools import image_guard, protection
 from tools.containers import harness as containers
 from tools.rehearsal import commands, deployments
 from tools.rehearsal.commands import Workspace
@@ -123,6 +125,8 @@ def _run(
     stacks = target.app_stacks(ws)
     if action == "deploy":
         _no_collisions(target.env_name)
+        if isinstance(target, AwsTarget):  # a pushed version is never rebuilt from new sources
+            image_guard.before_deploy(target, ws, env, stacks)
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
@@ -288,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (
         DeployError,
+        image_guard.RebuildRefused,
         protection.ProtectedResources,
         deployments.DeploymentCheckFailed,
     ) as exc:

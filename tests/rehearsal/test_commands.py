@@ -94,3 +94,21 @@ def test_workspace_layout(tmp_path: Path) -> None:
     assert ws.stack_dir("dev-foundation") == tmp_path / "cdktf.out" / "stacks" / "dev-foundation"
     assert ws.log("synth") == tmp_path / "logs" / "synth.log"
     assert Workspace(tmp_path, out=tmp_path / "elsewhere").outdir == tmp_path / "elsewhere"
+
+
+def test_a_cdktf_run_aborted_by_a_signal_is_explained() -> None:
+    # GIVEN the end of a cdktf deploy that received SIGTERM while prod-foundation was planning
+    text = (
+        "\x1b[2K\x1b[1A\x1b[2K\x1b[G\n\n1 Stack deploying     0 Stacks done     1 Stack waiting\n"
+        "\x1b[2K\x1b[1A\x1b[2K\x1b[G\n\n0 Stacks deploying     1 Stack done     1 Stack waiting\n"
+        "AbortError: The operation was aborted\n"
+    )
+    # WHEN its error is extracted THEN it says what happened first, then the output's tail
+    lines = commands.terraform_errors(text).splitlines()
+    assert lines[0].startswith("cdktf was interrupted: it received SIGINT, SIGTERM or SIGQUIT")
+    assert "nothing timed out" in lines[0]
+    assert lines[-1] == "(aborted)"
+
+
+def test_a_plain_failure_gets_no_interruption_note() -> None:
+    assert "interrupted" not in commands.terraform_errors(CDKTF_FAILURE)

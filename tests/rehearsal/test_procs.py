@@ -58,3 +58,28 @@ def test_timeout_kills_the_whole_tree(tmp_path: Path) -> None:
 
 def test_marked_finds_nothing_for_an_unknown_mark() -> None:
     assert marked("no-such-mark") == []
+
+
+def test_after_the_command_exits_only_marked_processes_are_signalled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a command that exits leaving an orphan behind, and a record of every signal sent
+    import tools.rehearsal.procs as procs
+
+    sent: list[tuple[str, int]] = []
+    real_kill = os.kill
+    monkeypatch.setattr(procs.os, "killpg", lambda pgid, sig: sent.append(("group", pgid)))
+
+    def kill(pid: int, sig: int) -> None:
+        if sig != 0:
+            sent.append(("pid", pid))
+        real_kill(pid, sig)
+
+    monkeypatch.setattr(procs.os, "kill", kill)
+    log = tmp_path / "out.log"
+    result = run([sys.executable, "-c", ESCAPE], env=os.environ, cwd=tmp_path, log=log)
+    orphan = int(result.output.split()[0])
+    # THEN the orphan is gone, and no group or other pid got a signal: the command's own pid
+    # is reaped by then and may already belong to an unrelated process (pids wrap around)
+    assert _gone(orphan)
+    assert sent and all(kind == "pid" and pid == orphan for kind, pid in sent)

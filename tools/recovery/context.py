@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from config import ConfigError, load_environment, settings_from_env
+from config.naming import stack_name
 from tools.rehearsal import commands
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator
@@ -62,7 +63,7 @@ class Context:
         return commands.in_dependency_order(deps, mine)
 
     def app_stacks(self) -> list[str]:
-        return [s for s in self.stacks() if s != f"{self.env_name}-bootstrap"]
+        return [s for s in self.stacks() if s != stack_name(self.env_name, "bootstrap")]
 
 
 def local_dir() -> Path:

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config.naming import stack_name
 from tools import processes
 from tools.recovery import orphans
 from tools.recovery.context import Context
@@ -301,7 +302,7 @@ class Chain:
     def converge_and_destroy(self) -> str:
         if self.faults[-1].command == "destroy":  # its recovery destroyed everything
             return self.nothing_left()
-        boot = f"{self.env_name}-bootstrap"
+        boot = stack_name(self.env_name, "bootstrap")
         for stack in [boot, *self.ctx.app_stacks()]:
             log = self.ctx.ws.log(f"replan-{stack}")
             result = commands.replan(self.ctx.ws, stack, self.ctx.env, log)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from config.naming import stack_name
 from tools.recovery.context import Context, RecoveryError, ensure_init
 from tools.rehearsal import commands
 
@@ -208,7 +209,7 @@ def deleted(ctx: Context, item: Tagged) -> bool:
 
 def find_orphans(ctx: Context) -> list[Tagged]:
     """Tagged resources of the environment that no stack's state holds (bootstrap excepted)."""
-    boot = f"{ctx.env_name}-bootstrap"
+    boot = stack_name(ctx.env_name, "bootstrap")
     ids = state_ids(state_documents(ctx, ctx.app_stacks()))
     orphans = [
         t

@@ -22,6 +22,18 @@ from tools.terraform import terraform_binary, terraform_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CDKTF = ("npx", "--no-install", "cdktf")
+# What cdktf-cli prints when it was sent SIGINT, SIGTERM or SIGQUIT: its deploy/destroy
+# UI (useCdktfProject in cdktf-cli's bundle) answers those signals with hardAbort(),
+# which stops the running Terraform (Ctrl-C into its pty, the stack then counts as
+# done) and makes its next Terraform call fail with Node's AbortError. cdktf-cli has
+# no timeout of its own (it waits for Terraform with timeout Infinity).
+INTERRUPTED = "AbortError: The operation was aborted"
+INTERRUPTED_NOTE = (
+    "cdktf was interrupted: it received SIGINT, SIGTERM or SIGQUIT from another process "
+    "and stopped Terraform (cdktf-cli answers those signals with `AbortError: The "
+    "operation was aborted`; nothing timed out and the stacks are not at fault). "
+    "Re-run; if it recurs, look for what signals processes on this machine."
+)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
@@ -211,7 +223,11 @@ def plain(text: str) -> str:
 
 
 def terraform_errors(text: str, max_lines: int = 60) -> str:
-    """The ``Error:`` blocks of Terraform/cdktf output, or its last lines if there are none."""
+    """The ``Error:`` blocks of Terraform/cdktf output, or its last lines if there are none;
+    first a note saying so when cdktf was interrupted by a signal (``INTERRUPTED``)."""
+    if INTERRUPTED in plain(text):
+        rest = terraform_errors(plain(text).replace(INTERRUPTED, "(aborted)"), max_lines)
+        return f"{INTERRUPTED_NOTE}\n{rest}"
     lines = [line.rstrip() for line in plain(text).splitlines()]
     picked: list[str] = []
     seen: set[str] = set()

@@ -117,6 +117,20 @@ def stop_gracefully(
     proc.wait()
 
 
+def kill_marked(mark: str, grace: float = 5.0) -> None:
+    """SIGTERM every process carrying ``mark``, SIGKILL those left after ``grace`` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        targets = marked(mark)
+        for target in targets:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(target, sig)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and [t for t in targets if _alive(t)]:
+            time.sleep(0.1)
+        if not marked(mark):
+            return
+
+
 def _alive(pid: int) -> bool:
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
@@ -172,8 +186,10 @@ def run(
             proc.wait()
             raise
         # Nothing the command started may outlive it (e.g. an orphaned provider plugin).
+        # Its pid is reaped by now and may already be another process's (pids wrap), so
+        # only the marked processes are signalled, never that pid, its group or children.
         if marked(mark):
-            kill_tree(proc.pid, mark)
+            kill_marked(mark)
     finally:
         if out:
             out.close()

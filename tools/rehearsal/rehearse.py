@@ -7,7 +7,11 @@ bucket, local state) -> ``make diff``'s diff on the empty state (the first
 stack plans, the stacks that read its outputs are skipped with a message) ->
 apply the app stacks with S3 state -> check that every service runs the task
 definition just applied -> re-plan every stack with ``terraform plan
--detailed-exitcode`` (each must be 0) -> the destroy guard (with protected
+-detailed-exitcode`` (each must be 0) -> day 2 on the same state
+(``tools.rehearsal.release``: release 0.2.0 with a new version, frontend port,
+backend task size and secret, its plan summary, apply, deployment check and
+re-plan to zero; a rollback to 0.1.0 and a refused rollback to 0.0.9) -> the
+destroy guard (with protected
 ALBs, as in prod, it must refuse; then the deliberate teardown applies the
 foundation with protection off) -> destroy the app stacks -> empty the state
 bucket and destroy the bootstrap stack -> check through boto3 that the
@@ -31,7 +35,7 @@ from pathlib import Path
 
 from config.naming import stack_name
 from tools import protection
-from tools.rehearsal import commands, deployments, inventory
+from tools.rehearsal import commands, deployments, inventory, release
 from tools.rehearsal.commands import Workspace
 from tools.rehearsal.emulator import Emulator
 from tools.rehearsal.procs import CommandTimeout, Result
@@ -136,6 +140,13 @@ def _protection_off_if_refused(
         return env
     except protection.ProtectedResources as exc:
         print(f"         the destroy guard refused, as make destroy would:\n         {exc}")
+    name = "the refused destroy lost nothing: every state lists all its resources"
+    with clock.stage(name):
+        for stack in target.app_stacks(ws):
+            lost = release.missing_from_state(target, ws, stack)
+            if lost:
+                raise StageFailed(name, f"{stack}'s state lacks {lost}")
+            print(f"         {stack}: every synthesized resource is in the state")
     env = {**env, "DELETION_PROTECTION": "off"}
     name = f"deliberate teardown: apply {foundation} with deletion protection off"
     with clock.stage(name):
@@ -149,6 +160,32 @@ def _protection_off_if_refused(
         except protection.ProtectedResources as exc:
             raise StageFailed(name, f"still protected after the apply: {exc}") from None
     return env
+
+
+def check_services(target: LocalTarget, ws: Workspace, stack: str, clock: Clock, name: str) -> None:
+    """The deployment check of ``make deploy`` as a stage: every service of ``stack``
+    runs the task definition its outputs name."""
+    with clock.stage(name):
+        try:
+            deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, stack)
+        except deployments.DeploymentCheckFailed as exc:
+            raise StageFailed(name, str(exc)) from None
+
+
+def replan_all(
+    stacks: list[str], ws: Workspace, env: dict[str, str], clock: Clock, label: str = ""
+) -> None:
+    """``terraform plan -detailed-exitcode`` of each stack: each must plan no changes."""
+    for stack in stacks:
+        name = f"re-plan {stack}{label}"
+        with clock.stage(name):
+            log = ws.log(f"replan-{stack}{label.replace(' ', '-')}")
+            result = commands.replan(ws, stack, env, log)
+            if result.returncode == 2:
+                changes = commands.plan_changes(result.output)
+                raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
+            _check(name, result, log)
+            commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
 
 
 def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
@@ -172,28 +209,21 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
             raise StageFailed(name, f"after the deploy, stacks still wait for {waiting}")
     services = stack_name(target.env_name, "services")
     if services in apps:
-        name = "check every service runs its new task definition"
-        with clock.stage(name):
-            try:
-                deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, services)
-            except deployments.DeploymentCheckFailed as exc:
-                raise StageFailed(name, str(exc)) from None
-    for stack in [boot, *apps]:
-        name = f"re-plan {stack}"
-        with clock.stage(name):
-            log = ws.log(f"replan-{stack}")
-            result = commands.replan(ws, stack, env, log)
-            if result.returncode == 2:
-                changes = commands.plan_changes(result.output)
-                raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
-            _check(name, result, log)
-            commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+        check_services(
+            target, ws, services, clock, "check every service runs its new task definition"
+        )
+    replan_all([boot, *apps], ws, env, clock)
+    if services in apps:
+        # Day 2 on the same state: a second release, a rollback, a refused rollback.
+        env = release.day_two(target, ws, env, clock)
     env = _protection_off_if_refused(target, ws, env, clock)
     name = f"destroy {' + '.join(reversed(apps))}"
     with clock.stage(name):
         log = ws.log("destroy-apps")
         result = _check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
         print(_summary(result.output))
+        if release.delete_secret(target):
+            print(f"         deleted the secret {release.secret_name(target.env_name)} (boto3)")
     name = f"empty state bucket + destroy {boot}"
     with clock.stage(name):
         removed = inventory.empty_bucket(target.endpoint, target.region, target.state_bucket)
@@ -221,7 +251,9 @@ def rehearse(env_name: str, workdir: Path) -> int:
             emulator = Emulator.start(workdir)
             print(f"         {emulator.endpoint} (pid {emulator.pid})")
         target = target.at(emulator.endpoint)
-        env = target.child_env()
+        # Release 1 is FIRST with the environments as configured; day 2 changes both.
+        env = {k: v for k, v in target.child_env().items() if k != "CONFIG_OVERRIDES"}
+        env["APP_VERSION"] = release.FIRST
         with clock.stage("synth"):
             log = ws.log("synth")
             _check("synth", commands.synth(ws, env, log=log), log)

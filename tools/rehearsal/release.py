@@ -1,0 +1,345 @@
+"""Day 2 of the rehearsal: a second release on the same state, then a rollback.
+
+After the first release (``FIRST``) has been applied, checked and re-planned to
+zero, ``day_two`` runs, before any destroy:
+
+* release ``SECOND`` changes the version, the frontend's port (its target group
+  is replaced, create-before-destroy), the backend's task size and adds a secret
+  to the backend (created in the emulator with boto3 first; its ARN goes in
+  ``backend.secrets``, which adds the secretsmanager endpoint and the execution
+  role's read access). The changes reach the stacks through ``CONFIG_OVERRIDES``.
+  The plan summary of the change is printed before it is applied; then the
+  deployment check and a re-plan of every stack to zero changes.
+* a rollback to ``FIRST`` (its images are still in ECR): the services must run the
+  rolled-back task definitions; and a rollback to ``NEVER_PUSHED`` must be refused
+  with nothing changed.
+
+The emulator has no Docker engine, so the images stack does not exist there: each
+release's image manifests are registered in the emulator's ECR with boto3
+``put_image`` instead, as the images stack's push would on AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from config.naming import stack_name
+from tools import plan_summary, rollback
+from tools.rehearsal import commands, deployments
+from tools.rehearsal.commands import Workspace
+from tools.rehearsal.target import LocalTarget, _context
+
+FIRST = "0.1.0"
+SECOND = "0.2.0"
+NEVER_PUSHED = "0.0.9"
+SECRET_VAR = "API_TOKEN"
+SECOND_FRONTEND_PORT = 3001
+MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def secret_name(env_name: str) -> str:
+    return f"ecs-learn/{env_name}/api-token"
+
+
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def image_manifest(service: str, version: str) -> str:
+    """A Docker v2 manifest unique to ``service`` and ``version`` (what a push uploads)."""
+    return json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_TYPE,
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1024,
+                "digest": _digest(f"config {service} {version}"),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 4096,
+                    "digest": _digest(f"layer {service} {version}"),
+                }
+            ],
+        }
+    )
+
+
+def register_images(
+    ecr: Any, repository: str, version: str, services: Sequence[str]
+) -> dict[str, str]:
+    """``put_image`` of each service's ``<service>-<version>``; tag -> digest."""
+    pushed = {}
+    for tag, service in zip(rollback.image_tags(version, services), services, strict=True):
+        image = ecr.put_image(
+            repositoryName=repository,
+            imageManifest=image_manifest(service, version),
+            imageManifestMediaType=MANIFEST_TYPE,
+            imageTag=tag,
+        )["image"]
+        pushed[tag] = image["imageId"]["imageDigest"]
+    return pushed
+
+
+def bigger_task(cpu: int, memory: int) -> dict[str, int]:
+    """The next Fargate size up: twice the cpu and memory (dev: 256/512 -> 512/1024)."""
+    return {"cpu": cpu * 2, "memory": memory * 2}
+
+
+def second_release_changes(secret_arn: str, backend_size: Mapping[str, int]) -> dict[str, Any]:
+    """The partial config of release ``SECOND`` (for ``CONFIG_OVERRIDES``)."""
+    return {
+        "frontend": {"port": SECOND_FRONTEND_PORT},
+        "backend": {**backend_size, "secrets": {SECRET_VAR: secret_arn}},
+    }
+
+
+def replaced_before_destroyed(plan: Mapping[str, Any], resource_type: str) -> list[str]:
+    """``<address> (<name before> -> <name after>)`` of each ``resource_type`` the plan
+    replaces create-before-destroy."""
+    found = []
+    for entry in plan.get("resource_changes", []):
+        change = entry.get("change", {})
+        if entry.get("type") != resource_type or change.get("actions") != ["create", "delete"]:
+            continue
+        before = (change.get("before") or {}).get("name")
+        after = (change.get("after") or {}).get("name", "(known after apply)")
+        found.append(f"{entry['address']} ({before} -> {after})")
+    return sorted(found)
+
+
+def task_definitions(ecs: Any, outputs_file: Path, stack: str) -> dict[str, dict[str, Any]]:
+    """Service name -> the task definition the services stack's outputs name."""
+    outputs = json.loads(outputs_file.read_text())
+    return {
+        e.service: ecs.describe_task_definition(taskDefinition=e.task_definition_arn)[
+            "taskDefinition"
+        ]
+        for e in deployments.expected_from_outputs(outputs, stack)
+    }
+
+
+def wrong_images(definitions: Mapping[str, Mapping[str, Any]], version: str) -> list[str]:
+    """One line per service whose container does not run ``...:<container>-<version>``."""
+    wrong = []
+    for service, definition in sorted(definitions.items()):
+        for container in definition["containerDefinitions"]:
+            if not container["image"].endswith(f":{container['name']}-{version}"):
+                wrong.append(f"{service} runs {container['image']}, not {version}")
+    return wrong
+
+
+def snapshot(target: LocalTarget, cluster: str, services: Sequence[str]) -> dict[str, str]:
+    """What a refused rollback must leave alone: each service's task definition and
+    the latest version of each state object."""
+    described = target.client("ecs").describe_services(cluster=cluster, services=list(services))
+    found = {s["serviceName"]: s["taskDefinition"] for s in described["services"]}
+    s3 = target.client("s3")
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=target.state_bucket):
+        for version in page.get("Versions", []):
+            if version["IsLatest"]:
+                found[f"s3://{target.state_bucket}/{version['Key']}"] = version["VersionId"]
+    return found
+
+
+def missing_from_state(target: LocalTarget, ws: Workspace, stack: str) -> list[str]:
+    """The synthesized resources of ``stack`` its S3 state does not list (empty: all there)."""
+    synthesized = json.loads((ws.stack_dir(stack) / "cdk.tf.json").read_text())
+    wanted = {
+        f"{kind}.{name}" for kind, blocks in synthesized["resource"].items() for name in blocks
+    }
+    key = f"{target.env_name}/{stack}.tfstate"
+    body = target.client("s3").get_object(Bucket=target.state_bucket, Key=key)["Body"].read()
+    state = json.loads(body)
+    listed = {
+        f"{r['type']}.{r['name']}"
+        for r in state.get("resources", [])
+        if r.get("mode") == "managed" and r.get("instances")
+    }
+    return sorted(wanted - listed)
+
+
+def delete_secret(target: LocalTarget) -> bool:
+    """Delete the release's secret if the rehearsal created it; True if it did."""
+    sm = target.client("secretsmanager")
+    name = secret_name(target.env_name)
+    try:
+        sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    except sm.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def _execution_role_policies(iam: Any, role_arn: str) -> str:
+    """Every policy document of a role (inline and attached), as one JSON text."""
+    role = role_arn.rsplit("/", 1)[-1]
+    documents = [
+        iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    ]
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        documents.append(
+            iam.get_policy_version(
+                PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"]
+            )["PolicyVersion"]["Document"]
+        )
+    return json.dumps(documents)
+
+
+def second_release_problems(
+    target: LocalTarget,
+    definitions: Mapping[str, Mapping[str, Any]],
+    secret_arn: str,
+    backend_size: Mapping[str, int],
+) -> list[str]:
+    """What release ``SECOND`` should have changed and did not, one line each."""
+    problems = wrong_images(definitions, SECOND)
+    by_container = {
+        c["name"]: (d, c) for d in definitions.values() for c in d["containerDefinitions"]
+    }
+    _, frontend = by_container["frontend"]
+    ports = [p["containerPort"] for p in frontend.get("portMappings", [])]
+    if ports != [SECOND_FRONTEND_PORT]:
+        problems.append(f"frontend listens on {ports}, not [{SECOND_FRONTEND_PORT}]")
+    task, backend = by_container["backend"]
+    size = {"cpu": int(task["cpu"]), "memory": int(task["memory"])}
+    if size != dict(backend_size):
+        problems.append(f"backend task size is {size}, not {dict(backend_size)}")
+    secrets = {s["name"]: s["valueFrom"] for s in backend.get("secrets", [])}
+    if secrets.get(SECRET_VAR) != secret_arn:
+        problems.append(f"backend secrets are {secrets}, not {SECRET_VAR}={secret_arn}")
+    policies = _execution_role_policies(target.client("iam"), task["executionRoleArn"])
+    if secret_arn not in policies or "secretsmanager:GetSecretValue" not in policies:
+        problems.append("the execution role cannot read the secret (no GetSecretValue on it)")
+    endpoints = target.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+    if not any(e["ServiceName"].endswith(".secretsmanager") for e in endpoints):
+        problems.append("there is no secretsmanager VPC endpoint")
+    return problems
+
+
+def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any) -> dict[str, str]:
+    """Release ``SECOND``, then roll back to ``FIRST`` and refuse ``NEVER_PUSHED``.
+
+    Returns the environment the stacks were last synthesized with (the destroy's).
+    """
+    from tools.rehearsal.rehearse import StageFailed, _check, _summary, check_services, replan_all
+
+    boot, apps = target.bootstrap_stack, target.app_stacks(ws)
+    services_stack = stack_name(target.env_name, "services")
+    config = rollback.environment(target.env_name, env, _context())
+    repository = config.registry.repository_name
+    names = [s.name for s in config.services]
+    ecr = target.client("ecr")
+    size = bigger_task(config.backend.cpu, config.backend.memory)
+
+    def apply(stage: str, settings: dict[str, str], tag: str) -> None:
+        log = ws.log(f"synth-{tag}")
+        _check(stage, commands.synth(ws, settings, log=log), log)
+        log = ws.log(f"apply-{tag}")
+        ws.outputs_file.unlink(missing_ok=True)
+        deployed = commands.deploy(ws, apps, settings, auto_approve=True, log=log)
+        print(_summary(_check(stage, deployed, log).output))
+
+    name = f"register release {FIRST} images in the emulator's ECR (boto3 put_image)"
+    with clock.stage(name):
+        print(f"         {register_images(ecr, repository, FIRST, names)}")
+
+    name = f"release {SECOND}: create the backend's secret (boto3), write CONFIG_OVERRIDES"
+    with clock.stage(name):
+        secret = target.client("secretsmanager").create_secret(
+            Name=secret_name(target.env_name), SecretString="rehearsal-api-token"
+        )
+        overrides = ws.root / "release-2-overrides.json"
+        changes = {target.env_name: second_release_changes(secret["ARN"], size)}
+        overrides.write_text(json.dumps(changes, indent=2) + "\n")
+        second = {**env, "APP_VERSION": SECOND, "CONFIG_OVERRIDES": str(overrides)}
+        print(f"         {overrides}: {json.dumps(changes)}")
+
+    name = f"register release {SECOND} images in the emulator's ECR (boto3 put_image)"
+    with clock.stage(name):
+        print(f"         {register_images(ecr, repository, SECOND, names)}")
+
+    name = f"plan summary of release {SECOND}"
+    with clock.stage(name):
+        log = ws.log("synth-release-2-plan")
+        _check(name, commands.synth(ws, second, log=log), log)
+        replaced: list[str] = []
+        for stack in apps:
+            if not (ws.stack_dir(stack) / ".terraform").is_dir():
+                init = ["init", "-input=false", "-no-color"]
+                log = ws.log(f"init-{stack}-release-2")
+                _check(name, commands.terraform(ws, stack, init, second, log=log), log)
+            log = ws.log(f"plan-{stack}-release-2")
+            result = commands.replan(ws, stack, second, log)
+            if result.returncode not in (0, 2):
+                _check(name, result, log)
+            path = commands.save_plan_json(ws, stack, second, ws.log(f"show-{stack}-release-2"))
+            plan = plan_summary.load_plan(path)
+            print(plan_summary.summarize(plan, stack))
+            replaced += replaced_before_destroyed(plan, "aws_lb_target_group")
+        frontend = f"{config.name_prefix}-{config.frontend.name}-"
+        if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
+            raise StageFailed(
+                name, f"the frontend target group is not replaced create-before-destroy: {replaced}"
+            )
+        print(f"         replaced create-before-destroy: {', '.join(replaced)}")
+
+    name = f"apply release {SECOND}: {' + '.join(apps)}"
+    with clock.stage(name):
+        apply(name, second, "release-2")
+
+    name = f"check every service runs release {SECOND}'s task definition"
+    check_services(target, ws, services_stack, clock, name)
+    with clock.stage(f"check release {SECOND}'s port, task size, secret and its access"):
+        definitions = task_definitions(target.client("ecs"), ws.outputs_file, services_stack)
+        problems = second_release_problems(target, definitions, secret["ARN"], size)
+        if problems:
+            raise StageFailed(f"release {SECOND}", "\n  ".join(problems))
+
+    replan_all([boot, *apps], ws, second, clock, f" (release {SECOND})")
+
+    back = rollback.rollback_environ(second, FIRST)
+    name = f"roll back to {FIRST}: its images are in ECR, deploy them (IMAGE_SOURCE=tag, no build)"
+    with clock.stage(name):
+        rollback.require_images(ecr, rollback.environment(target.env_name, back, _context()), FIRST)
+        apply(name, back, "rollback")
+
+    check_services(
+        target,
+        ws,
+        services_stack,
+        clock,
+        "check every service runs the rolled-back task definition",
+    )
+    with clock.stage(f"check the rolled-back task definitions run {FIRST}'s images"):
+        definitions = task_definitions(target.client("ecs"), ws.outputs_file, services_stack)
+        wrong = wrong_images(definitions, FIRST)
+        if wrong:
+            raise StageFailed("rollback", "\n  ".join(wrong))
+
+    name = f"roll back to {NEVER_PUSHED} (never pushed) is refused, nothing changes"
+    with clock.stage(name):
+        cluster = json.loads(ws.outputs_file.read_text())[services_stack]["cluster_name"]
+        service_names = sorted(definitions)
+        before = snapshot(target, cluster, service_names)
+        never = rollback.rollback_environ(second, NEVER_PUSHED)
+        try:
+            rollback.require_images(
+                ecr, rollback.environment(target.env_name, never, _context()), NEVER_PUSHED
+            )
+        except rollback.RollbackRefused as exc:
+            print(f"         refused: {exc}")
+        else:
+            raise StageFailed(name, f"a rollback to {NEVER_PUSHED} was not refused")
+        after = snapshot(target, cluster, service_names)
+        if after != before:
+            changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+            raise StageFailed(name, f"the refused rollback changed {changed}")
+    return back
