@@ -29,48 +29,13 @@ STATE_KEY = "dev/dev-foundation.tfstate"
 
 
 ENVS = ("dev", "prod")
-# Both rehearsals at once, on a loaded 2-core machine: day 2 makes each ~3 applies long.
-REHEARSAL_TIMEOUT = 3600
 
 
 @pytest.fixture(scope="module")
-def rehearsals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, float, Path]]:
-    """``python -m tools.rehearsal`` for dev and prod, run concurrently (each its own
-    emulator, port and workdir): env -> (process result, seconds, workdir)."""
-    base = tmp_path_factory.mktemp("e2e")
-    started = time.monotonic()
-    running = {}
-    for env in ENVS:
-        workdir = base / f"rehearse-{env}"
-        workdir.mkdir()
-        log = (base / f"{env}.out").open("w+")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tools.rehearsal", "--env", env, "--workdir", str(workdir)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        running[env] = (proc, log, workdir)
-    results = {}
-    try:
-        for env, (proc, log, workdir) in running.items():
-            left = REHEARSAL_TIMEOUT - (time.monotonic() - started)
-            proc.wait(timeout=max(left, 1))
-            log.seek(0)
-            done = subprocess.CompletedProcess(proc.args, proc.returncode, log.read(), "")
-            results[env] = (done, time.monotonic() - started, workdir)
-    finally:
-        for proc, log, _ in running.values():
-            if proc.poll() is None:
-                proc.terminate()  # the rehearsal stops its emulator and children on SIGTERM
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    kill_tree(proc.pid)
-                    proc.wait()
-            log.close()
-    return results
+def rehearsals(background_runs: dict[str, Any]) -> dict[str, tuple[Any, float, Path]]:
+    """``python -m tools.rehearsal`` for dev and prod (started with the other long runs,
+    each with its own emulator, port and workdir): env -> (result, seconds, workdir)."""
+    return {env: background_runs[f"rehearse-{env}"].result() for env in ENVS}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,82 @@
+"""The long runs of the e2e phase, started together the first time any of them is needed.
+
+The dev and prod rehearsals and the fault rehearsal each drive their own emulators,
+ports and workdirs, and they mostly wait on the AWS provider's fixed timers, so
+running them at once keeps ``make test`` within its time budget on two cores.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from tools.rehearsal.commands import ROOT
+from tools.rehearsal.procs import kill_tree
+
+# Everything at once on a loaded 2-core machine; day 2 makes a rehearsal ~3 applies long.
+TIMEOUT_S = 3600
+
+
+@dataclass
+class Run:
+    """One background command: its process, output file and workdir."""
+
+    proc: subprocess.Popen[str]
+    log: IO[str]
+    workdir: Path
+    started: float
+
+    def result(self) -> tuple[subprocess.CompletedProcess[str], float, Path]:
+        """Wait for it: (completed process with its output, seconds since start, workdir)."""
+        left = TIMEOUT_S - (time.monotonic() - self.started)
+        self.proc.wait(timeout=max(left, 1))
+        self.log.seek(0)
+        done = subprocess.CompletedProcess(self.proc.args, self.proc.returncode, self.log.read())
+        return done, time.monotonic() - self.started, self.workdir
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # both harnesses stop their emulators and children on SIGTERM
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                kill_tree(self.proc.pid)
+                self.proc.wait()
+        self.log.close()
+
+
+COMMANDS = {
+    "rehearse-dev": ["-m", "tools.rehearsal", "--env", "dev"],
+    "rehearse-prod": ["-m", "tools.rehearsal", "--env", "prod"],
+    "faults": ["-m", "tools.recovery.faults"],
+}
+
+
+@pytest.fixture(scope="session")
+def background_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    """Every long run, started at once; each test waits for its own."""
+    base = tmp_path_factory.mktemp("e2e")
+    runs: dict[str, Run] = {}
+    try:
+        for name, args in COMMANDS.items():
+            workdir = base / name
+            log = (base / f"{name}.out").open("w+")
+            proc = subprocess.Popen(
+                [sys.executable, *args, "--workdir", str(workdir)],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            runs[name] = Run(proc, log, workdir, time.monotonic())
+        yield runs
+    finally:
+        for run in runs.values():
+            run.stop()
