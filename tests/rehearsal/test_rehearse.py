@@ -65,6 +65,9 @@ def test_a_stale_emulator_is_stopped_first(
     assert port_is_free(stale.port)
 
 
+APPS = ["prod-foundation", "prod-services"]
+
+
 class _Elbv2:
     """Two ALBs whose protection the foundation apply turns off."""
 
@@ -105,10 +108,48 @@ def test_protected_albs_are_torn_down_deliberately(
 
     monkeypatch.setattr(rehearsal.commands, "synth", synth)
     monkeypatch.setattr(rehearsal.commands, "deploy", deploy)
+    monkeypatch.setattr(LocalTarget, "app_stacks", lambda self, ws: APPS)
+    monkeypatch.setattr(
+        rehearsal.release,
+        "missing_from_state",
+        lambda t, ws, stack: calls.append((stack, "state")) or [],
+    )
     target = LocalTarget(env_name="prod", region="ap-northeast-1", state_bucket="b")
     # WHEN the rehearsal reaches the destroy
     env = rehearsal._protection_off_if_refused(target, ws, {}, rehearsal.Clock())
-    # THEN the guard refused, the foundation was re-applied unprotected, and destroy runs so
+    # THEN the guard refused, every state was whole, the foundation was re-applied
+    # unprotected, and destroy runs so
     assert "the destroy guard refused" in capsys.readouterr().out
-    assert calls == [("synth", "off"), ("deploy prod-foundation", "off")]
+    assert calls == [
+        ("prod-foundation", "state"),
+        ("prod-services", "state"),
+        ("synth", "off"),
+        ("deploy prod-foundation", "off"),
+    ]
     assert env == {"DELETION_PROTECTION": "off"}
+
+
+def test_a_refused_destroy_that_lost_resources_fails_before_the_teardown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.rehearsal.commands import Workspace
+    from tools.rehearsal.target import LocalTarget
+
+    ws = Workspace(tmp_path)
+    stack = ws.stack_dir("prod-foundation")
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text('{"resource": {"aws_lb": {"a": {"name": "p-external"}}}}')
+    monkeypatch.setattr(LocalTarget, "client", lambda self, service: _Elbv2())
+    monkeypatch.setattr(LocalTarget, "app_stacks", lambda self, ws: APPS)
+    # GIVEN the foundation state lost its VPC while the guard refused
+    lost = {"prod-foundation": ["aws_vpc.vpc"], "prod-services": []}
+    monkeypatch.setattr(rehearsal.release, "missing_from_state", lambda t, ws, stack: lost[stack])
+    deployed: list[str] = []
+    monkeypatch.setattr(rehearsal.commands, "deploy", lambda *a, **k: deployed.append("x"))
+    target = LocalTarget(env_name="prod", region="ap-northeast-1", state_bucket="b")
+    # WHEN / THEN the stage fails naming what is missing, and nothing is torn down
+    with pytest.raises(
+        rehearsal.StageFailed, match=r"prod-foundation's state lacks \['aws_vpc.vpc'\]"
+    ):
+        rehearsal._protection_off_if_refused(target, ws, {}, rehearsal.Clock())
+    assert deployed == []

@@ -105,3 +105,34 @@ def test_the_manifest_is_a_docker_v2_manifest() -> None:
     manifest = json.loads(release.image_manifest("frontend", "0.1.0"))
     assert manifest["schemaVersion"] == 2
     assert manifest["mediaType"] == release.MANIFEST_TYPE
+
+
+def test_a_state_missing_a_synthesized_resource_is_reported(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.rehearsal.commands import Workspace
+    from tools.rehearsal.target import LocalTarget
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(
+            Bucket="state-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        monkeypatch.setattr(LocalTarget, "client", lambda self, service: s3)
+        ws = Workspace(tmp_path)
+        ws.stack_dir("prod-foundation").mkdir(parents=True)
+        synthesized = {"resource": {"aws_vpc": {"vpc": {}}, "aws_lb": {"ext": {}, "int": {}}}}
+        (ws.stack_dir("prod-foundation") / "cdk.tf.json").write_text(json.dumps(synthesized))
+        # GIVEN a state listing the VPC and one ALB (the other has no instance left)
+        resources = [
+            {"mode": "managed", "type": "aws_vpc", "name": "vpc", "instances": [{}]},
+            {"mode": "managed", "type": "aws_lb", "name": "ext", "instances": [{}]},
+            {"mode": "managed", "type": "aws_lb", "name": "int", "instances": []},
+        ]
+        body = json.dumps({"resources": resources})
+        s3.put_object(Bucket="state-bucket", Key="prod/prod-foundation.tfstate", Body=body)
+        target = LocalTarget(env_name="prod", region=REGION, state_bucket="state-bucket")
+        # WHEN / THEN the missing one is named
+        assert release.missing_from_state(target, ws, "prod-foundation") == ["aws_lb.int"]
