@@ -61,7 +61,15 @@ def test_dev_backend_grows_from_256_512_to_512_1024() -> None:
 def plan(*entries: tuple[str, str, list[str]]) -> dict[str, Any]:
     return {
         "resource_changes": [
-            {"address": address, "type": kind, "change": {"actions": actions}}
+            {
+                "address": address,
+                "type": kind,
+                "change": {
+                    "actions": actions,
+                    "before": {"name": f"{address.split('.')[1]}-old"},
+                    "after": {"name": f"{address.split('.')[1]}-new"},
+                },
+            }
             for address, kind, actions in entries
         ]
     }
@@ -76,7 +84,7 @@ def test_create_before_destroy_replacements_are_found() -> None:
         ),
         "aws_lb_target_group",
     )
-    assert found == ["aws_lb_target_group.frontend"]
+    assert found == ["aws_lb_target_group.frontend (frontend-old -> frontend-new)"]
 
 
 def test_a_destroy_before_create_replacement_does_not_count() -> None:

@@ -100,13 +100,17 @@ def second_release_changes(secret_arn: str, backend_size: Mapping[str, int]) -> 
 
 
 def replaced_before_destroyed(plan: Mapping[str, Any], resource_type: str) -> list[str]:
-    """Addresses of ``resource_type`` the plan replaces create-before-destroy."""
-    return sorted(
-        entry["address"]
-        for entry in plan.get("resource_changes", [])
-        if entry.get("type") == resource_type
-        and list(entry.get("change", {}).get("actions", [])) == ["create", "delete"]
-    )
+    """``<address> (<name before> -> <name after>)`` of each ``resource_type`` the plan
+    replaces create-before-destroy."""
+    found = []
+    for entry in plan.get("resource_changes", []):
+        change = entry.get("change", {})
+        if entry.get("type") != resource_type or change.get("actions") != ["create", "delete"]:
+            continue
+        before = (change.get("before") or {}).get("name")
+        after = (change.get("after") or {}).get("name", "(known after apply)")
+        found.append(f"{entry['address']} ({before} -> {after})")
+    return sorted(found)
 
 
 def task_definitions(ecs: Any, outputs_file: Path, stack: str) -> dict[str, dict[str, Any]]:
@@ -279,7 +283,8 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
             plan = plan_summary.load_plan(path)
             print(plan_summary.summarize(plan, stack))
             replaced += replaced_before_destroyed(plan, "aws_lb_target_group")
-        if not any("frontend" in address for address in replaced):
+        frontend = f"{config.name_prefix}-{config.frontend.name}-"
+        if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
             raise StageFailed(
                 name, f"the frontend target group is not replaced create-before-destroy: {replaced}"
             )
