@@ -11,7 +11,7 @@ In one run on one machine, reports the median wall time and peak memory of:
 - the unit test suite (``pytest -m "not e2e and not containers"``);
 - the containers run (tools/containers): build, start and browser stages, once
   (``--no-containers`` skips it; without a Docker engine it says why and is skipped);
-- one whole emulator rehearsal of dev (``make rehearse``) against its 360 s budget
+- one whole emulator rehearsal of dev (``make rehearse``) against its 600 s budget
   (``--no-rehearsal`` skips it).
 
 Peak memory is the largest sum of RSS over the synth's process tree (Python plus
@@ -109,7 +109,9 @@ def containers_section() -> None:
         print(f"| containers: {stage} | {seconds:.1f} s | | |")
 
 
-REHEARSAL_BUDGET_S = 360
+# 360 s for one release; day 2 (a plan summary, two more applies and three more re-plans)
+# added 57 % to a dev rehearsal measured under the same load (457 s -> 718 s, load 4-9).
+REHEARSAL_BUDGET_S = 600
 
 
 def rehearsal_row() -> tuple[str, str, str, bool | None]:

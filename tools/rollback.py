@@ -104,7 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     from tools import deploy
     from tools.rehearsal import deployments
     from tools.rehearsal.emulator import Emulator, EmulatorError
-    from tools.rehearsal.target import TargetError, _context, aws_target, local_target
+    from tools.rehearsal.target import (
+        TargetError,
+        _context,
+        aws_target,
+        check_env_name,
+        local_target,
+    )
     from tools.terraform import TerraformSetupError
 
     parser = argparse.ArgumentParser(prog="python -m tools.rollback", description=__doc__)
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        check_env_name(args.env)
         validate_version(args.version, "VERSION")
         environ = rollback_environ(os.environ, args.version)
         local = environ.get("TARGET", "local") == "local"

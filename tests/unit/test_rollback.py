@@ -89,6 +89,11 @@ def test_the_command_refuses_a_bad_version_before_anything_else(
     assert "invalid config: VERSION='latest': must be semver" in capsys.readouterr().err
 
 
+def test_the_command_refuses_an_unknown_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert rollback.main(["--env", "stage", "--version", "0.1.0"]) == 2
+    assert "invalid --env='stage': unknown environment" in capsys.readouterr().err
+
+
 def test_the_command_refuses_a_local_rollback_with_nothing_deployed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
