@@ -159,7 +159,22 @@ def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
 
 
 def serve_after_deploy(env_name: str) -> int:
-    """Serve ``env_name``'s app locally after ``make deploy``; 0 also when no engine exists."""
+    """Serve ``env_name``'s app locally after ``make deploy``; 0 also when no engine exists.
+
+    ``SERVE_APP=0`` skips it (the fault rehearsal deploys several environments at
+    once and needs only their stacks); ``CONTAINERS_PORT`` (default 3000) is the port.
+    """
+    serve = os.environ.get("SERVE_APP", "1")
+    if serve not in ("0", "1"):
+        print(f"error: invalid SERVE_APP={serve!r}: must be 1 (default) or 0", flush=True)
+        return 2
+    if serve == "0":
+        print("the app is not served locally: SERVE_APP=0", flush=True)
+        return 0
+    raw_port = os.environ.get("CONTAINERS_PORT", str(DEFAULT_PORT))
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        print(f"error: invalid CONTAINERS_PORT={raw_port!r}: must be a port 1-65535", flush=True)
+        return 2
     try:
         engine = ensure_engine()
     except EngineError as exc:
@@ -167,8 +182,7 @@ def serve_after_deploy(env_name: str) -> int:
         return 0
     try:
         _remove_previous(engine)
-        port = int(os.environ.get("CONTAINERS_PORT", DEFAULT_PORT))
-        served = up(engine, tasks=taskdefs.read(env_name), port=port)
+        served = up(engine, tasks=taskdefs.read(env_name), port=int(raw_port))
     except ContainersError as exc:
         print(f"error: the app is not served locally: {exc}", flush=True)
         return 1

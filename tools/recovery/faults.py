@@ -142,7 +142,8 @@ class Chain:
 
     def _env(self, mark: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("TARGET", "FORCE")}
-        return {**env, "ECS_LEARN_LOCAL_DIR": str(self.workdir), FAULT_MARK: mark}
+        # Chains deploy at once: their stacks only, no app served on the one local port.
+        return {**env, "ECS_LEARN_LOCAL_DIR": str(self.workdir), "SERVE_APP": "0", FAULT_MARK: mark}
 
     def run(self, make: str, argv: list[str], fault: Fault | None = None) -> tuple[int, str]:
         """Run ``python -m ...argv``; deliver ``fault`` if given. Returns (exit code, output)."""
