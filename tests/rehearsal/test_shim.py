@@ -61,6 +61,7 @@ def test_every_patch_is_described() -> None:
         "s3_bucket_policy_conditions",
         "ecs_steady_state",
         "elbv2_deletion_protection",
+        "elbv2_repeated_target_group_delete",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -344,3 +345,38 @@ def test_deletion_protection_gap_without_shim(unpatched: Clients) -> None:
     elbv2.delete_load_balancer(LoadBalancerArn=arn)  # AWS would refuse
     with pytest.raises(botocore.exceptions.ClientError, match="LoadBalancerNotFound"):
         elbv2.describe_load_balancers(LoadBalancerArns=[arn])
+
+
+# --- 7. A repeated target group delete ------------------------------------------------
+
+
+def _target_group(aws: Clients) -> str:
+    vpc = aws("ec2").create_vpc(CidrBlock="10.4.0.0/24")["Vpc"]["VpcId"]
+    return aws("elbv2").create_target_group(
+        Name=_name(), Protocol="HTTP", Port=3000, VpcId=vpc, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+
+
+def test_a_repeated_delete_of_a_deleted_target_group_succeeds(aws: Clients) -> None:
+    # GIVEN a target group the emulator deleted
+    elbv2 = aws("elbv2")
+    arn = _target_group(aws)
+    elbv2.delete_target_group(TargetGroupArn=arn)
+    # WHEN the SDK resends the delete THEN it succeeds, and the group stays gone
+    elbv2.delete_target_group(TargetGroupArn=arn)
+    with pytest.raises(botocore.exceptions.ClientError, match="TargetGroupNotFound"):
+        elbv2.describe_target_groups(TargetGroupArns=[arn])
+
+
+def test_a_target_group_that_never_existed_is_still_not_found(aws: Clients) -> None:
+    arn = _target_group(aws).replace("targetgroup/", "targetgroup/x")
+    with pytest.raises(botocore.exceptions.ClientError, match="TargetGroupNotFound"):
+        aws("elbv2").delete_target_group(TargetGroupArn=arn)
+
+
+def test_repeated_target_group_delete_gap_without_shim(unpatched: Clients) -> None:
+    elbv2 = unpatched("elbv2")
+    arn = _target_group(unpatched)
+    elbv2.delete_target_group(TargetGroupArn=arn)
+    with pytest.raises(botocore.exceptions.ClientError, match="TargetGroupNotFound"):
+        elbv2.delete_target_group(TargetGroupArn=arn)

@@ -311,6 +311,30 @@ def elbv2_deletion_protection() -> None:
     setattr(ELBv2Backend, "delete_load_balancer", delete_load_balancer)
 
 
+def elbv2_repeated_target_group_delete() -> None:
+    """ELBv2: a repeated DeleteTargetGroup of a group this emulator deleted succeeds.
+
+    On a loaded machine the SDK may resend a DeleteTargetGroup whose answer came
+    late; moto had already deleted the group and answers the resent request with
+    ``TargetGroupNotFound``, which fails the apply that replaced the group. The
+    patch remembers the groups it deleted and lets a repeated delete of one of
+    them succeed; a group that never existed is still ``TargetGroupNotFound``.
+    """
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.delete_target_group
+
+    def delete_target_group(self: Any, target_group_arn: str) -> Any:
+        deleted: set[str] = self.__dict__.setdefault("shim_deleted_target_groups", set())
+        if target_group_arn in deleted and target_group_arn not in self.target_groups:
+            return None
+        result = original(self, target_group_arn)
+        deleted.add(target_group_arn)
+        return result
+
+    setattr(ELBv2Backend, "delete_target_group", delete_target_group)
+
+
 ALL = (
     appautoscaling_tags,
     security_group_rule_descriptions,
@@ -318,4 +342,5 @@ ALL = (
     s3_bucket_policy_conditions,
     ecs_steady_state,
     elbv2_deletion_protection,
+    elbv2_repeated_target_group_delete,
 )
