@@ -1,10 +1,17 @@
 """Options for the node process that jsii starts to run cdktf and the providers.
 
-``configure()`` adds ``--require tools/strip_sourcemaps.cjs`` to ``NODE_OPTIONS``,
-which drops the inline source maps of loaded JavaScript modules before node compiles
-them. Measured on a tiny stack: ~0.35 s and ~145 MB less per synth, identical output
-(docs/performance.md). ``CDKTF_KEEP_SOURCEMAPS=1`` turns it off. It must run before
-the first ``import cdktf``, which starts the node process.
+``configure()`` adds two load hooks to ``NODE_OPTIONS`` (docs/performance.md):
+
+- ``tools/lazy_index.cjs``: the provider packages' ``lib/index.js`` requires each
+  submodule on first use instead of all ~2,100 at once (``CDKTF_EAGER_INDEX=1`` turns
+  it off). Which package versions it may rewrite comes from ``tools.provider_loader``'s
+  verified versions, through ``CDKTF_LAZY_INDEX``; another version loads eagerly, with
+  one warning.
+- ``tools/strip_sourcemaps.cjs``: drops the inline source maps of loaded JavaScript
+  modules before node compiles them (``CDKTF_KEEP_SOURCEMAPS=1`` turns it off).
+
+Both leave the synthesized output byte-identical (tests/unit/test_provider_loader.py).
+``configure()`` must run before the first ``import cdktf``, which starts node.
 """
 
 from __future__ import annotations
@@ -12,24 +19,46 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 
-HOOK = Path(__file__).resolve().with_name("strip_sourcemaps.cjs")
-DISABLE_ENV_VAR = "CDKTF_KEEP_SOURCEMAPS"
+from tools.provider_loader import AWS, DOCKER
 
 
-def require_flag() -> str:
-    """``--require="<hook path>"``, quoted the way NODE_OPTIONS parses it."""
-    return f"--require={json.dumps(str(HOOK))}"
+@dataclass(frozen=True)
+class Hook:
+    """A ``--require`` script and the variable that turns it off."""
+
+    path: Path
+    disable_env_var: str
+
+    def require_flag(self) -> str:
+        """``--require="<path>"``, quoted the way NODE_OPTIONS parses it."""
+        return f"--require={json.dumps(str(self.path))}"
 
 
-def configure(environ: MutableMapping[str, str] = os.environ) -> bool:
-    """Add the hook to ``NODE_OPTIONS`` (once). False when turned off."""
-    if environ.get(DISABLE_ENV_VAR) == "1":
-        return False
-    if not HOOK.is_file():
-        raise FileNotFoundError(f"{HOOK} is missing; set {DISABLE_ENV_VAR}=1 to run without it")
-    current = environ.get("NODE_OPTIONS", "")
-    if require_flag() not in current:
-        environ["NODE_OPTIONS"] = f"{current} {require_flag()}".strip()
-    return True
+HERE = Path(__file__).resolve().parent
+LAZY_INDEX = Hook(HERE / "lazy_index.cjs", "CDKTF_EAGER_INDEX")
+STRIP_SOURCEMAPS = Hook(HERE / "strip_sourcemaps.cjs", "CDKTF_KEEP_SOURCEMAPS")
+HOOKS = (LAZY_INDEX, STRIP_SOURCEMAPS)
+# The packages (and versions) whose lib/index.js layout lazy_index.cjs was verified on.
+LAZY_INDEX_PACKAGES = {p.jsii_assembly: sorted(p.supported_versions) for p in (AWS, DOCKER)}
+LAZY_INDEX_ENV_VAR = "CDKTF_LAZY_INDEX"
+
+
+def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
+    """Add the hooks not turned off to ``NODE_OPTIONS`` (once); returns those added."""
+    active = [hook for hook in HOOKS if environ.get(hook.disable_env_var) != "1"]
+    options = environ.get("NODE_OPTIONS", "")
+    for hook in active:
+        if not hook.path.is_file():
+            raise FileNotFoundError(
+                f"{hook.path} is missing; set {hook.disable_env_var}=1 to run without it"
+            )
+        if hook.require_flag() not in options:
+            options = f"{options} {hook.require_flag()}".strip()
+    if options:
+        environ["NODE_OPTIONS"] = options
+    if LAZY_INDEX in active:
+        environ[LAZY_INDEX_ENV_VAR] = json.dumps(LAZY_INDEX_PACKAGES, separators=(",", ":"))
+    return active

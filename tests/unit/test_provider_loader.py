@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.machinery
+import json
 import os
 import re
 import subprocess
@@ -42,6 +43,8 @@ diff_synth_outputs = synth_compare.diff_synth_outputs
 synth_in_subprocess = synth_compare.synth_in_subprocess
 
 AWS = "cdktf_cdktf_provider_aws"
+# Every node hook of tools/jsii_node.py off: the node side of plain cdktf.
+PLAIN_NODE = {"CDKTF_KEEP_SOURCEMAPS": "1", "CDKTF_EAGER_INDEX": "1"}
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -152,7 +155,19 @@ def test_jsii_fqn_map_matches_every_submodule() -> None:
             assert fqn_prefix == f"{pkg.jsii_assembly}.{pl._snake_to_lower_camel(sub)}", sub
 
 
-def test_every_stack_synth_is_byte_identical_with_and_without_loader_and_node_hook(
+COUNT_COMPILED = REPO_ROOT / "tests" / "fixtures" / "node" / "count_compiled.cjs"
+
+
+def _compiled_counts(directory: Path) -> dict[str, int]:
+    """JavaScript files compiled per package, as written by the count_compiled.cjs probe."""
+    counts: dict[str, int] = {}
+    for report in directory.glob("*.json"):
+        for package, n in json.loads(report.read_text()).items():
+            counts[package] = counts.get(package, 0) + n
+    return counts
+
+
+def test_every_stack_synth_is_byte_identical_with_and_without_every_speed_up(
     tmp_path: Path,
 ) -> None:
     # GIVEN main.py building every stack of dev and prod (images stack included)
@@ -162,18 +177,23 @@ def test_every_stack_synth_is_byte_identical_with_and_without_loader_and_node_ho
         "ENVS": "dev,prod",
         "IMAGE_SOURCE": "build",
         "APP_VERSION": "1.2.3",
+        "NODE_OPTIONS": f"--require={json.dumps(str(COUNT_COMPILED))}",
     }
     lazy_stats: dict[str, object] = {}
     stock_stats: dict[str, object] = {}
-    # WHEN it is synthesized once with the loader and once with stock imports
+    counted = {mode: tmp_path / f"compiled-{mode}" for mode in ("lazy", "stock")}
+    for directory in counted.values():
+        directory.mkdir()
+    # WHEN it is synthesized once with every speed-up and once as plain cdktf: stock Python
+    # imports, no node hook (no lazy provider index, source maps kept)
     main = REPO_ROOT / "main.py"
     # (in parallel: each run is mostly one busy process)
     with ThreadPoolExecutor(max_workers=2) as pool:
+        lazy_env = {**settings, "COUNT_COMPILED_DIR": str(counted["lazy"])}
         lazy_run = pool.submit(
-            synth_in_subprocess, main, tmp_path / "lazy", False, env=settings, stats=lazy_stats
+            synth_in_subprocess, main, tmp_path / "lazy", False, env=lazy_env, stats=lazy_stats
         )
-        # The reference run also skips the node source-map hook (tools/jsii_node.py).
-        stock_env = {**settings, "CDKTF_KEEP_SOURCEMAPS": "1", "NODE_OPTIONS": ""}
+        stock_env = {**settings, **PLAIN_NODE, "COUNT_COMPILED_DIR": str(counted["stock"])}
         stock_run = pool.submit(
             synth_in_subprocess, main, tmp_path / "stock", True, env=stock_env, stats=stock_stats
         )
@@ -185,10 +205,13 @@ def test_every_stack_synth_is_byte_identical_with_and_without_loader_and_node_ho
         for stack in ("bootstrap", "foundation", "images", "services")
     }
     assert diff_synth_outputs(lazy, stock) == []
-    # The comparison is meaningful only if the two runs really differed in import mode.
+    # The comparison is meaningful only if the two runs really differed in what they loaded.
     assert lazy_stats["loader_active"] is True and stock_stats["loader_active"] is False
     assert lazy_stats["provider_modules"] < 200, lazy_stats
     assert stock_stats["provider_modules"] > 4000, stock_stats
+    lazy_js, stock_js = _compiled_counts(counted["lazy"]), _compiled_counts(counted["stock"])
+    assert 0 < lazy_js["provider-aws"] < 100, lazy_js
+    assert stock_js["provider-aws"] > 2000, stock_js
 
 
 def test_real_stock_import_then_install_raises() -> None:
