@@ -120,4 +120,4 @@ diagram: install ## Regenerate docs/architecture.md and .ja.md from the synthesi
 	$(PY) -m tools.diagram
 
 clean: ## Remove build output (keeps the venvs and node_modules)
-	rm -rf cdktf.out .terraform-cli .pytest_cache .ruff_cache
+	rm -rf cdktf.out .cache .terraform-cli .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 """Options for the node process that jsii starts to run cdktf and the providers.
 
-``configure()`` adds two load hooks to ``NODE_OPTIONS`` (docs/performance.md):
+``configure()`` runs jsii's kernel in one node process (``tools/jsii_runtime.py``) and
+adds two load hooks to ``NODE_OPTIONS`` (docs/performance.md):
 
 - ``tools/lazy_index.cjs``: the provider packages' ``lib/index.js`` requires each
   submodule on first use instead of all ~2,100 at once (``CDKTF_EAGER_INDEX=1`` turns
@@ -22,6 +23,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import jsii_runtime
 from tools.provider_loader import AWS, DOCKER
 
 
@@ -48,6 +50,7 @@ LAZY_INDEX_ENV_VAR = "CDKTF_LAZY_INDEX"
 
 def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
     """Add the hooks not turned off to ``NODE_OPTIONS`` (once); returns those added."""
+    jsii_runtime.configure(environ)
     active = [hook for hook in HOOKS if environ.get(hook.disable_env_var) != "1"]
     options = environ.get("NODE_OPTIONS", "")
     for hook in active:
