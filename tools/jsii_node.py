@@ -53,6 +53,10 @@ def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
     jsii_runtime.configure(environ)
     active = [hook for hook in HOOKS if environ.get(hook.disable_env_var) != "1"]
     options = environ.get("NODE_OPTIONS", "")
+    for hook in HOOKS:  # a switched-off hook may come from a parent's NODE_OPTIONS
+        if hook not in active:
+            options = options.replace(f" {hook.require_flag()}", "")
+            options = options.replace(hook.require_flag(), "").strip()
     for hook in active:
         if not hook.path.is_file():
             raise FileNotFoundError(
@@ -62,6 +66,8 @@ def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
             options = f"{options} {hook.require_flag()}".strip()
     if options:
         environ["NODE_OPTIONS"] = options
+    else:
+        environ.pop("NODE_OPTIONS", None)
     if LAZY_INDEX in active:
         environ[LAZY_INDEX_ENV_VAR] = json.dumps(LAZY_INDEX_PACKAGES, separators=(",", ":"))
     return active

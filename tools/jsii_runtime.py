@@ -70,9 +70,21 @@ def _kernel_copy(embedded: Path, version: str, digest: str) -> Path:
     return target / "lib" / "program.js"
 
 
+def _undo(environ: MutableMapping[str, str]) -> None:
+    """Drop what a ``configure()`` of a parent process left in an inherited environment."""
+    if environ.get("JSII_RUNTIME") == str(RUNTIME):
+        del environ["JSII_RUNTIME"]
+        environ.pop("CDKTF_JSII_PROGRAM", None)
+    if environ.get("JSII_NODE") == str(LAUNCHER):
+        del environ["JSII_NODE"]
+        if "CDKTF_JSII_NODE" in environ:
+            environ["JSII_NODE"] = environ.pop("CDKTF_JSII_NODE")
+
+
 def configure(environ: MutableMapping[str, str] = os.environ) -> bool:
     """Point jsii at the one-process runtime; False when off or not verified (warns)."""
     if environ.get(DISABLE_ENV_VAR) == "1":
+        _undo(environ)
         return False
     if environ.get("JSII_RUNTIME", str(RUNTIME)) != str(RUNTIME):
         return False  # someone chose their own runtime

@@ -28,6 +28,16 @@ def test_each_hook_has_its_own_off_switch(hook):
     assert hook.require_flag() not in environ["NODE_OPTIONS"]
 
 
+def test_a_switched_off_hook_inherited_from_a_parent_is_removed():
+    # GIVEN the NODE_OPTIONS a parent process configured, and a child switching one hook off
+    environ = {"NODE_OPTIONS": "--no-warnings"}
+    jsii_node.configure(environ)
+    environ["CDKTF_EAGER_INDEX"] = "1"
+    # WHEN the child configures; THEN that hook is gone and the rest is kept
+    assert jsii_node.configure(environ) == [jsii_node.STRIP_SOURCEMAPS]
+    assert environ["NODE_OPTIONS"] == f"--no-warnings {jsii_node.STRIP_SOURCEMAPS.require_flag()}"
+
+
 def test_all_off_leaves_node_options_alone():
     environ = {hook.disable_env_var: "1" for hook in jsii_node.HOOKS}
     assert jsii_node.configure(environ) == []

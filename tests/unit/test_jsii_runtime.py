@@ -51,6 +51,17 @@ def test_off_switch_and_a_runtime_chosen_by_the_user_leave_jsii_alone(cache, env
     assert environ == before and not cache.exists()
 
 
+def test_off_switch_undoes_what_a_parent_process_configured(cache):
+    # GIVEN the environment of a parent that configured the runtime over a node of its own
+    environ = {"JSII_NODE": "/opt/node24/bin/node"}
+    jsii_runtime.configure(environ)
+    # WHEN a child inherits it and switches the runtime off
+    environ["CDKTF_STOCK_RUNTIME"] = "1"
+    assert jsii_runtime.configure(environ) is False
+    # THEN jsii starts its own runtime, on the parent's node
+    assert environ == {"JSII_NODE": "/opt/node24/bin/node", "CDKTF_STOCK_RUNTIME": "1"}
+
+
 @pytest.mark.parametrize(
     ("verified", "why"),
     [
