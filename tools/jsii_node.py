@@ -1,8 +1,11 @@
 """Options for the node process that jsii starts to run cdktf and the providers.
 
 ``configure()`` runs jsii's kernel in one node process (``tools/jsii_runtime.py``) and
-adds two load hooks to ``NODE_OPTIONS`` (docs/performance.md):
+adds three load hooks to ``NODE_OPTIONS``, in this order (docs/performance.md):
 
+- ``tools/code_cache.cjs``: keeps V8's code cache of every module it compiles under
+  ``.cache/node-code-cache/`` and reuses it on the next start (``CDKTF_NO_CODE_CACHE=1``
+  turns it off). It replaces node's compile step, so it must be the first.
 - ``tools/lazy_index.cjs``: the provider packages' ``lib/index.js`` requires each
   submodule on first use instead of all ~2,100 at once (``CDKTF_EAGER_INDEX=1`` turns
   it off). Which package versions it may rewrite comes from ``tools.provider_loader``'s
@@ -11,7 +14,7 @@ adds two load hooks to ``NODE_OPTIONS`` (docs/performance.md):
 - ``tools/strip_sourcemaps.cjs``: drops the inline source maps of loaded JavaScript
   modules before node compiles them (``CDKTF_KEEP_SOURCEMAPS=1`` turns it off).
 
-Both leave the synthesized output byte-identical (tests/unit/test_provider_loader.py).
+All leave the synthesized output byte-identical (tests/unit/test_provider_loader.py).
 ``configure()`` must run before the first ``import cdktf``, which starts node.
 """
 
@@ -40,34 +43,36 @@ class Hook:
 
 
 HERE = Path(__file__).resolve().parent
+CODE_CACHE = Hook(HERE / "code_cache.cjs", "CDKTF_NO_CODE_CACHE")
 LAZY_INDEX = Hook(HERE / "lazy_index.cjs", "CDKTF_EAGER_INDEX")
 STRIP_SOURCEMAPS = Hook(HERE / "strip_sourcemaps.cjs", "CDKTF_KEEP_SOURCEMAPS")
-HOOKS = (LAZY_INDEX, STRIP_SOURCEMAPS)
+HOOKS = (CODE_CACHE, LAZY_INDEX, STRIP_SOURCEMAPS)  # the order node loads them in
+CODE_CACHE_DIR = HERE.parent / ".cache" / "node-code-cache"
+CODE_CACHE_ENV_VAR = "CDKTF_CODE_CACHE"
 # The packages (and versions) whose lib/index.js layout lazy_index.cjs was verified on.
 LAZY_INDEX_PACKAGES = {p.jsii_assembly: sorted(p.supported_versions) for p in (AWS, DOCKER)}
 LAZY_INDEX_ENV_VAR = "CDKTF_LAZY_INDEX"
 
 
 def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
-    """Add the hooks not turned off to ``NODE_OPTIONS`` (once); returns those added."""
+    """Put the hooks not turned off at the end of ``NODE_OPTIONS``; returns those."""
     jsii_runtime.configure(environ)
     active = [hook for hook in HOOKS if environ.get(hook.disable_env_var) != "1"]
-    options = environ.get("NODE_OPTIONS", "")
-    for hook in HOOKS:  # a switched-off hook may come from a parent's NODE_OPTIONS
-        if hook not in active:
-            options = options.replace(f" {hook.require_flag()}", "")
-            options = options.replace(hook.require_flag(), "").strip()
     for hook in active:
         if not hook.path.is_file():
             raise FileNotFoundError(
                 f"{hook.path} is missing; set {hook.disable_env_var}=1 to run without it"
             )
-        if hook.require_flag() not in options:
-            options = f"{options} {hook.require_flag()}".strip()
+    options = environ.get("NODE_OPTIONS", "")
+    for hook in HOOKS:  # also those a parent process put there: the order is set anew
+        options = options.replace(f" {hook.require_flag()}", "").replace(hook.require_flag(), "")
+    options = " ".join([options.strip(), *(hook.require_flag() for hook in active)]).strip()
     if options:
         environ["NODE_OPTIONS"] = options
     else:
         environ.pop("NODE_OPTIONS", None)
     if LAZY_INDEX in active:
         environ[LAZY_INDEX_ENV_VAR] = json.dumps(LAZY_INDEX_PACKAGES, separators=(",", ":"))
+    if CODE_CACHE in active:
+        environ[CODE_CACHE_ENV_VAR] = str(CODE_CACHE_DIR)
     return active

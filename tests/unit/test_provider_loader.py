@@ -45,7 +45,12 @@ synth_in_subprocess = synth_compare.synth_in_subprocess
 
 AWS = "cdktf_cdktf_provider_aws"
 # Every node-side speed-up of tools/jsii_node.py off: the node side of plain cdktf.
-PLAIN_NODE = {"CDKTF_KEEP_SOURCEMAPS": "1", "CDKTF_EAGER_INDEX": "1", "CDKTF_STOCK_RUNTIME": "1"}
+PLAIN_NODE = {
+    "CDKTF_NO_CODE_CACHE": "1",
+    "CDKTF_KEEP_SOURCEMAPS": "1",
+    "CDKTF_EAGER_INDEX": "1",
+    "CDKTF_STOCK_RUNTIME": "1",
+}
 
 
 def _env(**extra: str) -> dict[str, str]:
