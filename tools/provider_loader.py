@@ -97,6 +97,7 @@ To support a new provider version: bump ``supported_versions``, run
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import importlib.machinery
 import importlib.metadata
@@ -109,6 +110,8 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tools import layout_cache
 
 __all__ = [
     "AWS",
@@ -330,7 +333,8 @@ def _parse_init(pkg: ProviderPackage, init_path: Path) -> _PackageLayout:
     return _PackageLayout(doc=doc, all_names=all_names, submodules=tuple(submodules))
 
 
-def _check_jsii_init(pkg: ProviderPackage, pkg_dir: Path, version: str) -> None:
+def _check_jsii_init(pkg: ProviderPackage, pkg_dir: Path, version: str) -> str:
+    """Verify ``_jsii/__init__.py`` loads this version's assembly; returns its tarball."""
     jsii_init = pkg_dir / "_jsii" / "__init__.py"
     if not jsii_init.is_file():
         raise _layout_error(pkg, f"expected a _jsii subpackage at {jsii_init}")
@@ -355,9 +359,7 @@ def _check_jsii_init(pkg: ProviderPackage, pkg_dir: Path, version: str) -> None:
                     f"{jsii_init} loads assembly {name}@{ver}, expected "
                     f"{pkg.jsii_assembly}@{version}",
                 )
-            if not (pkg_dir / "_jsii" / tarball).is_file():
-                raise _layout_error(pkg, f"assembly tarball {tarball} missing from {jsii_init}")
-            return
+            return tarball
     raise _layout_error(pkg, f"{jsii_init} does not call jsii.JSIIAssembly.load(...)")
 
 
@@ -371,11 +373,35 @@ def _installed_version(pkg: ProviderPackage) -> str:
     return version
 
 
+def _checked_files(pkg: ProviderPackage, pkg_dir: Path, version: str) -> tuple[_PackageLayout, str]:
+    """The layout and assembly tarball of ``pkg_dir``: parsed, or as stored after a check."""
+    init, jsii_init = pkg_dir / "__init__.py", pkg_dir / "_jsii" / "__init__.py"
+    try:
+        cache_key = layout_cache.key(version, init, jsii_init)
+    except OSError:
+        cache_key = ""  # the checks below say what is missing
+    stored = layout_cache.load(pkg.module, cache_key) if cache_key else None
+    if stored is not None:
+        layout = _PackageLayout(
+            doc=stored["doc"],
+            all_names=tuple(stored["all_names"]),
+            submodules=tuple(stored["submodules"]),
+        )
+        return layout, str(stored["tarball"])
+    layout = _parse_init(pkg, init)
+    tarball = _check_jsii_init(pkg, pkg_dir, version)
+    if cache_key:
+        value = {**dataclasses.asdict(layout), "tarball": tarball}
+        layout_cache.store(pkg.module, cache_key, value)
+    return layout, tarball
+
+
 def _inspect_package(pkg: ProviderPackage, pkg_dir: Path) -> _PackageLayout:
     """Verify ``pkg_dir`` has the verified stock layout; return what ``__init__`` defines."""
     version = _installed_version(pkg)
-    layout = _parse_init(pkg, pkg_dir / "__init__.py")
-    _check_jsii_init(pkg, pkg_dir, version)
+    layout, tarball = _checked_files(pkg, pkg_dir, version)
+    if not (pkg_dir / "_jsii" / tarball).is_file():
+        raise _layout_error(pkg, f"assembly tarball {tarball} missing from {pkg_dir / '_jsii'}")
     with os.scandir(pkg_dir) as it:
         present = {e.name for e in it if e.is_dir()}
     missing = [s for s in layout.submodules if s not in present]

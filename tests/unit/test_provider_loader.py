@@ -40,6 +40,7 @@ finally:
     else:
         os.environ["CDKTF_STOCK_IMPORTS"] = _saved_env
 synth_compare = importlib.import_module("tools.synth_compare")
+layout_cache = importlib.import_module("tools.layout_cache")
 diff_synth_outputs = synth_compare.diff_synth_outputs
 synth_in_subprocess = synth_compare.synth_in_subprocess
 
@@ -72,6 +73,14 @@ def _run(code: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         timeout=600,
         check=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def private_layout_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """In-process checks store layouts in a directory of their own, not the project's."""
+    cache = tmp_path_factory.mktemp("provider-layout")
+    monkeypatch.setattr(layout_cache, "CACHE", cache)
+    return cache
 
 
 @pytest.fixture
@@ -389,6 +398,44 @@ def test_fake_good_layout_is_accepted(tmp_path: Path) -> None:
     assert layout.submodules == ("alpha", "beta")
     assert layout.all_names == ("alpha", "beta")
     assert layout.doc == "Fake provider docs."
+
+
+def test_a_checked_layout_is_read_back_without_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a layout that passed the check once
+    pkg_dir = _fake_package(tmp_path)
+    checked = pl._inspect_package(FAKE, pkg_dir)
+    # WHEN it is checked again with parsing made impossible
+    monkeypatch.setattr(pl, "_parse_init", lambda *a: pytest.fail("parsed again"))
+    # THEN the stored result is the same layout
+    assert pl._inspect_package(FAKE, pkg_dir) == checked
+
+
+def test_a_changed_package_is_checked_anew(tmp_path: Path) -> None:
+    # GIVEN a stored check of a good layout, and then a line the loader does not know
+    pkg_dir = _fake_package(tmp_path)
+    pl._inspect_package(FAKE, pkg_dir)
+    (pkg_dir / "__init__.py").write_text(GOOD_INIT + "\nFOO = 1\n")
+    # THEN the new file is parsed and refused
+    with pytest.raises(pl.ProviderLayoutError, match=r"does not reproduce: 'FOO = 1'"):
+        pl._inspect_package(FAKE, pkg_dir)
+
+
+def test_an_unreadable_stored_check_is_ignored(tmp_path: Path, private_layout_cache: Path) -> None:
+    pkg_dir = _fake_package(tmp_path)
+    checked = pl._inspect_package(FAKE, pkg_dir)
+    (entry,) = private_layout_cache.glob("fake_provider-*.json")
+    entry.write_text("{not json")
+    assert pl._inspect_package(FAKE, pkg_dir) == checked
+
+
+def test_a_missing_tarball_is_refused_even_after_a_stored_check(tmp_path: Path) -> None:
+    pkg_dir = _fake_package(tmp_path)
+    pl._inspect_package(FAKE, pkg_dir)
+    (pkg_dir / "_jsii" / "provider-fake@20.1.0.jsii.tgz").unlink()
+    with pytest.raises(pl.ProviderLayoutError, match=r"assembly tarball .* missing"):
+        pl._inspect_package(FAKE, pkg_dir)
 
 
 @pytest.mark.parametrize(
