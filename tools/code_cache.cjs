@@ -1,7 +1,7 @@
 // Loaded into jsii's node process through NODE_OPTIONS by tools/jsii_node.py, before the
 // other hooks. Node 20 compiles every module from source on every start; this hook keeps
 // V8's code cache of each module it compiles under CDKTF_CODE_CACHE (the project's
-// .cache/node-code-cache/), keyed by a digest of the module's text and the node build,
+// .cache/node-code-cache/), keyed by a digest of the module's text and the node build and flags,
 // and hands it to V8 on the next start. V8 checks every cache entry against the source and
 // its own version and compiles from source when one does not fit; the code that runs is
 // the same. A module that uses import() is compiled the stock way (its import() needs
@@ -11,11 +11,13 @@ const Module = require("node:module");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const v8 = require("node:v8");
 const vm = require("node:vm");
 
 const stockCompile = Module.prototype._compile;
 const root = process.env.CDKTF_CODE_CACHE;
-const directory = path.join(root || "", `${process.version}-${process.arch}-v8-${process.versions.v8}`);
+// V8's tag for code caches it accepts: its version, its flags and the CPU's features.
+const directory = path.join(root || "", `${process.version}-${v8.cachedDataVersionTag()}`);
 const toWrite = [];
 
 function makeRequire(module) {

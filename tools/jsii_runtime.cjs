@@ -23,7 +23,15 @@ if (!process.execArgv.includes("--preserve-symlinks")) {
 }
 
 const KERNEL_FD = 3;
-const { readSync, writeSync } = fs;
+const { readSync, writeSync, readFileSync } = fs;
+// fd 3 stands for the client's pipes here, so no file of this process may get it: it is
+// normally libuv's own epoll descriptor; if it is free, this process holds it.
+try {
+  fs.fstatSync(KERNEL_FD);
+} catch {
+  const fd = fs.openSync("/dev/null", "r");
+  if (fd !== KERNEL_FD) fs.closeSync(fd);
+}
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 // Like the kernel's own writes: retry while a non-blocking pipe is full.
@@ -72,6 +80,33 @@ fs.writeSync = function kernelWriteSync(fd, buffer, ...rest) {
     return buffer.length - rest[0];
   }
   return writeSync.call(this, fd, buffer, ...rest);
+};
+
+// The verified kernel reads a package's whole type-definition file (32 MB for
+// hashicorp/aws) on its first type lookup, only ever to decode byte ranges of it with
+// toString(encoding, start, end). Reading each range from the file when asked keeps
+// those 32 MB out of memory; the definitions decoded are the same bytes.
+class FileRanges {
+  constructor(file) {
+    this.fd = fs.openSync(file, "r");
+  }
+  toString(encoding, start, end) {
+    const buffer = Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < buffer.length) {
+      const read = readSync(this.fd, buffer, done, buffer.length - done, start + done);
+      if (read === 0) break;
+      done += read;
+    }
+    return buffer.toString(encoding, 0, done);
+  }
+}
+
+fs.readFileSync = function kernelReadFileSync(file, ...rest) {
+  if (rest.length === 0 && typeof file === "string" && file.endsWith(".jsii.runtime-defs.v1.jsonl")) {
+    return new FileRanges(file);
+  }
+  return readFileSync.call(this, file, ...rest);
 };
 
 require(program);
