@@ -55,7 +55,7 @@ format: install ## Format and autofix with ruff
 security: install ## checkov on every synthesized stack (see docs/security.md)
 	$(PY) -m tools.security
 
-bench: install ## Synth and test timings (see docs/performance.md)
+bench: install ## Dev synth side by side with plain cdktf and an AWS CDK peer, then the tests (docs/performance.md)
 	$(PY) -m tools.bench
 
 # --- The real images on a local Docker engine (see docs/containers.md). ---

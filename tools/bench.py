@@ -1,22 +1,25 @@
-"""``make bench``: how long synth and the tests take, and how much memory synth needs.
+"""``make bench``: this project's synth side by side with its peers, then the tests.
 
-    python -m tools.bench [--runs 5] [--test-runs 1]
+    python -m tools.bench [--runs 5] [--test-runs 1] [--workdir .cache/bench]
+                          [--no-peer] [--no-containers] [--no-rehearsal]
 
-In one run on one machine, reports the median wall time and peak memory of:
+In one run on one machine, the full dev synth (every dev stack: ``SYNTH_ENV``) of:
 
-- a full dev synth (every dev stack) with the lazy provider loader;
-- the same synth with stock imports (``CDKTF_STOCK_IMPORTS=1``), and the ratio;
-- the same synth with neither the loader nor the node source-map hook
-  (``CDKTF_KEEP_SOURCEMAPS=1``), i.e. what plain cdktf costs;
-- the unit test suite (``pytest -m "not e2e and not containers"``);
-- the containers run (tools/containers): build, start and browser stages, once
-  (``--no-containers`` skips it; without a Docker engine it says why and is skipped);
-- one whole emulator rehearsal of dev (``make rehearse``) against its 600 s budget
-  (``--no-rehearsal`` skips it).
+- this project, as ``python main.py`` runs it;
+- plain cdktf: the same ``main.py`` with every speed-up switched off (``PLAIN_ENV``):
+  stock provider imports, jsii's own two-process runtime, no node hooks;
+- the AWS CDK peer (``tools/perf/cdk_peer/app.py``: the same topology with aws-cdk-lib,
+  in a venv of its own under ``--workdir``), with its default settings and with its
+  built-in template validation off (``CDK_VALIDATION=false``).
 
-Peak memory is the largest sum of RSS over the synth's process tree (Python plus
-the jsii node process), sampled every 20 ms with psutil. Results and how to read
-them are in docs/performance.md.
+Each is run once untimed (caches warm), then ``--runs`` rounds, alternating, each round
+in another order, so that machine load affects all alike. Reported per synth: median
+wall time and CPU time (user+sys of the whole process tree), the largest single process
+(peak RSS of the biggest process in the tree, from the kernel's accounting when each
+process is reaped) and the largest sum of RSS over the tree (sampled every 20 ms), and
+ratios to this project. Then the unit tests, the containers run (``--no-containers``
+skips it) and one emulator rehearsal (``--no-rehearsal`` skips it). The exit code is 1
+when a target is missed. Results and how to read them: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import processes
+from tools import bench_peer, processes
 from tools.synthesize import SETTINGS_VARS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,55 +47,104 @@ SYNTH_ENV = {
     "IMAGE_SOURCE": "build",
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
 }
-TARGETS = {"synth_seconds": 8.0, "speedup": 4.0, "peak_mb": 700.0, "tests_seconds": 90.0}
+# Every switch that turns one of the synth speed-ups off: together, plain cdktf.
+PLAIN_ENV = {
+    "CDKTF_STOCK_IMPORTS": "1",
+    "CDKTF_KEEP_SOURCEMAPS": "1",
+    "CDKTF_EAGER_INDEX": "1",
+    "CDKTF_STOCK_RUNTIME": "1",
+    "CDKTF_NO_CODE_CACHE": "1",
+}
+# What a shell or a parent's configure() may have set that would change a measured run.
+INHERITED = ("NODE_OPTIONS", "JSII_RUNTIME", "JSII_NODE", "PYTHONDONTWRITEBYTECODE")
+TARGETS = {"synth_seconds": 1.2, "largest_mb": 250.0, "tests_seconds": 90.0}
+PROJECT, PLAIN = "this project", "plain cdktf"
+CDK, CDK_NO_VALIDATION = "AWS CDK, default", "AWS CDK, validation off"
 
 
 @dataclass(frozen=True)
 class Sample:
     seconds: float
-    peak_mb: float
+    cpu_seconds: float
+    largest_mb: float  # the biggest single process of the tree
+    tree_mb: float  # the largest sum over the tree, sampled
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> Sample:
-    """Wall time and peak process-tree RSS of ``cmd``; fails if it fails."""
+def measure(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Sample:
+    """Wall time, CPU time and peak memory of ``cmd``; fails if it fails."""
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    peak = 0
-    done = threading.Event()
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        done = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, processes.tree_rss_bytes(proc.pid))
-            done.wait(0.02)
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, processes.tree_rss_bytes(proc.pid))
+                done.wait(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, stderr = proc.communicate()
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-2000:]}")
-    return Sample(elapsed, peak / 2**20)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        # wait4: the child's own accounting, including every descendant it reaped.
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
+        if proc.returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{tail}")
+    largest_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return Sample(elapsed, usage.ru_utime + usage.ru_stime, largest_kb / 1024, peak / 2**20)
 
 
-def synth_samples(runs: int, stock: bool, keep_sourcemaps: bool = False) -> list[Sample]:
-    samples = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory(prefix="bench-") as outdir:
-            # Only SYNTH_ENV decides what is synthesized, whatever the shell exports.
-            env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
-            env.update({**SYNTH_ENV, "CDKTF_OUTDIR": outdir})
-            for name in ("CDKTF_STOCK_IMPORTS", "CDKTF_KEEP_SOURCEMAPS", "NODE_OPTIONS"):
-                env.pop(name, None)
-            if stock:
-                env["CDKTF_STOCK_IMPORTS"] = "1"
-            if keep_sourcemaps:
-                env["CDKTF_KEEP_SOURCEMAPS"] = "1"
-            samples.append(measure([sys.executable, "main.py"], env))
+def synth_environment(outdir: Path, *, plain: bool) -> dict[str, str]:
+    """The environment of a benchmarked synth: only SYNTH_ENV decides what is built."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS and k not in INHERITED}
+    env = {k: v for k, v in env.items() if not k.startswith("CDKTF_")}
+    env.update({**SYNTH_ENV, "CDKTF_OUTDIR": str(outdir)})
+    if plain:
+        env.update(PLAIN_ENV)
+    return env
+
+
+Runner = Callable[[Path], Sample]
+
+
+def runners(workdir: Path, with_peer: bool) -> dict[str, Runner]:
+    """One function per synth of the comparison: output directory in, sample out."""
+
+    def project(plain: bool) -> Runner:
+        return lambda out: measure([sys.executable, "main.py"], synth_environment(out, plain=plain))
+
+    found = {PROJECT: project(False), PLAIN: project(True)}
+    if with_peer:
+        python = bench_peer.ensure_venv(workdir)
+
+        def peer(validation: bool) -> Runner:
+            return lambda out: measure(
+                [str(python), str(bench_peer.APP)],
+                bench_peer.environment(out, validation=validation),
+                cwd=workdir,
+            )
+
+        found |= {CDK: peer(True), CDK_NO_VALIDATION: peer(False)}
+    return found
+
+
+def compare(run: dict[str, Runner], rounds: int) -> dict[str, list[Sample]]:
+    """One untimed run each, then ``rounds`` rounds, each in another order."""
+    names = list(run)
+    samples: dict[str, list[Sample]] = {name: [] for name in names}
+    for round_ in range(-1, rounds):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in order:
+            with tempfile.TemporaryDirectory(prefix="bench-") as out:
+                sample = run[name](Path(out) / "out")
+            if round_ >= 0:
+                samples[name].append(sample)
     return samples
 
 
@@ -135,10 +188,75 @@ def rehearsal_row() -> tuple[str, str, str, bool | None]:
     )
 
 
+def _median(samples: list[Sample], attr: str) -> float:
+    return float(statistics.median(getattr(s, attr) for s in samples))
+
+
+def synth_table(samples: dict[str, list[Sample]]) -> list[str]:
+    """The side-by-side table, with ratios to this project."""
+    ours = samples[PROJECT]
+    lines = [
+        "| synth | wall (median) | CPU (median) | largest process (max) | process tree (max) "
+        "| wall / this project | largest / this project |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, runs in samples.items():
+        wall, largest = _median(runs, "seconds"), max(s.largest_mb for s in runs)
+        lines.append(
+            f"| {name} | {wall:.2f} s | {_median(runs, 'cpu_seconds'):.2f} s "
+            f"| {largest:.0f} MB | {max(s.tree_mb for s in runs):.0f} MB "
+            f"| {wall / _median(ours, 'seconds'):.2f}x "
+            f"| {largest / max(s.largest_mb for s in ours):.2f}x |"
+        )
+    return lines
+
+
+def target_rows(samples: dict[str, list[Sample]]) -> list[tuple[str, str, str, bool | None]]:
+    """This project's synth against the targets, and against the peer without validation."""
+    ours = samples[PROJECT]
+    wall, largest = _median(ours, "seconds"), max(s.largest_mb for s in ours)
+    rows: list[tuple[str, str, str, bool | None]] = [
+        (
+            "dev synth, this project (median wall)",
+            f"{wall:.2f} s",
+            f"<= {TARGETS['synth_seconds']} s",
+            wall <= TARGETS["synth_seconds"],
+        ),
+        (
+            "dev synth, this project (largest process)",
+            f"{largest:.0f} MB",
+            f"<= {TARGETS['largest_mb']:.0f} MB",
+            largest <= TARGETS["largest_mb"],
+        ),
+    ]
+    peer = samples.get(CDK_NO_VALIDATION)
+    if peer:
+        peer_wall, peer_largest = _median(peer, "seconds"), max(s.largest_mb for s in peer)
+        rows += [
+            (
+                "faster than AWS CDK, validation off",
+                f"{peer_wall / wall:.2f}x",
+                "> 1x",
+                wall < peer_wall,
+            ),
+            (
+                "less memory than AWS CDK, validation off",
+                f"{peer_largest / largest:.2f}x",
+                "> 1x",
+                largest < peer_largest,
+            ),
+        ]
+    return rows
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=5, help="synth runs per mode (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="timed rounds (default 5)")
     parser.add_argument("--test-runs", type=int, default=1, help="unit test runs (default 1)")
+    parser.add_argument(
+        "--workdir", type=Path, default=ROOT / ".cache" / "bench", help="the peer's venv lives here"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="skip the AWS CDK peer")
     parser.add_argument("--no-containers", action="store_true", help="skip the containers section")
     parser.add_argument(
         "--no-rehearsal", action="store_true", help="skip the emulator rehearsal (minutes)"
@@ -147,65 +265,25 @@ def main(argv: list[str]) -> int:
     if args.runs < 1 or args.test_runs < 0:
         print(f"error: --runs={args.runs} must be >= 1, --test-runs >= 0", file=sys.stderr)
         return 2
-
-    # Alternate the modes so that machine load affects both alike.
-    lazy: list[Sample] = []
-    stock: list[Sample] = []
-    plain: list[Sample] = []
-    for _ in range(args.runs):
-        lazy += synth_samples(1, stock=False)
-        stock += synth_samples(1, stock=True)
-        plain += synth_samples(1, stock=True, keep_sourcemaps=True)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        run = runners(args.workdir.resolve(), with_peer=not args.no_peer)
+    except bench_peer.PeerError as exc:
+        print(f"error: the AWS CDK peer: {exc} (--no-peer skips it)", file=sys.stderr)
+        return 1
+    load_before = os.getloadavg()
+    samples = compare(run, args.runs)
+    load_after = os.getloadavg()
+    rows = target_rows(samples)
     tests = [
         measure(
             [sys.executable, "-m", "pytest", "-m", "not e2e and not containers", "-q", "-x"],
-            dict(os.environ),
+            {k: v for k, v in os.environ.items() if k not in INHERITED},
         )
         for _ in range(args.test_runs)
     ]
-
-    def med(samples: list[Sample], attr: str) -> float:
-        return float(statistics.median(getattr(s, attr) for s in samples))
-
-    lazy_s, stock_s = med(lazy, "seconds"), med(stock, "seconds")
-    speedup = stock_s / lazy_s
-    lazy_mb, stock_mb = max(s.peak_mb for s in lazy), max(s.peak_mb for s in stock)
-    rows = [
-        (
-            "dev synth, lazy loader (median)",
-            f"{lazy_s:.2f} s",
-            f"<= {TARGETS['synth_seconds']} s",
-            lazy_s <= TARGETS["synth_seconds"],
-        ),
-        ("dev synth, stock imports (median)", f"{stock_s:.2f} s", "", None),
-        (
-            "speedup (stock / lazy)",
-            f"{speedup:.1f}x",
-            f">= {TARGETS['speedup']}x",
-            speedup >= TARGETS["speedup"],
-        ),
-        (
-            "peak RSS, lazy (max over runs)",
-            f"{lazy_mb:.0f} MB",
-            f"<= {TARGETS['peak_mb']:.0f} MB",
-            lazy_mb <= TARGETS["peak_mb"],
-        ),
-        ("peak RSS, stock (max over runs)", f"{stock_mb:.0f} MB", "", None),
-        (
-            "dev synth, plain cdktf: stock, no node hook (median)",
-            f"{med(plain, 'seconds'):.2f} s",
-            "",
-            None,
-        ),
-        (
-            "peak RSS, plain cdktf (max over runs)",
-            f"{max(s.peak_mb for s in plain):.0f} MB",
-            "",
-            None,
-        ),
-    ]
     if tests:
-        tests_s = med(tests, "seconds")
+        tests_s = _median(tests, "seconds")
         rows.append(
             (
                 "unit tests, not e2e (median)",
@@ -216,7 +294,13 @@ def main(argv: list[str]) -> int:
         )
     if not args.no_rehearsal:
         rows.append(rehearsal_row())
-    print(f"runs: {args.runs} synth per mode, {args.test_runs} test; cpus: {os.cpu_count()}")
+    print(
+        f"rounds: {args.runs}; cpus: {os.cpu_count()}; load average before "
+        f"{load_before[0]:.2f}, after {load_after[0]:.2f} (1 min); "
+        f"Python {sys.version.split()[0]}; node {_node_version()}"
+    )
+    print("\n".join(synth_table(samples)))
+    print()
     print("| measure | value | target | met |\n| --- | --- | --- | --- |")
     for name, value, target, met in rows:
         print(
@@ -224,10 +308,14 @@ def main(argv: list[str]) -> int:
         )
     if not args.no_containers:
         containers_section()
-    print("lazy runs (s):", " ".join(f"{s.seconds:.2f}" for s in lazy))
-    print("stock runs (s):", " ".join(f"{s.seconds:.2f}" for s in stock))
-    print("plain runs (s):", " ".join(f"{s.seconds:.2f}" for s in plain))
+    for name, runs in samples.items():
+        print(f"{name} runs (s):", " ".join(f"{s.seconds:.2f}" for s in runs))
     return 0 if all(met is not False for *_, met in rows) else 1
+
+
+def _node_version() -> str:
+    result = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "?"
 
 
 if __name__ == "__main__":
