@@ -15,7 +15,8 @@ times, and prints the median of each phase:
 
 The child is instrumented only from the outside: ``jsii``'s process provider is
 wrapped before ``main.py`` runs, nothing in the project or site-packages changes.
-``--eager`` profiles plain cdktf (no Python loader, no node hooks) instead.
+``--eager`` profiles plain cdktf (every speed-up switched off) instead; ``--root`` profiles
+the ``main.py`` of another checkout (an older commit, to compare).
 Results are in docs/performance.md.
 """
 
@@ -123,8 +124,8 @@ def _kernel_timings(output: str) -> dict[str, float]:
     return found
 
 
-def profile_once(eager: bool) -> dict[str, float]:
-    """One synth; seconds per phase (plus ``n <kind>`` round-trip counts)."""
+def profile_once(eager: bool, root: Path = ROOT) -> dict[str, float]:
+    """One synth of ``root``'s main.py; seconds per phase (and round-trip counts)."""
     with tempfile.TemporaryDirectory(prefix="synth-profile-") as tmp:
         report = Path(tmp) / "report.json"
         env = synth_environment(Path(tmp) / "out", plain=eager)
@@ -132,7 +133,7 @@ def profile_once(eager: bool) -> dict[str, float]:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-c", _BOOTSTRAP, str(report)],
-            cwd=ROOT,
+            cwd=root,
             env=env,
             capture_output=True,
             text=True,
@@ -191,8 +192,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.synth_profile", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="synth runs (default 3)")
     parser.add_argument("--eager", action="store_true", help="profile plain cdktf instead")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="the checkout whose main.py runs (default: this)"
+    )
     args = parser.parse_args(argv)
-    runs = [profile_once(args.eager) for _ in range(args.runs)]
+    runs = [profile_once(args.eager, args.root.resolve()) for _ in range(args.runs)]
     print(f"load average before: {os.getloadavg()[0]:.2f}; runs: {args.runs}")
     print("| phase | median s |\n| --- | --- |")
     for key in runs[0]:

@@ -317,7 +317,7 @@ def test_a_bumped_provider_version_still_synthesizes_byte_identical(tmp_path: Pa
     # GIVEN main.py seeing hashicorp/aws bindings of an unverified version (21.0.0)
     settings = {"TARGET": "aws", "TF_STATE_BUCKET": "loader-compare", "ENVS": "dev"}
     settings |= {"IMAGE_SOURCE": "tag", "APP_VERSION": "1.2.3"}
-    bumped = _run(
+    bumped_code = textwrap.dedent(
         f"""
         import importlib.metadata, os, runpy, sys
         real = importlib.metadata.version
@@ -328,8 +328,13 @@ def test_a_bumped_provider_version_still_synthesizes_byte_identical(tmp_path: Pa
         runpy.run_path({str(REPO_ROOT / "main.py")!r}, run_name="__main__")
         """
     )
-    # WHEN it synthesizes, and the verified version synthesizes the same settings
-    lazy = synth_in_subprocess(REPO_ROOT / "main.py", tmp_path / "lazy", False, env=settings)
+    # WHEN it synthesizes, and the verified version synthesizes the same settings (in parallel)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bumped_run = pool.submit(_run, bumped_code)
+        lazy_run = pool.submit(
+            synth_in_subprocess, REPO_ROOT / "main.py", tmp_path / "lazy", False, env=settings
+        )
+        bumped, lazy = bumped_run.result(), lazy_run.result()
     # THEN the bumped run warned once, succeeded, and wrote byte-identical stacks
     assert bumped.returncode == 0, bumped.stderr
     assert bumped.stderr.count("installed version is 21.0.0") == 1
