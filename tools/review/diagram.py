@@ -9,8 +9,10 @@ Everything shown comes from ``<env>-foundation`` and ``<env>-services``
 ``cdk.tf.json``: the VPC and subnets (tier from the route tables), both ALBs with
 their listeners and target groups, the ECS services, the VPC endpoints, the ECR
 repository, and the traffic path, which follows the security-group rules.
-The output depends only on those resources (sorted), so it is deterministic.
-Both languages draw the same diagram and tables; only the prose and headings differ.
+The JSON is read as data: resources by type, and references (``"${aws_subnet.a.id}"``,
+cdktf's cross-stack outputs) through ``parse_ref``. The output depends only on those
+resources (sorted), so it is deterministic. Both languages draw the same diagram and
+tables; only the prose and headings differ.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,8 @@ from tools.synthesize import SynthError, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = {"en": ROOT / "docs" / "architecture.md", "ja": ROOT / "docs" / "architecture.ja.md"}
-DOC = DOCS["en"]
 DEFAULT_ENV = "dev"
-REF = re.compile(r"\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}")
-REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([^}]+)\}")
+REMOTE_STATE = ["data", "terraform_remote_state"]
 REMOTE_PREFIX = "cross-stack-reference-input-"
 AWS_NODES = {"ecr.api": "ecr", "ecr.dkr": "ecr", "logs": "logs", "s3": "s3"}
 PORT_NAMES = {80: "HTTP", 443: "HTTPS"}
@@ -50,40 +50,56 @@ class DiagramError(ValueError):
 Ref = tuple[str, str]  # (terraform type, resource name) in the foundation stack
 
 
+def parse_ref(value: object) -> list[str]:
+    """The dotted path of one whole Terraform reference: ``"${aws_subnet.a.id}"`` gives
+    ``["aws_subnet", "a", "id"]``. A literal, a template with text around or between
+    references, or a path without a name (``"${var}"``) is not one (DiagramError)."""
+    text = str(value)
+    inner = text.removeprefix("${").removesuffix("}")
+    if text != "${" + inner + "}" or "." not in inner or any(c in inner for c in "${} /"):
+        raise DiagramError(f"{text!r} is not a plain resource reference")
+    return inner.split(".")
+
+
+def is_ref_to(value: object, tf_type: str) -> bool:
+    """Whether ``value`` is a plain reference to a resource of ``tf_type``."""
+    try:
+        return parse_ref(value)[0] == tf_type
+    except DiagramError:
+        return False
+
+
 @dataclass(frozen=True)
-class Stacks:
-    """The parsed ``cdk.tf.json`` of every stack in a cdktf.out directory."""
+class Stack:
+    """One parsed ``cdk.tf.json``; ``others`` are every stack of the run, for cross-stack
+    references."""
 
-    docs: Mapping[str, dict[str, Any]]
+    name: str
+    doc: Mapping[str, Any]
+    others: Mapping[str, Mapping[str, Any]]
 
-    def resources(self, stack: str, tf_type: str) -> dict[str, dict[str, Any]]:
-        return dict(sorted(self.docs[stack].get("resource", {}).get(tf_type, {}).items()))
+    def resources(self, tf_type: str) -> dict[str, dict[str, Any]]:
+        """The resources of ``tf_type`` by name, sorted by name."""
+        return dict(sorted(self.doc.get("resource", {}).get(tf_type, {}).items()))
 
-    def resolve(self, stack: str, value: object) -> tuple[str, Ref]:
-        """The resource a reference points at, following cdktf cross-stack outputs."""
-        text = str(value)
-        remote = REMOTE.fullmatch(text)
-        if remote:
-            source = remote[1].removeprefix(REMOTE_PREFIX)
-            output = self.docs.get(source, {}).get("output", {}).get(remote[2])
-            if output is None:
-                raise DiagramError(f"{stack}: {text} names no output of stack {source!r}")
-            return self.resolve(source, output["value"])
-        local = REF.fullmatch(text)
-        if not local:
-            raise DiagramError(f"{stack}: {text!r} is not a plain resource reference")
-        return stack, (local[1], local[2])
+    def ref(self, value: object) -> Ref:
+        """The resource ``value`` references, following cdktf's cross-stack outputs
+        (``${data.terraform_remote_state.cross-stack-reference-input-<stack>.outputs.<output>}``)."""
+        path = parse_ref(value)
+        if path[:2] != REMOTE_STATE:
+            return path[0], path[1]
+        source = path[2].removeprefix(REMOTE_PREFIX)
+        output = self.others.get(source, {}).get("output", {}).get(path[-1])
+        if len(path) != 5 or path[3] != "outputs" or output is None:
+            raise DiagramError(f"{self.name}: {value} names no output of stack {source!r}")
+        return Stack(source, self.others[source], self.others).ref(output["value"])
 
-    def ref(self, stack: str, value: object) -> Ref:
-        return self.resolve(stack, value)[1]
+    def refs(self, values: Iterable[object]) -> tuple[Ref, ...]:
+        return tuple(self.ref(v) for v in values)
 
 
-def load_stacks(synth_dir: Path) -> Stacks:
-    """Every ``stacks/*/cdk.tf.json`` under ``synth_dir`` (a cdktf.out directory)."""
-    files = sorted(synth_dir.glob("stacks/*/cdk.tf.json"))
-    if not files:
-        raise DiagramError(f"{synth_dir}: no stacks/*/cdk.tf.json; synthesize first")
-    return Stacks({f.parent.name: json.loads(f.read_text()) for f in files})
+def _name_tag(resource: Mapping[str, Any], default: str) -> str:
+    return str(resource.get("tags", {}).get("Name", default))
 
 
 # --- The model ------------------------------------------------------------------------
@@ -99,34 +115,24 @@ class Subnet:
 
 
 @dataclass(frozen=True)
-class LoadBalancer:
-    ref: Ref
-    name: str
-    internal: bool
-    subnets: tuple[Ref, ...]
-    security_groups: tuple[Ref, ...]
-    listeners: tuple[str, ...]  # "HTTP :80 → ecs-learn-dev-frontend :3000"
-    target_groups: tuple[Ref, ...]
-
-
-@dataclass(frozen=True)
 class TargetGroup:
-    name: str
+    name: str  # without the hash suffix (``_without_hash``)
     protocol: str
     port: int
-    health_check_path: str
 
 
 @dataclass(frozen=True)
-class Service:
-    ref: Ref
-    name: str
-    launch_type: str
+class Node:
+    """What is drawn once per AZ it has a subnet in: an ALB, an ECS service or the
+    interface endpoints. ``row`` is its line in the load-balancer or service table."""
+
+    key: str  # Mermaid id stem: alb_<name>, svc_<name>, vpce
+    title: str  # its name in the security-group table
+    label: str
     subnets: tuple[Ref, ...]
     security_groups: tuple[Ref, ...]
-    target_groups: tuple[Ref, ...]
-    container_port: int
-    tasks: str  # "2–4" with autoscaling, else the desired count
+    target_groups: tuple[Ref, ...] = ()
+    row: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,20 +140,17 @@ class Endpoint:
     ref: Ref
     service: str  # "ecr.dkr", "s3", ...
     kind: str  # Interface | Gateway
-    subnets: tuple[Ref, ...]
-    security_groups: tuple[Ref, ...]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """An ingress rule, or an egress rule to a prefix list (the S3 gateway)."""
+    """An ingress rule, or an egress rule to a gateway endpoint's prefix list (S3)."""
 
     security_group: Ref
     port: int
     peer_sg: Ref | None
     peer_cidr: str | None
     peer_endpoint: Ref | None
-    description: str
 
 
 @dataclass(frozen=True)
@@ -157,56 +160,75 @@ class Model:
     vpc_cidr: str
     igw_name: str | None
     subnets: tuple[Subnet, ...]
-    load_balancers: tuple[LoadBalancer, ...]
-    target_groups: Mapping[Ref, TargetGroup]
-    services: tuple[Service, ...]
+    albs: tuple[Node, ...]
+    services: tuple[Node, ...]
+    interface_endpoints: Node | None
     endpoints: tuple[Endpoint, ...]
     repository: str
+    target_groups: Mapping[Ref, TargetGroup]
     security_groups: Mapping[Ref, str]  # ref -> name
-    rules: tuple[Rule, ...] = field(default_factory=tuple)
+    rules: tuple[Rule, ...]
 
     @property
     def azs(self) -> tuple[str, ...]:
         return tuple(sorted({s.az for s in self.subnets}))
 
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """Everything drawn per AZ: the ALBs, the services, then the interface endpoints."""
+        vpce = (self.interface_endpoints,) if self.interface_endpoints else ()
+        return (*self.albs, *self.services, *vpce)
+
 
 def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
-    """The architecture of ``env`` as synthesized in ``synth_dir``."""
-    stacks = load_stacks(synth_dir)
-    fnd, svc = stack_name(env, "foundation"), stack_name(env, "services")
-    for name in (fnd, svc):
-        if name not in stacks.docs:
-            raise DiagramError(
-                f"{synth_dir}: no synthesized stack {name}; have {sorted(stacks.docs)}"
-            )
-    vpcs = stacks.resources(fnd, "aws_vpc")
+    """The architecture of ``env`` as synthesized in ``synth_dir`` (a cdktf.out directory)."""
+    files = sorted(synth_dir.glob("stacks/*/cdk.tf.json"))
+    if not files:
+        raise DiagramError(f"{synth_dir}: no stacks/*/cdk.tf.json; synthesize first")
+    docs = {f.parent.name: json.loads(f.read_text()) for f in files}
+    fnd_name, svc_name = stack_name(env, "foundation"), stack_name(env, "services")
+    for name in (fnd_name, svc_name):
+        if name not in docs:
+            raise DiagramError(f"{synth_dir}: no synthesized stack {name}; have {sorted(docs)}")
+    fnd, svc = Stack(fnd_name, docs[fnd_name], docs), Stack(svc_name, docs[svc_name], docs)
+    vpcs = fnd.resources("aws_vpc")
     if len(vpcs) != 1:
-        raise DiagramError(f"{fnd}: expected one aws_vpc, found {len(vpcs)}")
+        raise DiagramError(f"{fnd_name}: expected one aws_vpc, found {len(vpcs)}")
     (vpc,) = vpcs.values()
-    igws = stacks.resources(fnd, "aws_internet_gateway")
+    groups = {
+        ("aws_lb_target_group", k): TargetGroup(
+            _without_hash(t["name"]), t["protocol"], int(t["port"])
+        )
+        for k, t in fnd.resources("aws_lb_target_group").items()
+    }
+    endpoints = fnd.resources("aws_vpc_endpoint")
     return Model(
         env=env,
-        vpc_name=vpc.get("tags", {}).get("Name", "VPC"),
+        vpc_name=_name_tag(vpc, "VPC"),
         vpc_cidr=vpc["cidr_block"],
-        igw_name=next((g.get("tags", {}).get("Name", "IGW") for g in igws.values()), None),
-        subnets=_subnets(stacks, fnd),
-        load_balancers=_load_balancers(stacks, fnd),
-        target_groups={
-            ("aws_lb_target_group", k): TargetGroup(
-                _without_hash(t["name"]), t["protocol"], int(t["port"]), t["health_check"]["path"]
-            )
-            for k, t in stacks.resources(fnd, "aws_lb_target_group").items()
-        },
-        services=_services(stacks, svc),
-        endpoints=_endpoints(stacks, fnd),
-        repository=", ".join(
-            r["name"] for r in stacks.resources(fnd, "aws_ecr_repository").values()
+        igw_name=next(
+            (_name_tag(g, "IGW") for g in fnd.resources("aws_internet_gateway").values()), None
         ),
+        subnets=_subnets(fnd),
+        albs=_albs(fnd, groups),
+        services=_services(svc, groups),
+        interface_endpoints=_interface_endpoints(fnd, endpoints),
+        endpoints=tuple(
+            sorted(
+                (
+                    Endpoint(("aws_vpc_endpoint", k), _service(e), _kind(e))
+                    for k, e in endpoints.items()
+                ),
+                key=lambda e: (e.kind, e.service),
+            )
+        ),
+        repository=", ".join(r["name"] for r in fnd.resources("aws_ecr_repository").values()),
+        target_groups=groups,
         security_groups={
-            ("aws_security_group", k): g.get("tags", {}).get("Name") or g["name"]
-            for k, g in stacks.resources(fnd, "aws_security_group").items()
+            ("aws_security_group", k): _name_tag(g, g.get("name", k))
+            for k, g in fnd.resources("aws_security_group").items()
         },
-        rules=_rules(stacks, fnd),
+        rules=_rules(fnd),
     )
 
 
@@ -216,133 +238,141 @@ def _without_hash(name: str) -> str:
     return re.sub(r"-[0-9a-f]{6}$", "", name)
 
 
-def _subnets(stacks: Stacks, fnd: str) -> tuple[Subnet, ...]:
+def _service(endpoint: Mapping[str, Any]) -> str:
+    return str(endpoint["service_name"]).split(".", 3)[-1]  # com.amazonaws.<region>.<service>
+
+
+def _kind(endpoint: Mapping[str, Any]) -> str:
+    return str(endpoint.get("vpc_endpoint_type", "Gateway"))
+
+
+def _subnets(fnd: Stack) -> tuple[Subnet, ...]:
     # A subnet is public when its route table sends traffic to an internet gateway.
     public_tables = {
-        stacks.ref(fnd, r["route_table_id"])
-        for r in stacks.resources(fnd, "aws_route").values()
-        if "aws_internet_gateway." in str(r.get("gateway_id", ""))
+        fnd.ref(r["route_table_id"])
+        for r in fnd.resources("aws_route").values()
+        if is_ref_to(r.get("gateway_id"), "aws_internet_gateway")
     }
     public = {
-        stacks.ref(fnd, a["subnet_id"])
-        for a in stacks.resources(fnd, "aws_route_table_association").values()
-        if stacks.ref(fnd, a["route_table_id"]) in public_tables
+        fnd.ref(a["subnet_id"])
+        for a in fnd.resources("aws_route_table_association").values()
+        if fnd.ref(a["route_table_id"]) in public_tables
     }
     found = [
         Subnet(
             ref=("aws_subnet", k),
-            name=s.get("tags", {}).get("Name", k),
+            name=_name_tag(s, k),
             cidr=s["cidr_block"],
             az=s["availability_zone"],
             public=("aws_subnet", k) in public,
         )
-        for k, s in stacks.resources(fnd, "aws_subnet").items()
+        for k, s in fnd.resources("aws_subnet").items()
     ]
     return tuple(sorted(found, key=lambda s: (not s.public, s.az, s.cidr)))
 
 
-def _load_balancers(stacks: Stacks, fnd: str) -> tuple[LoadBalancer, ...]:
-    groups = stacks.resources(fnd, "aws_lb_target_group")
-    found = []
-    for key, lb in stacks.resources(fnd, "aws_lb").items():
-        ref = ("aws_lb", key)
-        listeners, tgs = [], []
-        for listener in stacks.resources(fnd, "aws_lb_listener").values():
-            if stacks.ref(fnd, listener["load_balancer_arn"]) != ref:
-                continue
-            for action in listener["default_action"]:
-                head = f"{listener['protocol']} :{listener['port']}"
-                if action["type"] == "forward":
-                    tg = stacks.ref(fnd, action["target_group_arn"])
-                    tgs.append(tg)
-                    group = groups[tg[1]]
-                    listeners.append(f"{head} → {_without_hash(group['name'])} :{group['port']}")
-                else:
-                    listeners.append(f"{head} → {action['type']}")
-        found.append(
-            LoadBalancer(
-                ref=ref,
-                name=lb["name"],
-                internal=bool(lb["internal"]),
-                subnets=tuple(stacks.ref(fnd, s) for s in lb["subnets"]),
-                security_groups=tuple(stacks.ref(fnd, g) for g in lb["security_groups"]),
-                listeners=tuple(sorted(listeners)),
-                target_groups=tuple(sorted(set(tgs))),
-            )
-        )
-    return tuple(sorted(found, key=lambda lb: (lb.internal, lb.name)))
-
-
-def _services(stacks: Stacks, svc: str) -> tuple[Service, ...]:
-    scaling = {
-        m[1]: f"{t['min_capacity']}–{t['max_capacity']}"
-        for t in stacks.resources(svc, "aws_appautoscaling_target").values()
-        for m in re.finditer(r"\$\{aws_ecs_service\.([A-Za-z0-9_-]+)\.name\}", t["resource_id"])
+def _albs(fnd: Stack, groups: Mapping[Ref, TargetGroup]) -> tuple[Node, ...]:
+    health = {
+        ("aws_lb_target_group", k): f"`{t['health_check']['path']}`"
+        for k, t in fnd.resources("aws_lb_target_group").items()
     }
     found = []
-    for key, s in stacks.resources(svc, "aws_ecs_service").items():
-        net = s["network_configuration"]
+    for key, lb in fnd.resources("aws_lb").items():
+        listeners, tgs = [], set()
+        for listener in fnd.resources("aws_lb_listener").values():
+            if fnd.ref(listener["load_balancer_arn"]) != ("aws_lb", key):
+                continue
+            head = f"{listener['protocol']} :{listener['port']}"
+            for action in listener["default_action"]:
+                if action["type"] != "forward":
+                    listeners.append(f"{head} → {action['type']}")
+                    continue
+                tg = fnd.ref(action["target_group_arn"])
+                tgs.add(tg)
+                listeners.append(f"{head} → {groups[tg].name} :{groups[tg].port}")
+        name, internal = lb["name"], bool(lb["internal"])
+        title = f"{'Internal' if internal else 'External'} ALB"
+        scheme = "internal" if internal else "internet-facing"
+        checks = ", ".join(health[t] for t in sorted(tgs))
+        node = Node(
+            key=_id("alb", name),
+            title=title,
+            label=f"{title}<br/>{name}",
+            subnets=fnd.refs(lb["subnets"]),
+            security_groups=fnd.refs(lb["security_groups"]),
+            target_groups=tuple(sorted(tgs)),
+            row=f"| {name} | {scheme} | {'<br>'.join(sorted(listeners))} | {checks} |",
+        )
+        found.append(((internal, name), node))
+    return tuple(node for _, node in sorted(found))
+
+
+def _services(svc: Stack, groups: Mapping[Ref, TargetGroup]) -> tuple[Node, ...]:
+    # An autoscaling target's resource_id is "service/<cluster>/<service name reference>".
+    scaling = {}
+    for target in svc.resources("aws_appautoscaling_target").values():
+        service = target["resource_id"].rpartition("/")[2]
+        if is_ref_to(service, "aws_ecs_service"):
+            scaling[parse_ref(service)[1]] = f"{target['min_capacity']}–{target['max_capacity']}"
+    found = []
+    for key, s in svc.resources("aws_ecs_service").items():
+        name, launch_type = s["name"], s.get("launch_type", "FARGATE")
         balancers = s.get("load_balancer", [])
-        found.append(
-            Service(
-                ref=("aws_ecs_service", key),
-                name=s["name"],
-                launch_type=s.get("launch_type", "FARGATE"),
-                subnets=tuple(stacks.ref(svc, x) for x in net["subnets"]),
-                security_groups=tuple(stacks.ref(svc, x) for x in net["security_groups"]),
-                target_groups=tuple(stacks.ref(svc, b["target_group_arn"]) for b in balancers),
-                container_port=int(balancers[0]["container_port"]) if balancers else 0,
-                tasks=scaling.get(key, str(s.get("desired_count", "?"))),
-            )
+        port = int(balancers[0]["container_port"]) if balancers else 0
+        tgs = svc.refs(b["target_group_arn"] for b in balancers)
+        tasks = scaling.get(key, str(s.get("desired_count", "?")))
+        node = Node(
+            key=_id("svc", name),
+            title=f"ECS service {name}",
+            label=f"ECS service {name}<br/>{launch_type.title()} task :{port}",
+            subnets=svc.refs(s["network_configuration"]["subnets"]),
+            security_groups=svc.refs(s["network_configuration"]["security_groups"]),
+            target_groups=tgs,
+            row=f"| {name} | {launch_type} | {port} | {tasks} | "
+            f"{', '.join(groups[t].name for t in tgs)} |",
         )
-    return tuple(sorted(found, key=lambda s: s.name))
+        found.append((name, node))
+    return tuple(node for _, node in sorted(found))
 
 
-def _endpoints(stacks: Stacks, fnd: str) -> tuple[Endpoint, ...]:
-    found = [
-        Endpoint(
-            ref=("aws_vpc_endpoint", k),
-            service=e["service_name"].split(".", 3)[-1],  # com.amazonaws.<region>.<service>
-            kind=e.get("vpc_endpoint_type", "Gateway"),
-            subnets=tuple(stacks.ref(fnd, x) for x in e.get("subnet_ids", [])),
-            security_groups=tuple(stacks.ref(fnd, x) for x in e.get("security_group_ids", [])),
-        )
-        for k, e in stacks.resources(fnd, "aws_vpc_endpoint").items()
-    ]
-    return tuple(sorted(found, key=lambda e: (e.kind, e.service)))
+def _interface_endpoints(fnd: Stack, endpoints: Mapping[str, dict[str, Any]]) -> Node | None:
+    """The interface endpoints, drawn as one node in each AZ they have a subnet in."""
+    interface = sorted(
+        ((_service(e), e) for e in endpoints.values() if _kind(e) == "Interface"),
+        key=lambda pair: pair[0],
+    )
+    if not interface:
+        return None
+    return Node(
+        key="vpce",
+        title="Interface endpoints",
+        label="Interface endpoints<br/>" + " · ".join(service for service, _ in interface),
+        subnets=tuple(sorted({s for _, e in interface for s in fnd.refs(e.get("subnet_ids", []))})),
+        security_groups=tuple(
+            sorted({g for _, e in interface for g in fnd.refs(e.get("security_group_ids", []))})
+        ),
+    )
 
 
-def _rules(stacks: Stacks, fnd: str) -> tuple[Rule, ...]:
+def _rules(fnd: Stack) -> tuple[Rule, ...]:
     found = []
     for direction in ("ingress", "egress"):
-        for rule in stacks.resources(fnd, f"aws_vpc_security_group_{direction}_rule").values():
+        for rule in fnd.resources(f"aws_vpc_security_group_{direction}_rule").values():
             prefix_list = rule.get("prefix_list_id")
-            endpoint = _endpoint_of(stacks, fnd, prefix_list)
-            if direction == "egress" and not endpoint:
+            to_endpoint = is_ref_to(prefix_list, "aws_vpc_endpoint")
+            if direction == "egress" and not to_endpoint:
                 continue  # every other egress rule mirrors an ingress rule
+            peer_sg = rule.get("referenced_security_group_id")
             found.append(
                 Rule(
-                    security_group=stacks.ref(fnd, rule["security_group_id"]),
+                    security_group=fnd.ref(rule["security_group_id"]),
                     port=int(rule["from_port"]),
-                    peer_sg=(
-                        stacks.ref(fnd, rule["referenced_security_group_id"])
-                        if rule.get("referenced_security_group_id")
-                        else None
-                    ),
+                    peer_sg=fnd.ref(peer_sg) if peer_sg else None,
                     peer_cidr=rule.get("cidr_ipv4"),
-                    peer_endpoint=endpoint,
-                    description=rule.get("description", ""),
+                    peer_endpoint=fnd.ref(prefix_list) if to_endpoint else None,
                 )
             )
     return tuple(sorted(found, key=lambda r: (r.security_group, r.port, str(r.peer_sg))))
-
-
-def _endpoint_of(stacks: Stacks, fnd: str, prefix_list: object) -> Ref | None:
-    """The gateway endpoint behind ``${aws_vpc_endpoint.X.prefix_list_id}``, if that is it."""
-    match = REF.fullmatch(str(prefix_list or ""))
-    if match and match[1] == "aws_vpc_endpoint":
-        return stacks.ref(fnd, prefix_list)
-    return None
 
 
 # --- Rendering -----------------------------------------------------------------------
@@ -362,70 +392,19 @@ def _port(port: int) -> str:
 
 
 @dataclass(frozen=True)
-class _Placed:
-    """Something drawn once per AZ it has a subnet in: an ALB, a service, the endpoints."""
-
-    key: str
-    title: str
-    label: str
-    subnets: tuple[Ref, ...]
-    security_groups: tuple[Ref, ...]
-    target_groups: tuple[Ref, ...] = ()
-
-
-@dataclass(frozen=True)
 class _Hop:
-    """One allowed connection: ``source`` (None: the internet) to ``target`` on ``port``."""
+    """One allowed connection: ``source`` (None: the internet) to ``target``."""
 
-    source: _Placed | None
-    target: _Placed | str  # a gateway endpoint's node id when a string
+    source: Node | None
+    target: Node | str  # a gateway endpoint's node id when a string
     label: str
     rule: Rule
 
 
-def _placed(model: Model) -> list[_Placed]:
-    placed = []
-    for lb in model.load_balancers:
-        title = f"{'Internal' if lb.internal else 'External'} ALB"
-        placed.append(
-            _Placed(
-                key=_id("alb", lb.name),
-                title=title,
-                label=f"{title}<br/>{lb.name}",
-                subnets=lb.subnets,
-                security_groups=lb.security_groups,
-                target_groups=lb.target_groups,
-            )
-        )
-    for s in model.services:
-        placed.append(
-            _Placed(
-                key=_id("svc", s.name),
-                title=f"ECS service {s.name}",
-                label=f"ECS service {s.name}<br/>{s.launch_type.title()} task :{s.container_port}",
-                subnets=s.subnets,
-                security_groups=s.security_groups,
-                target_groups=s.target_groups,
-            )
-        )
-    interface = [e for e in model.endpoints if e.kind == "Interface"]
-    if interface:
-        placed.append(
-            _Placed(
-                key="vpce",
-                title="Interface endpoints",
-                label="Interface endpoints<br/>" + " · ".join(e.service for e in interface),
-                subnets=tuple(sorted({s for e in interface for s in e.subnets})),
-                security_groups=tuple(sorted({g for e in interface for g in e.security_groups})),
-            )
-        )
-    return placed
-
-
-def _hops(model: Model, placed: list[_Placed]) -> list[_Hop]:
+def _hops(model: Model) -> list[_Hop]:
     """Every allowed connection, in path order: internet first, then hop by hop."""
-    owners: dict[Ref, list[_Placed]] = {}
-    for p in placed:
+    owners: dict[Ref, list[Node]] = {}
+    for p in model.nodes:
         for sg in p.security_groups:
             owners.setdefault(sg, []).append(p)
     gateways = {e.ref: _id("gw", e.service) for e in model.endpoints if e.kind == "Gateway"}
@@ -440,33 +419,31 @@ def _hops(model: Model, placed: list[_Placed]) -> list[_Hop]:
         elif rule.peer_sg:
             for source in owners.get(rule.peer_sg, []):
                 hops += [_Hop(source, t, _label(model, source, t, rule), rule) for t in targets]
-    rank: dict[str, int] = {}
-    frontier: list[_Placed | None] = [None]
-    depth = 0
-    while frontier:  # breadth-first from the internet along the allowed hops
-        nxt = [
+    rank: dict[str, int] = {}  # hops from the internet, breadth-first along the allowed hops
+    frontier: list[Node | None] = [None]
+    while frontier:
+        frontier = [
             h.target
             for h in hops
-            if h.source in frontier and isinstance(h.target, _Placed) and h.target.key not in rank
+            if h.source in frontier and isinstance(h.target, Node) and h.target.key not in rank
         ]
-        for target in nxt:
-            rank.setdefault(target.key, depth + 1)
-        frontier, depth = list(dict.fromkeys(nxt)), depth + 1
+        depth = max(rank.values(), default=0) + 1
+        rank.update({t.key: depth for t in frontier if t})
 
     def order(hop: _Hop) -> tuple[int, int, str, str]:
-        target = hop.target.key if isinstance(hop.target, _Placed) else hop.target
+        target = hop.target.key if isinstance(hop.target, Node) else hop.target
         source = hop.source.key if hop.source else ""
-        return (_dotted(hop), rank.get(target, len(placed) + 1), target, source)
+        return (_dotted(hop), rank.get(target, len(model.nodes) + 1), target, source)
 
     return sorted(hops, key=order)
 
 
 def _dotted(hop: _Hop) -> bool:
     """AWS API traffic (to endpoints), as opposed to the request path."""
-    return not isinstance(hop.target, _Placed) or hop.target.key == "vpce"
+    return not isinstance(hop.target, Node) or hop.target.key == "vpce"
 
 
-def _label(model: Model, source: _Placed, target: _Placed, rule: Rule) -> str:
+def _label(model: Model, source: Node, target: Node, rule: Rule) -> str:
     # An ALB reaches its targets through a target group: show the group's protocol.
     shared = set(source.target_groups) & set(target.target_groups)
     if shared:
@@ -477,8 +454,7 @@ def _label(model: Model, source: _Placed, target: _Placed, rule: Rule) -> str:
 
 def mermaid(model: Model) -> list[str]:
     """The flowchart, one line per element, in a stable order."""
-    placed = _placed(model)
-    az_of = {s.ref: i + 1 for i, az in enumerate(model.azs) for s in model.subnets if s.az == az}
+    az_of = {s.ref: model.azs.index(s.az) + 1 for s in model.subnets}
     lines = ["flowchart TB", f"  internet([{_q('Internet')}])"]
     if model.igw_name:
         lines.append(f"  igw[{_q('Internet gateway<br/>' + model.igw_name)}]")
@@ -491,7 +467,9 @@ def mermaid(model: Model) -> list[str]:
             label = f"{tier} subnet {subnet.cidr}"
             lines.append(f"      subgraph {_id('sn', subnet.name)}[{_q(label)}]")
             lines += [
-                f"        {p.key}_az{n}[{_q(p.label)}]" for p in placed if subnet.ref in p.subnets
+                f"        {p.key}_az{n}[{_q(p.label)}]"
+                for p in model.nodes
+                if subnet.ref in p.subnets
             ]
             lines.append("      end")
         lines.append("    end")
@@ -500,34 +478,38 @@ def mermaid(model: Model) -> list[str]:
         lines.append(f"    {_id('gw', e.service)}[{_q(label)}]")
     lines.append("  end")
     lines += _aws_services(model)
-    lines += _edges(model, placed, az_of)
+    lines += _edges(model, az_of)
     return lines
 
 
+def _aws_nodes(model: Model) -> list[str]:
+    """The regional services the endpoints lead to, as node names (``aws_<name>``)."""
+    return sorted({AWS_NODES.get(e.service, _id(e.service)) for e in model.endpoints})
+
+
 def _aws_services(model: Model) -> list[str]:
-    wanted = sorted({AWS_NODES.get(e.service, _id(e.service)) for e in model.endpoints})
     labels = {
         "ecr": f"ECR repository<br/>{model.repository}",
         "logs": "CloudWatch Logs",
         "s3": "S3<br/>ECR image layers",
     }
     lines = [f"  subgraph aws[{_q('AWS services in the region')}]"]
-    for node in wanted:
+    for node in _aws_nodes(model):
         shape = "[({})]" if node == "ecr" else "[{}]"
         lines.append(f"    aws_{node}" + shape.format(_q(labels.get(node, node))))
     return [*lines, "  end"]
 
 
-def _edges(model: Model, placed: list[_Placed], az_of: Mapping[Ref, int]) -> list[str]:
-    def azs(p: _Placed) -> list[int]:
+def _edges(model: Model, az_of: Mapping[Ref, int]) -> list[str]:
+    def azs(p: Node) -> list[int]:
         return sorted({az_of[s] for s in p.subnets})
 
     lines = []
-    for hop in _hops(model, placed):
+    for hop in _hops(model):
         arrow = "-.->" if _dotted(hop) else "-->"
         label = _q(hop.label)
         if hop.source is None:
-            assert isinstance(hop.target, _Placed)
+            assert isinstance(hop.target, Node)
             entry = "igw" if model.igw_name else "internet"
             if model.igw_name:
                 lines.append(f"  internet -->|{label}| igw")
@@ -542,20 +524,18 @@ def _edges(model: Model, placed: list[_Placed], az_of: Mapping[Ref, int]) -> lis
             lines += [
                 f"  {hop.source.key}_az{n} {arrow}|{label}| {hop.target.key}_az{n}" for n in shared
             ]
-    vpce = next((p for p in placed if p.key == "vpce"), None)
-    if vpce:
-        services = sorted({AWS_NODES.get(e.service, _id(e.service)) for e in model.endpoints})
-        for n in azs(vpce):
-            lines += [f"  vpce_az{n} -.-> aws_{s}" for s in services if s != "s3"]
+    if model.interface_endpoints:
+        for n in azs(model.interface_endpoints):
+            lines += [f"  vpce_az{n} -.-> aws_{s}" for s in _aws_nodes(model) if s != "s3"]
     gateways = sorted(_id("gw", e.service) for e in model.endpoints if e.kind == "Gateway")
     lines += [f"  {node} -.-> aws_s3" for node in gateways]
     return list(dict.fromkeys(lines))  # one line per edge, in first-seen order
 
 
-def _chain_rows(model: Model, placed: list[_Placed]) -> list[str]:
+def _chain_rows(model: Model) -> list[str]:
     """The security-group table, in the order a request crosses the groups."""
     rows = []
-    for hop in _hops(model, placed):
+    for hop in _hops(model):
         if isinstance(hop.target, str):
             continue  # the S3 prefix-list egress rule is not an inbound rule
         group = model.security_groups.get(hop.rule.security_group, hop.rule.security_group[1])
@@ -624,7 +604,6 @@ PROSE: dict[str, dict[str, str]] = {
 def render(model: Model, lang: str = "en") -> str:
     """The whole docs/architecture.md (``lang="en"``) or architecture.ja.md text."""
     text = PROSE[lang]
-    placed = _placed(model)
     lines = [
         f"<!-- {text['generated'].format(env=model.env)} -->",
         "",
@@ -651,22 +630,11 @@ def render(model: Model, lang: str = "en") -> str:
         "",
         text["lb_head"],
         "|---|---|---|---|",
-        *(
-            f"| {lb.name} | {'internal' if lb.internal else 'internet-facing'} | "
-            f"{'<br>'.join(lb.listeners)} | "
-            + ", ".join(f"`{model.target_groups[t].health_check_path}`" for t in lb.target_groups)
-            + " |"
-            for lb in model.load_balancers
-        ),
+        *(lb.row for lb in model.albs),
         "",
         text["svc_head"],
         "|---|---|---|---|---|",
-        *(
-            f"| {s.name} | {s.launch_type} | {s.container_port} | {s.tasks} | "
-            + ", ".join(model.target_groups[t].name for t in s.target_groups)
-            + " |"
-            for s in model.services
-        ),
+        *(s.row for s in model.services),
         "",
         f"## {text['chain']}",
         "",
@@ -674,7 +642,7 @@ def render(model: Model, lang: str = "en") -> str:
         "",
         text["chain_head"],
         "|---|---|---|",
-        *_chain_rows(model, placed),
+        *_chain_rows(model),
         "",
         f"## {text['endpoints']}",
         "",
