@@ -40,6 +40,7 @@ finally:
 synth_compare = importlib.import_module("tools.perf.synth_compare")
 diff_synth_outputs = synth_compare.diff_synth_outputs
 synth_in_subprocess = synth_compare.synth_in_subprocess
+synth_settings = importlib.import_module("tools.synthesize").synth_settings
 
 AWS = "cdktf_cdktf_provider_aws"
 
@@ -156,13 +157,7 @@ def test_every_stack_synth_is_byte_identical_with_and_without_loader_and_node_ho
     tmp_path: Path,
 ) -> None:
     # GIVEN main.py building every stack of dev and prod (images stack included)
-    settings = {
-        "TARGET": "aws",
-        "TF_STATE_BUCKET": "loader-compare",
-        "ENVS": "dev,prod",
-        "IMAGE_SOURCE": "build",
-        "APP_VERSION": "1.2.3",
-    }
+    settings = synth_settings(APP_VERSION="1.2.3")
     lazy_stats: dict[str, object] = {}
     stock_stats: dict[str, object] = {}
     # WHEN it is synthesized once with the loader and once with stock imports
@@ -281,8 +276,7 @@ def test_unsupported_version_falls_back_with_one_warning(
 
 def test_a_bumped_provider_version_still_synthesizes_byte_identical(tmp_path: Path) -> None:
     # GIVEN main.py seeing hashicorp/aws bindings of an unverified version (21.0.0)
-    settings = {"TARGET": "aws", "TF_STATE_BUCKET": "loader-compare", "ENVS": "dev"}
-    settings |= {"IMAGE_SOURCE": "tag", "APP_VERSION": "1.2.3"}
+    settings = synth_settings(ENVS="dev", IMAGE_SOURCE="tag", APP_VERSION="1.2.3")
     bumped = _run(
         f"""
         import importlib.metadata, os, runpy, sys

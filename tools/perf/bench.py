@@ -33,16 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools import processes
-from tools.synthesize import SETTINGS_VARS
+from tools.synthesize import synth_environ, synth_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SYNTH_ENV = {
-    "ENVS": "dev",
-    "TARGET": "aws",
-    "TF_STATE_BUCKET": "bench-state",
-    "IMAGE_SOURCE": "build",
-    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-}
 TARGETS = {"synth_seconds": 8.0, "speedup": 4.0, "peak_mb": 700.0, "tests_seconds": 90.0}
 
 
@@ -82,9 +75,7 @@ def synth_samples(runs: int, stock: bool, keep_sourcemaps: bool = False) -> list
     samples = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-") as outdir:
-            # Only SYNTH_ENV decides what is synthesized, whatever the shell exports.
-            env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
-            env.update({**SYNTH_ENV, "CDKTF_OUTDIR": outdir})
+            env = synth_environ(outdir, synth_settings(ENVS="dev"))
             for name in ("CDKTF_STOCK_IMPORTS", "CDKTF_KEEP_SOURCEMAPS", "NODE_OPTIONS"):
                 env.pop(name, None)
             if stock:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from config.naming import stack_name
-from tools.synthesize import SynthError, synthesize
+from tools.synthesize import SynthError, synth_settings, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = {"en": ROOT / "docs" / "architecture.md", "ja": ROOT / "docs" / "architecture.ja.md"}
@@ -659,12 +659,6 @@ def render(model: Model, lang: str = "en") -> str:
 # --- Synthesizing and the command line ----------------------------------------------------
 
 
-def diagram_settings(env: str) -> dict[str, str]:
-    """Settings for the diagram's synth. They only change names and versions the
-    diagram does not show; they are pinned so the caller's shell cannot change it."""
-    return {"ENVS": env, "TARGET": "aws", "TF_STATE_BUCKET": "diagram-placeholder"}
-
-
 def generate(env: str, synth_dir: Path | None, langs: Iterable[str] = ("en",)) -> dict[str, str]:
     """The document for ``env`` in each of ``langs``, from ``synth_dir`` or a fresh synth."""
     if synth_dir is not None:
@@ -672,7 +666,7 @@ def generate(env: str, synth_dir: Path | None, langs: Iterable[str] = ("en",)) -
     else:
         with tempfile.TemporaryDirectory(prefix="diagram-synth-") as tmp:
             try:
-                outdir = synthesize(Path(tmp), diagram_settings(env))
+                outdir = synthesize(Path(tmp), synth_settings(ENVS=env))
             except SynthError as exc:
                 raise DiagramError(str(exc)) from None
             model = load_model(outdir, env)

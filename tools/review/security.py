@@ -25,17 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.synthesize import SynthError, synthesize
+from tools.synthesize import SynthError, synth_settings, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPRESSIONS = ROOT / "security" / "suppressions.toml"
 CHECKOV = ROOT / ".venv-security" / "bin" / "checkov"
-SYNTH_ENV = {
-    "TARGET": "aws",
-    "TF_STATE_BUCKET": "security-scan",
-    "IMAGE_SOURCE": "build",
-    "ENVS": "dev,prod",
-}
 
 
 class SecurityScanError(RuntimeError):
@@ -184,7 +178,7 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="security-") as tmp:
             synth_dir = args.synth_dir or Path(tmp)
             if args.synth_dir is None:
-                synthesize(synth_dir, SYNTH_ENV)
+                synthesize(synth_dir, synth_settings())
             findings = findings_for(synth_dir, plans)
     except (SecurityScanError, SynthError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,16 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tools.synthesize import SynthError, synthesize
+from tools.synthesize import SynthError, synth_settings, synthesize
 from tools.terraform import TerraformSetupError, find_mirror, validate_many
-
-# Settings for a synth that covers every stack (the images stack included).
-SYNTH_ENV = {
-    "TARGET": "aws",
-    "TF_STATE_BUCKET": "offline-validate-only",
-    "IMAGE_SOURCE": "build",
-    "ENVS": "dev,prod",
-}
 
 
 def unmirrored_providers(stack_json: dict[str, Any], mirror: Path) -> list[str]:
@@ -38,7 +30,7 @@ def unmirrored_providers(stack_json: dict[str, Any], mirror: Path) -> list[str]:
 
 
 def synth_all(outdir: Path) -> list[Path]:
-    synthesize(outdir, SYNTH_ENV)
+    synthesize(outdir, synth_settings())  # every stack, the images stack included
     manifest = json.loads((outdir / "manifest.json").read_text())
     return [outdir / stack["workingDirectory"] for stack in manifest["stacks"].values()]
 
