@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,17 @@ def synthed_local(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """dev for the local emulator target with on-disk state (offline work)."""
     envs = environments({"ENVS": "dev", "APP_VERSION": "1.2.3", "STATE_BACKEND": "local"})
     return synth(envs, tmp_path_factory.mktemp("synth-local"))
+
+
+@pytest.fixture
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS with fake credentials; no profile or endpoint from the shell
+    (the emulator's or any other) can take a client elsewhere."""
+    from moto import mock_aws
+
+    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")] + ["AWS_PROFILE"]:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield

@@ -1,12 +1,10 @@
 """make rollback: only versions whose images are still in ECR, and nothing is built."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from config import load_environment, settings_from_env
 from tools.deploy import rollback
@@ -17,13 +15,8 @@ AWS = {"TARGET": "aws", "TF_STATE_BUCKET": "my-state", "APP_VERSION": "0.2.0"}
 
 
 @pytest.fixture
-def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("ecr", region_name=REGION)
+def ecr(moto_aws: None) -> Any:
+    return boto3.client("ecr", region_name=REGION)
 
 
 def dev() -> Any:

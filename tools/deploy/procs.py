@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,27 +70,14 @@ def kill_tree(pid: int, mark: str | None = None, grace: float = 5.0) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if os.getpgid(pid) == pid:  # only a group it leads (captured runs)
                 os.killpg(pid, sig)
-        for target in targets:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(target, sig)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            if not [t for t in targets if _alive(t)]:
-                break
-            time.sleep(0.1)
-        else:
-            continue
-        if not (mark and marked(mark)):
+        if _signal_and_wait(targets, sig, grace) and not (mark and marked(mark)):
             return
 
 
 def interrupt_terraform(mark: str) -> list[int]:
     """SIGINT to the ``terraform`` processes carrying ``mark`` (not its provider plugins)."""
-    pids = [pid for pid in marked(mark) if processes.name(pid) == "terraform"]
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGINT)
-    return pids
+    terraform = [pid for pid in marked(mark) if processes.name(pid) == "terraform"]
+    return processes.signal_all(terraform, signal.SIGINT)
 
 
 def stop_gracefully(
@@ -120,15 +107,21 @@ def stop_gracefully(
 def kill_marked(mark: str, grace: float = 5.0) -> None:
     """SIGTERM every process carrying ``mark``, SIGKILL those left after ``grace`` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        targets = marked(mark)
-        for target in targets:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(target, sig)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and [t for t in targets if _alive(t)]:
-            time.sleep(0.1)
+        _signal_and_wait(marked(mark), sig, grace)
         if not marked(mark):
             return
+
+
+def _signal_and_wait(targets: Iterable[int], sig: int, grace: float) -> bool:
+    """Send ``sig`` to ``targets``; True when all of them are gone within ``grace`` seconds."""
+    pids = list(targets)
+    processes.signal_all(pids, sig)
+    deadline = time.monotonic() + grace
+    while any(_alive(pid) for pid in pids):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _alive(pid: int) -> bool:
