@@ -83,14 +83,18 @@ def test_every_job_declares_its_permissions(name: str) -> None:
     assert [j for j, body in jobs(name).items() if "permissions" not in body] == []
 
 
-def test_only_the_comment_job_may_write_to_pull_requests() -> None:
-    writers = [
+def writers(scope: str) -> list[str]:
+    """``workflow:job`` of every job with write permission on ``scope``."""
+    return [
         f"{p.name}:{j}"
         for p in WORKFLOWS
         for j, body in jobs(p.name).items()
-        if body["permissions"].get("pull-requests") == "write"
+        if body["permissions"].get(scope) == "write"
     ]
-    assert writers == ["pull-request.yml:comment"]
+
+
+def test_only_the_comment_job_may_write_to_pull_requests() -> None:
+    assert writers("pull-requests") == ["pull-request.yml:comment"]
 
 
 def test_only_jobs_that_assume_an_aws_role_get_an_oidc_token() -> None:
@@ -168,10 +172,4 @@ def test_drift_is_planned_on_a_schedule_for_every_environment() -> None:
 
 
 def test_only_the_drift_report_may_write_issues() -> None:
-    writers = [
-        f"{p.name}:{j}"
-        for p in WORKFLOWS
-        for j, body in jobs(p.name).items()
-        if body["permissions"].get("issues") == "write"
-    ]
-    assert writers == ["drift.yml:report"]
+    assert writers("issues") == ["drift.yml:report"]

@@ -340,6 +340,21 @@ __jsii_assembly__ = jsii.JSIIAssembly.load(
 """
 
 
+def _run_with_fake_provider(root: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter whose loader knows only ``fake_provider`` under ``root``."""
+    prelude = f"""
+        import sys
+        sys.path.insert(0, {str(root)!r})
+        import tools.perf.provider_loader as pl
+        pl.uninstall()
+        pl.PROVIDERS = (pl.ProviderPackage(
+            module="fake_provider", distribution="cdktf-cdktf-provider-aws",
+            jsii_assembly="@cdktf/provider-fake", supported_versions=frozenset({{"20.1.0"}})),)
+        pl.install()
+    """
+    return _run(textwrap.dedent(prelude) + textwrap.dedent(code))
+
+
 def _fake_package(root: Path, init: str = GOOD_INIT, jsii_init: str | None = GOOD_JSII) -> Path:
     pkg = root / "fake_provider"
     for sub in ("alpha", "beta"):
@@ -389,19 +404,12 @@ def test_fake_layout_mismatch_falls_back_to_the_stock_import(tmp_path: Path) -> 
     # (its _jsii loads no assembly, so the stock __init__ can run here)
     bad_init = GOOD_INIT + f"\n__import__('pathlib').Path({str(marker)!r}).touch()\n"
     _fake_package(tmp_path, bad_init, jsii_init="import jsii\n")
-    proc = _run(
-        f"""
-        import sys
-        sys.path.insert(0, {str(tmp_path)!r})
-        import tools.perf.provider_loader as pl
-        pl.uninstall()
-        pl.PROVIDERS = (pl.ProviderPackage(
-            module="fake_provider", distribution="cdktf-cdktf-provider-aws",
-            jsii_assembly="@cdktf/provider-fake", supported_versions=frozenset({{"20.1.0"}})),)
-        pl.install()
+    proc = _run_with_fake_provider(
+        tmp_path,
+        """
         import fake_provider.alpha
         print("imported:", sorted(m for m in sys.modules if m.startswith("fake_provider")))
-        """
+        """,
     )
     assert proc.returncode == 0, proc.stderr
     # The stock __init__ imports every submodule eagerly: beta too, although only alpha was asked.
@@ -419,19 +427,12 @@ def test_failing_submodule_import_names_the_loader(tmp_path: Path) -> None:
         "if False:\n    jsii.JSIIAssembly.load('@cdktf/provider-fake', '20.1.0', '', "
         "'provider-fake@20.1.0.jsii.tgz')\n"
     )
-    proc = _run(
-        f"""
-        import sys
-        sys.path.insert(0, {str(tmp_path)!r})
-        import tools.perf.provider_loader as pl
-        pl.uninstall()
-        pl.PROVIDERS = (pl.ProviderPackage(
-            module="fake_provider", distribution="cdktf-cdktf-provider-aws",
-            jsii_assembly="@cdktf/provider-fake", supported_versions=frozenset({{"20.1.0"}})),)
-        pl.install()
+    proc = _run_with_fake_provider(
+        tmp_path,
+        """
         import fake_provider.alpha  # fine
         import fake_provider.beta   # relies on a name only the stock __init__ defines
-        """
+        """,
     )
     assert proc.returncode != 0
     assert "ProviderLayoutError: fake_provider.beta: submodule failed to import" in proc.stderr
