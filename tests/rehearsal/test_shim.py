@@ -14,8 +14,8 @@ import botocore.exceptions
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tools.rehearsal import shim
-from tools.rehearsal.shim_patches import bool_condition
+from tools.emulator import shim
+from tools.emulator.shim_patches import bool_condition
 
 ACCOUNT = "123456789012"
 

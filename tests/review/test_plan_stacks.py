@@ -2,7 +2,7 @@
 
 import json
 
-from tools.plan_stacks import StackPlan, _publish, main
+from tools.review.plan_stacks import StackPlan, _publish, main
 
 
 def test_results_and_has_changes_reach_the_github_step_outputs(tmp_path, monkeypatch):

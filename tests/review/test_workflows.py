@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.plan_summary import MARKER
+from tools.review.plan_summary import MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -164,7 +164,7 @@ def test_drift_is_planned_on_a_schedule_for_every_environment() -> None:
     assert drift[True]["schedule"], "drift.yml needs an `on.schedule`"  # yaml reads `on` as True
     assert jobs("drift.yml")["plan"]["strategy"]["matrix"]["env"] == ["dev", "prod"]
     runs = [s.get("run", "") for s in jobs("drift.yml")["plan"]["steps"]]
-    assert any("tools.plan_stacks" in r for r in runs)
+    assert any("tools.review.plan_stacks" in r for r in runs)
 
 
 def test_only_the_drift_report_may_write_issues() -> None:

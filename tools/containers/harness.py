@@ -8,7 +8,7 @@ under their task definitions' settings: two backend replicas behind the network 
 it created is removed again before the error is raised.
 
 ``serve_after_deploy`` and ``stop_serving`` are what ``make deploy`` and
-``make destroy|down`` call (through tools/deploy.py).
+``make destroy|down`` call (through tools/deploy/cli.py).
 """
 
 from __future__ import annotations

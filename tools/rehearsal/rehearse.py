@@ -34,12 +34,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from config.naming import stack_name
-from tools import protection
-from tools.rehearsal import commands, deployments, inventory, release
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator
-from tools.rehearsal.procs import CommandTimeout, Result
-from tools.rehearsal.target import LocalTarget, TargetError, local_target
+from tools.deploy import commands, deployments, protection
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import CommandTimeout, Result
+from tools.deploy.target import LocalTarget, TargetError, local_target
+from tools.emulator import inventory
+from tools.emulator.emulator import Emulator
+from tools.rehearsal import release
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
 
@@ -104,8 +105,8 @@ def _diff_before_first_deploy(
     apps: list[str], ws: Workspace, env: dict[str, str], clock: Clock
 ) -> None:
     """`make diff` on an empty state: the first stack plans, its dependents say why not."""
-    from tools.deploy import diff_stacks
-    from tools.plan_stacks import plan_stacks
+    from tools.deploy.cli import diff_stacks
+    from tools.review.plan_stacks import plan_stacks
 
     name = "diff before the first deploy"
     with clock.stage(name):
@@ -201,7 +202,7 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
     print(commands.format_outputs(ws.outputs_file))
     name = "diff sees every upstream deployed"
     with clock.stage(name):
-        from tools.deploy import not_deployed_upstreams
+        from tools.deploy.cli import not_deployed_upstreams
 
         deps = commands.manifest_stacks(ws)
         waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}

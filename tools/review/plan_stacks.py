@@ -1,6 +1,6 @@
 """Plan every synthesized stack for review, dependencies first: what the PR workflow runs.
 
-    python -m tools.plan_stacks [--outdir cdktf.out] [--plans plans]
+    python -m tools.review.plan_stacks [--outdir cdktf.out] [--plans plans]
 
 For each stack of ``<outdir>/manifest.json``:
 
@@ -12,7 +12,7 @@ For each stack of ``<outdir>/manifest.json``:
   until that deploy.
 * Every other stack: ``terraform init``, ``terraform plan -detailed-exitcode
   -lock=false`` (a read-only plan role cannot write the lock) and ``terraform
-  show -json`` into ``<plans>/<stack>.json`` for ``tools.plan_summary``.
+  show -json`` into ``<plans>/<stack>.json`` for ``tools.review.plan_summary``.
 
 The result per stack (``changes``, ``no-changes``, ``skipped`` with a reason,
 or ``error``) goes to ``<plans>/results.json`` and, under GitHub Actions, to
@@ -30,8 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from config.naming import is_bootstrap_stack
-from tools.rehearsal import commands
-from tools.rehearsal.commands import Workspace
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
 from tools.terraform import TerraformSetupError, terraform_env
 
 BOOTSTRAP_REASON = (
@@ -103,7 +103,7 @@ def _publish(results: dict[str, StackPlan], plans: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.plan_stacks", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.review.plan_stacks", description=__doc__)
     parser.add_argument("--outdir", type=Path, default=commands.ROOT / "cdktf.out")
     parser.add_argument("--plans", type=Path, default=Path("plans"))
     args = parser.parse_args(argv)

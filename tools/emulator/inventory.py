@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]  # ships no type information
 
-from tools.rehearsal.awsenv import FAKE_KEY_ID, FAKE_SECRET
+from tools.deploy.awsenv import FAKE_KEY_ID, FAKE_SECRET
 
 
 def client(service: str, endpoint: str, region: str) -> Any:

@@ -1,4 +1,4 @@
-"""The individual moto patches; see ``tools.rehearsal.shim`` and docs/emulator.md."""
+"""The individual moto patches; see ``tools.emulator.shim`` and docs/emulator.md."""
 
 from __future__ import annotations
 
