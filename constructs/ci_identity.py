@@ -2,9 +2,10 @@
 
 No long-lived keys: a workflow job exchanges GitHub's OIDC token for a role's
 short-lived credentials. Each role's trust policy names the one repository
-and the exact token subjects allowed (``pull_request`` for the plan role, the
-GitHub environment of the deploy job for the deploy role), so forks, other
-repositories and other branches or events cannot assume them.
+and the exact token subjects allowed (pull requests and the default branch
+for the read-only plan role, the GitHub environment of the deploy job for the
+deploy role), so other repositories, other branches and other environments
+cannot assume them; GitHub gives fork pull requests no token at all.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ class CiRoles(Construct):
     """A read-only plan role and a deploy role for one environment.
 
     ``repository`` is ``owner/repo``; the plan role trusts its ``pull_request``
-    tokens, the deploy role its jobs in GitHub environment ``github_environment``.
+    tokens and its ``default_branch`` (default ``main``, where scheduled drift
+    checks run), the deploy role only its jobs in GitHub environment
+    ``github_environment``.
     ``passable_roles`` are the task and execution role names the deploy role may
     pass to ECS tasks; ``flow_logs_role`` the one it may pass to VPC flow logs.
 
@@ -85,6 +88,7 @@ class CiRoles(Construct):
         permissions: Scope,
         passable_roles: list[str],
         flow_logs_role: str,
+        default_branch: str = "main",
     ) -> None:
         super().__init__(scope, id_)
         if not passable_roles:
@@ -96,7 +100,9 @@ class CiRoles(Construct):
             trust=github_trust_policy(
                 oidc_provider_arn=oidc_provider_arn,
                 repository=repository,
-                subjects=["pull_request"],
+                # Pull requests, and the daily drift check (.github/workflows/drift.yml),
+                # which GitHub runs on the default branch.
+                subjects=["pull_request", f"ref:refs/heads/{default_branch}"],
             ),
             policy=as_json(plan_policy(permissions)),
             description=f"terraform plan of {prefix} for pull requests of {repository}",

@@ -102,7 +102,26 @@ class BootstrapStack(TerraformStack):
         )
         TerraformOutput(self, "ci_plan_role_arn", value=roles.plan_role_arn)
         TerraformOutput(self, "ci_deploy_role_arn", value=roles.deploy_role_arn)
+        # Exactly what the workflows read: .github/workflows/pull-request.yml and deploy.yml.
+        TerraformOutput(
+            self,
+            "ci_repository_variables",
+            value={
+                plan_role_variable(env.name): roles.plan_role_arn,
+                "TF_STATE_BUCKET": env.state.bucket,
+            },
+        )
+        TerraformOutput(
+            self,
+            "ci_environment_variables",
+            value={env.ci.github_environment: {"AWS_DEPLOY_ROLE_ARN": roles.deploy_role_arn}},
+        )
         return roles
+
+
+def plan_role_variable(env_name: str) -> str:
+    """``dev`` -> ``AWS_PLAN_ROLE_ARN_DEV``: the PR workflow reads the plan role from it."""
+    return f"AWS_PLAN_ROLE_ARN_{env_name.upper()}"
 
 
 def build_bootstrap(scope: Construct, env: EnvironmentConfig) -> BootstrapStack:

@@ -79,16 +79,16 @@ def test_an_existing_state_bucket_is_not_created_but_still_scopes_the_roles() ->
 
 
 @pytest.mark.parametrize(
-    ("env_fixture", "role", "subject"),
+    ("env_fixture", "role", "subjects"),
     [
-        ("dev_bootstrap", "ecs-learn-dev-ci-plan", f"repo:{REPO}:pull_request"),
-        ("dev_bootstrap", "ecs-learn-dev-ci-deploy", f"repo:{REPO}:environment:development"),
-        ("prod_bootstrap", "ecs-learn-prod-ci-plan", f"repo:{REPO}:pull_request"),
-        ("prod_bootstrap", "ecs-learn-prod-ci-deploy", f"repo:{REPO}:environment:production"),
+        ("dev_bootstrap", "ecs-learn-dev-ci-plan", ["pull_request", "ref:refs/heads/main"]),
+        ("dev_bootstrap", "ecs-learn-dev-ci-deploy", ["environment:development"]),
+        ("prod_bootstrap", "ecs-learn-prod-ci-plan", ["pull_request", "ref:refs/heads/main"]),
+        ("prod_bootstrap", "ecs-learn-prod-ci-deploy", ["environment:production"]),
     ],
 )
-def test_each_role_trusts_exactly_one_subject_of_the_repository(
-    request: pytest.FixtureRequest, env_fixture: str, role: str, subject: str
+def test_each_role_trusts_exact_subjects_of_the_repository(
+    request: pytest.FixtureRequest, env_fixture: str, role: str, subjects: list[str]
 ) -> None:
     roles = _roles(request.getfixturevalue(env_fixture))
     (statement,) = roles[role]["trust"]["Statement"]
@@ -96,7 +96,10 @@ def test_each_role_trusts_exactly_one_subject_of_the_repository(
     assert "github-oidc" in statement["Principal"]["Federated"]
     # Exact matching only: no StringLike, so no pattern can widen it.
     assert statement["Condition"] == {
-        "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": [subject]}
+        "StringEquals": {
+            f"{HOST}:aud": "sts.amazonaws.com",
+            f"{HOST}:sub": [f"repo:{REPO}:{s}" for s in subjects],
+        }
     }
     assert roles[role]["path"] == "/ci/"
 
@@ -119,12 +122,13 @@ def _assume(trust: dict[str, Any], claims: dict[str, str]) -> PermissionResult:
         (f"repo:{REPO}:pull_request", "sts.amazonaws.com", True),
         (f"repo:{REPO}:pull_request", "https://github.com/my-org", False),
         ("repo:someone/ecs-learn:pull_request", "sts.amazonaws.com", False),
-        (f"repo:{REPO}:ref:refs/heads/main", "sts.amazonaws.com", False),
+        (f"repo:{REPO}:ref:refs/heads/main", "sts.amazonaws.com", True),
+        (f"repo:{REPO}:ref:refs/heads/feature", "sts.amazonaws.com", False),
         (f"repo:{REPO}:environment:production", "sts.amazonaws.com", False),
         (f"repo:{REPO}-fork:pull_request", "sts.amazonaws.com", False),
     ],
 )
-def test_the_plan_roles_trust_admits_only_the_repositorys_pull_requests(
+def test_the_plan_roles_trust_admits_only_pull_requests_and_main(
     dev_bootstrap: dict[str, Any], sub: str, aud: str, allowed: bool
 ) -> None:
     trust = _roles(dev_bootstrap)["ecs-learn-dev-ci-plan"]["trust"]
