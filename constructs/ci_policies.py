@@ -433,6 +433,8 @@ def plan_policy(scope: Scope) -> dict[str, Any]:
                 "ReadRoles", iam_reads, scope.arn("iam", f"role/{scope.prefix}-*", region=False)
             ),
             _allow("ReadRegistry", ecr_reads, scope.arn("ecr", f"repository/{scope.repository}")),
+            # The images stack's registry login; the token allows only what the role may.
+            _allow("RegistryLogin", ("ecr:GetAuthorizationToken",), "*"),
             _allow(
                 "ReadAccessLogBuckets", s3_reads, f"arn:{scope.partition}:s3:::{scope.prefix}-*"
             ),
