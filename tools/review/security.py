@@ -35,6 +35,8 @@ SYNTH_ENV = {
     "TF_STATE_BUCKET": "security-scan",
     "IMAGE_SOURCE": "build",
     "ENVS": "dev,prod",
+    # The bootstrap then holds the CI roles too, so they are scanned.
+    "GITHUB_REPOSITORY": "example-org/ecs-learn",
 }
 
 
