@@ -139,7 +139,10 @@ def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> l
     refused = _terraform(
         copy, ["apply", "-auto-approve", "-lock-timeout=0s", "-input=false", "-no-color"], env, log
     )
-    if refused.returncode == 0 or "Error acquiring the state lock" not in refused.output:
+    locked_out = (
+        "Error acquiring the state lock" in refused.output and "AccessDenied" in refused.output
+    )
+    if refused.returncode == 0 or not locked_out:
         raise RoleCheckFailed(f"plan role: terraform apply was not refused at the lock; log {log}")
     if not _denied(_s3(target, plan).put_object, Bucket=state, Key=key, Body=b"{}"):
         raise RoleCheckFailed(f"plan role: PutObject of s3://{state}/{key} was not denied")
