@@ -1,8 +1,11 @@
 """tools/synthesize.py: the tools' one way to run main.py, with pinned settings."""
 
+import re
+from pathlib import Path
+
 import pytest
 
-from tools.synthesize import SynthError, synth_environ, synth_settings, synthesize
+from tools.synthesize import SETTINGS_VARS, SynthError, synth_environ, synth_settings, synthesize
 
 
 def test_failed_synth_raises_with_main_py_error(tmp_path):
@@ -43,3 +46,11 @@ def test_synth_environ_drops_shell_settings_the_caller_did_not_pin(tmp_path, mon
     # THEN only its settings remain, with the output directory
     assert (env["ENVS"], env["CDKTF_OUTDIR"], env["UNRELATED"]) == ("dev", str(tmp_path), "kept")
     assert "STATE_BACKEND" not in env
+
+
+def test_every_setting_the_config_reads_is_one_the_shell_cannot_leak():
+    # GIVEN every environment variable config/loader.py reads
+    loader = (Path(__file__).resolve().parents[2] / "config" / "loader.py").read_text()
+    read = set(re.findall(r'environ(?:\.get\(|\[|, )"([A-Z][A-Z_]+)"', loader))
+    # THEN each is dropped from the shell before a tool's synth
+    assert read and read <= set(SETTINGS_VARS)

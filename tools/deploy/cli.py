@@ -50,6 +50,7 @@ from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from config.naming import stack_name
 from tools.containers import harness as containers
 from tools.deploy import commands, deployments, image_guard, protection
+from tools.deploy.ci_variables import format_ci_variables
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import Result
 from tools.deploy.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
@@ -61,6 +62,10 @@ LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehe
 ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
 # The setting config.loader reads to turn ALB deletion protection off everywhere.
 DELETION_PROTECTION_VAR = "DELETION_PROTECTION"
+NO_CI_ROLES = (
+    "No CI roles: set GITHUB_REPOSITORY=owner/repo and run make bootstrap again to create "
+    "the roles GitHub Actions assumes (README: CI identity)."
+)
 
 
 class DeployError(RuntimeError):
@@ -120,6 +125,8 @@ def _run(
         # The emulator's state bucket must exist before any S3-backed stack initialises.
         _ok(f"deploy {boot}", commands.deploy(ws, [boot], env, auto_approve=approve))
     if action == "bootstrap":
+        instructions = format_ci_variables(commands.stack_outputs(ws, boot, env) or {})
+        print(instructions or NO_CI_ROLES)
         return
     stacks = target.app_stacks(ws)
     if action == "deploy":

@@ -30,6 +30,8 @@ from tools.synthesize import SynthError, synth_settings, synthesize
 ROOT = Path(__file__).resolve().parents[2]
 SUPPRESSIONS = ROOT / "security" / "suppressions.toml"
 CHECKOV = ROOT / ".venv-security" / "bin" / "checkov"
+# The bootstrap then holds the CI roles too, so they are scanned.
+SYNTH_SETTINGS = synth_settings(GITHUB_REPOSITORY="example-org/ecs-learn")
 
 
 class SecurityScanError(RuntimeError):
@@ -178,7 +180,7 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory(prefix="security-") as tmp:
             synth_dir = args.synth_dir or Path(tmp)
             if args.synth_dir is None:
-                synthesize(synth_dir, synth_settings())
+                synthesize(synth_dir, SYNTH_SETTINGS)
             findings = findings_for(synth_dir, plans)
     except (SecurityScanError, SynthError) as exc:
         print(f"error: {exc}", file=sys.stderr)
