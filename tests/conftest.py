@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+import tools.perf.provider_loader  # noqa: F401  (before any provider import: lazy loading)
 from tests.synth import (
     DEFAULT_SETTINGS,
     SECRET_ARN,
@@ -16,7 +16,7 @@ from tests.synth import (
     environments,
     synth,
 )  # starts no node
-from tools import jsii_node
+from tools.perf import jsii_node
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 jsii_node.configure()  # what main.py does, before anything starts node

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.deploy.commands import Workspace
 from tools.recovery.context import Context
-from tools.rehearsal.commands import Workspace
 
 REGION = "ap-northeast-1"
 BUCKET = "state-bucket-test"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tools.rehearsal import deployments
-from tools.rehearsal.deployments import DeploymentCheckFailed, Expected
+from tools.deploy import deployments
+from tools.deploy.deployments import DeploymentCheckFailed, Expected
 
 LOG_GROUP = "/ecs/ecs-learn-dev/backend"
 

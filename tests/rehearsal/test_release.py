@@ -118,8 +118,8 @@ def test_the_manifest_is_a_docker_v2_manifest() -> None:
 def test_a_state_missing_a_synthesized_resource_is_reported(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tools.rehearsal.commands import Workspace
-    from tools.rehearsal.target import LocalTarget
+    from tools.deploy.commands import Workspace
+    from tools.deploy.target import LocalTarget
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -14,8 +14,8 @@ import botocore.exceptions
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tools.rehearsal import shim
-from tools.rehearsal.shim_patches import bool_condition
+from tools.emulator import shim
+from tools.emulator.shim_patches import bool_condition
 
 ACCOUNT = "123456789012"
 
@@ -62,6 +62,7 @@ def test_every_patch_is_described() -> None:
         "ecs_steady_state",
         "elbv2_deletion_protection",
         "elbv2_repeated_target_group_delete",
+        "s3_role_session_authorization",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -380,3 +381,78 @@ def test_repeated_target_group_delete_gap_without_shim(unpatched: Clients) -> No
     elbv2.delete_target_group(TargetGroupArn=arn)
     with pytest.raises(botocore.exceptions.ClientError, match="TargetGroupNotFound"):
         elbv2.delete_target_group(TargetGroupArn=arn)
+
+
+def _role_session(aws: Clients, endpoint: str, policy: dict[str, Any]) -> Any:
+    """An S3 client signed with the session of a new role that holds ``policy``."""
+    import boto3
+
+    iam = aws("iam")
+    role = iam.create_role(
+        RoleName=_name(),
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=role["RoleName"], PolicyName="p", PolicyDocument=json.dumps(policy)
+    )
+    creds = aws("sts").assume_role_with_web_identity(
+        RoleArn=role["Arn"], RoleSessionName="ci", WebIdentityToken="token"
+    )["Credentials"]
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="ap-northeast-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def _read_only_state(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/dev/*",
+            }
+        ],
+    }
+
+
+def _bucket_with_state(aws: Clients) -> str:
+    bucket = _name()
+    aws("s3").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    for key in ("dev/dev-foundation.tfstate", "prod/prod-foundation.tfstate"):
+        aws("s3").put_object(Bucket=bucket, Key=key, Body=b"{}")
+    return bucket
+
+
+def test_a_role_session_may_do_what_its_policy_allows(aws: Clients, emulator: Any) -> None:
+    bucket = _bucket_with_state(aws)
+    s3 = _role_session(aws, emulator.endpoint, _read_only_state(bucket))
+    assert s3.get_object(Bucket=bucket, Key="dev/dev-foundation.tfstate")["Body"].read() == b"{}"
+
+
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [("put_object", "dev/dev-foundation.tfstate"), ("get_object", "prod/prod-foundation.tfstate")],
+)
+def test_a_role_session_is_refused_what_its_policy_does_not_allow(
+    aws: Clients, emulator: Any, call: str, key: str
+) -> None:
+    bucket = _bucket_with_state(aws)
+    s3 = _role_session(aws, emulator.endpoint, _read_only_state(bucket))
+    kwargs = {"Body": b"x"} if call == "put_object" else {}
+    with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+        getattr(s3, call)(Bucket=bucket, Key=key, **kwargs)
+
+
+def test_role_session_authorization_gap_without_shim(unpatched: Clients, plain_moto: str) -> None:
+    # Plain moto lets the read-only session write: it enforces nothing by default.
+    bucket = _bucket_with_state(unpatched)
+    s3 = _role_session(unpatched, plain_moto, _read_only_state(bucket))
+    s3.put_object(Bucket=bucket, Key="dev/dev-foundation.tfstate", Body=b"x")

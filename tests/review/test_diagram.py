@@ -1,4 +1,4 @@
-"""tools/diagram.py: what the diagram shows is read from the synthesized stacks.
+"""tools/review/diagram.py: what the diagram shows is read from the synthesized stacks.
 
 Expected values come straight from the synthesized JSON, not from the model the
 tool builds, so a wrong extraction cannot agree with itself.
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tools.diagram import DiagramError, load_model, main, mermaid, render
+from tools.review.diagram import DiagramError, load_model, main, mermaid, render
 
 
 def stack(synth_dir: Path, name: str) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def test_default_run_writes_both_languages(
 ) -> None:
     # GIVEN the default outputs moved into a temp dir
     docs = {"en": tmp_path / "architecture.md", "ja": tmp_path / "architecture.ja.md"}
-    monkeypatch.setattr("tools.diagram.DOCS", docs)
+    monkeypatch.setattr("tools.review.diagram.DOCS", docs)
     # WHEN the tool runs without --output
     assert main(["--synth-dir", str(synth_dir)]) == 0
     # THEN both files are written and --check accepts them
@@ -222,7 +222,7 @@ def test_check_fails_when_only_the_japanese_doc_is_stale(
     synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = {"en": tmp_path / "architecture.md", "ja": tmp_path / "architecture.ja.md"}
-    monkeypatch.setattr("tools.diagram.DOCS", docs)
+    monkeypatch.setattr("tools.review.diagram.DOCS", docs)
     main(["--synth-dir", str(synth_dir)])
     docs["ja"].write_text("old\n")
     assert main(["--synth-dir", str(synth_dir), "--check"]) == 1

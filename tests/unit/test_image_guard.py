@@ -11,11 +11,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tools import deploy, image_guard
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.procs import Result
+from tools.deploy import cli as deploy
+from tools.deploy import image_guard
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import Result
+from tools.deploy.target import AwsTarget
 from tools.rehearsal.release import register_images
-from tools.rehearsal.target import AwsTarget
 
 REGION = "ap-northeast-1"
 REPO = "ecr-learn-app-dev"

@@ -1,11 +1,11 @@
-"""tools/jsii_node.py: the NODE_OPTIONS hook that drops inline source maps."""
+"""tools/perf/jsii_node.py: the NODE_OPTIONS hook that drops inline source maps."""
 
 import os
 import subprocess
 
 import pytest
 
-from tools import jsii_node
+from tools.perf import jsii_node
 
 
 def test_configure_adds_the_hook_once():

@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from config import load_environment, settings_from_env
-from tools import rollback
+from tools.deploy import rollback
 from tools.rehearsal.release import register_images
 
 REGION = "ap-northeast-1"
@@ -97,7 +97,7 @@ def test_the_command_refuses_an_unknown_environment(capsys: pytest.CaptureFixtur
 def test_the_command_refuses_a_local_rollback_with_nothing_deployed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tools import deploy
+    from tools.deploy import cli as deploy
 
     # GIVEN no emulator is running in the local deploy directory
     monkeypatch.setattr(deploy, "LOCAL_DIR", tmp_path)
@@ -113,7 +113,7 @@ def test_the_command_refuses_a_local_rollback_with_nothing_deployed(
 def test_the_command_refuses_a_version_whose_images_are_gone_before_any_deploy(
     ecr: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tools import deploy
+    from tools.deploy import cli as deploy
 
     # GIVEN real AWS (here: moto) holding only 0.2.0
     pushed(ecr, "0.2.0")
@@ -132,7 +132,7 @@ def test_the_command_deploys_a_present_version_as_tags(
 ) -> None:
     import os
 
-    from tools import deploy
+    from tools.deploy import cli as deploy
 
     pushed(ecr, "0.1.0", "0.2.0")
     # (set, so that monkeypatch restores what the command writes to os.environ)

@@ -9,7 +9,7 @@ which the frontend reaches through ``BACKEND_URL``) and the frontend published o
 raised.
 
 ``serve_after_deploy`` and ``stop_serving`` are what ``make deploy`` and
-``make destroy|down`` call (through tools/deploy.py).
+``make destroy|down`` call (through tools/deploy/cli.py).
 """
 
 from __future__ import annotations

@@ -43,12 +43,13 @@ from pathlib import Path
 
 from config.naming import stack_name
 from tools import processes
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
+from tools.deploy.target import LocalTarget, local_target
+from tools.emulator import inventory
+from tools.emulator.emulator import Emulator
 from tools.recovery import orphans
 from tools.recovery.context import Context
-from tools.rehearsal import commands, inventory
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator
-from tools.rehearsal.target import LocalTarget, local_target
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "faults"
 FAULT_MARK = "FAULT_REHEARSAL_RUN"

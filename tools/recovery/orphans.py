@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.naming import stack_name
+from tools.deploy import commands
 from tools.recovery.context import Context, RecoveryError, ensure_init
-from tools.rehearsal import commands
 
 PROJECT = "ecs-learn"
 
@@ -353,7 +353,7 @@ def _delete(ctx: Context, item: Tagged) -> None:
     elif kind == "kms:key":
         ctx.client("kms").schedule_key_deletion(KeyId=rid, PendingWindowInDays=7)
     elif kind == "s3:":
-        from tools.rehearsal.inventory import empty_bucket
+        from tools.emulator.inventory import empty_bucket
 
         if ctx.endpoint:
             empty_bucket(ctx.endpoint, ctx.region, rid)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from config.naming import stack_name
-from tools import rollback
+from tools.deploy import rollback
 
 BUILD_RESOURCE = "docker_image"  # its name is the literal ``<repo>:<tag>``
 PUSH_RESOURCE = "docker_registry_image"  # in the state: what each tag was pushed from
@@ -115,7 +115,7 @@ def check(
 
 def _state_reader(ws: Any, stack: str, env: Mapping[str, str]) -> Any:
     """``terraform show -json`` of ``stack``'s state (after an init), as a callable."""
-    from tools.rehearsal import commands
+    from tools.deploy import commands
 
     def read() -> dict[str, Any]:
         for args in (["init", "-input=false", "-no-color"], ["show", "-json", "-no-color"]):
@@ -137,7 +137,7 @@ def _state_reader(ws: Any, stack: str, env: Mapping[str, str]) -> Any:
 
 def before_deploy(target: Any, ws: Any, env: Mapping[str, str], stacks: list[str]) -> None:
     """``check`` for a deploy that includes ``<env>-images`` (``IMAGE_SOURCE=build``)."""
-    from tools.rehearsal.target import _context
+    from tools.deploy.target import _context
 
     images = stack_name(target.env_name, "images")
     if images not in stacks:

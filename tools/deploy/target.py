@@ -16,10 +16,10 @@ from typing import Any
 from config import ConfigError, load_environment, settings_from_env
 from config.environments import ENVIRONMENTS
 from config.naming import stack_name
-from tools.rehearsal import commands
-from tools.rehearsal.awsenv import emulator_env
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.inventory import client
+from tools.deploy import commands
+from tools.deploy.awsenv import emulator_env
+from tools.deploy.commands import Workspace
+from tools.emulator.inventory import client
 
 
 class TargetError(ValueError):

@@ -1,7 +1,7 @@
 """Small patches to moto 5.2 so hashicorp/aws 5.100.0 can apply, re-plan and destroy.
 
 Each patch fixes one emulator gap (docs/emulator.md lists them with reasons),
-only inside the emulator process (``tools.rehearsal.emulator``), never in the
+only inside the emulator process (``tools.emulator.emulator``), never in the
 stacks. ``apply()`` applies all of them once; each is unit-tested in
 ``tests/rehearsal/test_shim.py`` against a patched server.
 """
@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tools.rehearsal import shim_patches
+from tools.emulator import shim_patches
 
 PATCHES: tuple[Callable[[], None], ...] = shim_patches.ALL
 _applied = False
@@ -29,7 +29,7 @@ def apply() -> None:
 
 
 def describe() -> list[dict[str, Any]]:
-    """Name and first docstring line of every patch (``python -m tools.rehearsal.shim``)."""
+    """Name and first docstring line of every patch (``python -m tools.emulator.shim``)."""
     return [
         {"name": p.__name__, "fixes": (p.__doc__ or "").strip().splitlines()[0]} for p in PATCHES
     ]

@@ -52,20 +52,20 @@ Usage
 -----
 Import it before any provider import, e.g. first thing in ``main.py``::
 
-    import tools.provider_loader  # noqa: F401  (must precede provider imports)
+    import tools.perf.provider_loader  # noqa: F401  (must precede provider imports)
     from cdktf_cdktf_provider_aws.vpc import Vpc
 
 In pytest, import it at the top of the first ``conftest.py`` so that test modules importing
 provider classes at module level get it too (otherwise a later ``install()``, e.g. from an
 in-process ``import main``, raises ``ProviderAlreadyImportedError``). To check that an app
-synthesizes identically with and without it: ``python -m tools.synth_compare main.py`` or
-``tools.synth_compare.synth_in_subprocess``.
+synthesizes identically with and without it: ``python -m tools.perf.synth_compare main.py`` or
+``tools.perf.synth_compare.synth_in_subprocess``.
 
 How to disable
 --------------
 Set ``CDKTF_STOCK_IMPORTS=1`` (also ``true``/``yes``/``on``): ``install()`` then does
 nothing and the provider packages import exactly as shipped (slow). Use it to compare
-output (``tools.synth_compare``) or to rule the loader out when debugging.
+output (``tools.perf.synth_compare``) or to rule the loader out when debugging.
 
 Failure mode
 ------------
@@ -91,7 +91,7 @@ used or a broken install, where a fallback would hide the cause:
 
 To support a new provider version: bump ``supported_versions``, run
 ``tests/unit/test_provider_loader.py`` (it checks byte-identical synth against
-``CDKTF_STOCK_IMPORTS=1``) and, ideally, ``python -m tools.synth_compare main.py``.
+``CDKTF_STOCK_IMPORTS=1``) and, ideally, ``python -m tools.perf.synth_compare main.py``.
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ PROVIDERS: tuple[ProviderPackage, ...] = (AWS,)
 
 _HINT = (
     f"Set {STOCK_ENV_VAR}=1 to import the provider the stock (slow) way, or update "
-    "tools/provider_loader.py after re-verifying the new layout."
+    "tools/perf/provider_loader.py after re-verifying the new layout."
 )
 
 
@@ -217,7 +217,7 @@ def _fall_back(pkg: ProviderPackage, error: ProviderLayoutError) -> None:
         return
     _warned.add(pkg.module)
     print(
-        f"warning: tools/provider_loader.py: {error} Falling back to stock imports for "
+        f"warning: tools/perf/provider_loader.py: {error} Falling back to stock imports for "
         f"{pkg.module}: the synth is unchanged, only slower.",
         file=sys.stderr,
     )
@@ -465,7 +465,7 @@ class _CheckedSubmoduleLoader(importlib.machinery.SourceFileLoader):
         except Exception as exc:
             raise ProviderLayoutError(
                 f"{module.__name__}: submodule failed to import under the lazy provider loader "
-                f"(tools/provider_loader.py): {type(exc).__name__}: {exc}. If it imports with "
+                f"(tools/perf/provider_loader.py): {type(exc).__name__}: {exc}. If it imports with "
                 f"{STOCK_ENV_VAR}=1, it relies on something {self.provider.module}/__init__.py "
                 f"does that the loader does not reproduce (a layout change). {_HINT}"
             ) from exc
@@ -531,8 +531,8 @@ def _check_not_stock_imported(providers: tuple[ProviderPackage, ...]) -> None:
         if mod is not None and not is_lazy_module(mod):
             raise ProviderAlreadyImportedError(
                 f"{pkg.module} was already imported the stock (eager) way before "
-                "tools.provider_loader.install() ran, so all its submodules are loaded "
-                "and the loader cannot take effect. Import tools.provider_loader before any "
+                "tools.perf.provider_loader.install() ran, so all its submodules are loaded "
+                "and the loader cannot take effect. Import tools.perf.provider_loader before any "
                 f"provider import (or set {STOCK_ENV_VAR}=1 to opt out explicitly)."
             )
 

@@ -1,8 +1,8 @@
 """Synthesize a CDKTF app in a subprocess, with or without the lazy provider loader.
 
-Used to prove that ``tools.provider_loader`` does not change the synthesized output::
+Used to prove that ``tools.perf.provider_loader`` does not change the synthesized output::
 
-    from tools.synth_compare import synth_in_subprocess, diff_synth_outputs
+    from tools.perf.synth_compare import synth_in_subprocess, diff_synth_outputs
 
     lazy = synth_in_subprocess("main.py", tmp_path / "lazy", stock=False)
     stock = synth_in_subprocess("main.py", tmp_path / "stock", stock=True)
@@ -10,14 +10,14 @@ Used to prove that ``tools.provider_loader`` does not change the synthesized out
 
 or from the command line (runs both and compares every stack)::
 
-    python -m tools.synth_compare main.py
+    python -m tools.perf.synth_compare main.py
 
 The app script is run as ``__main__`` (like ``python main.py``) with its directory as the
 working directory and ``sys.path[0]``, and with ``CDKTF_OUTDIR`` pointing at ``outdir``;
 cdktf's ``App()`` honours that variable unless the script passes ``outdir=`` itself. With
 ``stock=False`` the loader is imported before the script runs (so the script does not need
 to import it itself); with ``stock=True`` ``CDKTF_STOCK_IMPORTS=1`` is set so that
-``tools.provider_loader`` is a no-op even when the script imports it. The child verifies
+``tools.perf.provider_loader`` is a no-op even when the script imports it. The child verifies
 that the loader is (or is not) active and fails otherwise.
 """
 
@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Runs in the child: argv = [script, repo_root, "lazy"|"stock", report_path].
 _BOOTSTRAP = r"""
@@ -41,7 +41,7 @@ script, root, mode, report = sys.argv[1:5]
 sys.path[0] = os.path.dirname(script)
 if root not in sys.path:
     sys.path.insert(1, root)
-import tools.provider_loader as _pl
+import tools.perf.provider_loader as _pl
 if _pl.is_installed() != (mode == "lazy"):
     raise SystemExit(f"synth_compare: expected loader mode {mode!r}, is_installed()="
                      f"{_pl.is_installed()}")

@@ -1,6 +1,6 @@
 """``make bench``: how long synth and the tests take, and how much memory synth needs.
 
-    python -m tools.bench [--runs 5] [--test-runs 1]
+    python -m tools.perf.bench [--runs 5] [--test-runs 1]
 
 In one run on one machine, reports the median wall time and peak memory of:
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from tools import processes
 from tools.synthesize import SETTINGS_VARS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SYNTH_ENV = {
     "ENVS": "dev",
     "TARGET": "aws",
@@ -136,7 +136,7 @@ def rehearsal_row() -> tuple[str, str, str, bool | None]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.perf.bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="synth runs per mode (default 5)")
     parser.add_argument("--test-runs", type=int, default=1, help="unit test runs (default 1)")
     parser.add_argument("--no-containers", action="store_true", help="skip the containers section")

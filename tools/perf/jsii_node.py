@@ -1,6 +1,6 @@
 """Options for the node process that jsii starts to run cdktf and the providers.
 
-``configure()`` adds ``--require tools/strip_sourcemaps.cjs`` to ``NODE_OPTIONS``,
+``configure()`` adds ``--require tools/perf/strip_sourcemaps.cjs`` to ``NODE_OPTIONS``,
 which drops the inline source maps of loaded JavaScript modules before node compiles
 them. Measured on a tiny stack: ~0.35 s and ~145 MB less per synth, identical output
 (docs/performance.md). ``CDKTF_KEEP_SOURCEMAPS=1`` turns it off. It must run before

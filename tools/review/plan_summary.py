@@ -1,8 +1,8 @@
 """Markdown summary of ``terraform show -json`` plans, for people and PR comments.
 
-    python -m tools.plan_summary PLAN.json                 # one stack
-    python -m tools.plan_summary --comment a.json b.json   # one PR comment for several
-    python -m tools.plan_summary --stack dev-foundation plan.json
+    python -m tools.review.plan_summary PLAN.json                 # one stack
+    python -m tools.review.plan_summary --comment a.json b.json   # one PR comment for several
+    python -m tools.review.plan_summary --stack dev-foundation plan.json
 
 A stack is named after its file (``dev-foundation.json`` -> ``dev-foundation``)
 unless ``--stack`` says otherwise. Replacements and destroys come first, with the
@@ -413,7 +413,7 @@ def stack_name(path: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.plan_summary", description=__doc__.split("\n")[0]
+        prog="python -m tools.review.plan_summary", description=__doc__.split("\n")[0]
     )
     parser.add_argument("plans", nargs="+", type=Path, metavar="PLAN", help="plan JSON file")
     parser.add_argument("--stack", help="stack name for a single PLAN (default: file name)")

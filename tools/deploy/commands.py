@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.rehearsal.procs import Result, run
+from tools.deploy.procs import Result, run
 from tools.terraform import terraform_binary, terraform_env
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,8 +1,9 @@
 """Plan every synthesized stack for review, dependencies first: what the PR workflow runs.
 
-    python -m tools.plan_stacks [--outdir cdktf.out] [--plans plans]
+    python -m tools.review.plan_stacks [--outdir cdktf.out] [--plans plans] [--env ENV]
 
-For each stack of ``<outdir>/manifest.json``:
+For each stack of ``<outdir>/manifest.json`` (only ``ENV``'s with ``--env``, since
+each environment is planned with its own role):
 
 * ``<env>-bootstrap`` is not planned. Its state is a local file that only the
   machine which applied it has; anywhere else its plan would show the state
@@ -12,7 +13,7 @@ For each stack of ``<outdir>/manifest.json``:
   until that deploy.
 * Every other stack: ``terraform init``, ``terraform plan -detailed-exitcode
   -lock=false`` (a read-only plan role cannot write the lock) and ``terraform
-  show -json`` into ``<plans>/<stack>.json`` for ``tools.plan_summary``.
+  show -json`` into ``<plans>/<stack>.json`` for ``tools.review.plan_summary``.
 
 The result per stack (``changes``, ``no-changes``, ``skipped`` with a reason,
 or ``error``) goes to ``<plans>/results.json`` and, under GitHub Actions, to
@@ -30,8 +31,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from config.naming import is_bootstrap_stack
-from tools.rehearsal import commands
-from tools.rehearsal.commands import Workspace
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
 from tools.terraform import TerraformSetupError, terraform_env
 
 BOOTSTRAP_REASON = (
@@ -68,12 +69,16 @@ def _plan_one(ws: Workspace, stack: str, plans: Path, env: dict[str, str]) -> St
     return StackPlan("changes" if plan.returncode == 2 else "no-changes")
 
 
-def plan_stacks(ws: Workspace, plans: Path, env: dict[str, str]) -> dict[str, StackPlan]:
-    """Plan every stack of ``ws`` in dependency order; see the module docstring."""
+def plan_stacks(
+    ws: Workspace, plans: Path, env: dict[str, str], *, env_name: str | None = None
+) -> dict[str, StackPlan]:
+    """Plan every stack of ``ws`` (of ``env_name`` only, if given; default all) in
+    dependency order; see the module docstring."""
     plans.mkdir(parents=True, exist_ok=True)
     deps = commands.manifest_stacks(ws)
     results: dict[str, StackPlan] = {}
-    for stack in commands.in_dependency_order(deps, list(deps)):
+    chosen = [s for s in deps if env_name is None or s.startswith(f"{env_name}-")]
+    for stack in commands.in_dependency_order(deps, chosen):
         if is_bootstrap_stack(stack):
             results[stack] = StackPlan("skipped", BOOTSTRAP_REASON)
             continue
@@ -103,9 +108,10 @@ def _publish(results: dict[str, StackPlan], plans: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.plan_stacks", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.review.plan_stacks", description=__doc__)
     parser.add_argument("--outdir", type=Path, default=commands.ROOT / "cdktf.out")
     parser.add_argument("--plans", type=Path, default=Path("plans"))
+    parser.add_argument("--env", help="plan only this environment's stacks (default: all)")
     args = parser.parse_args(argv)
     if not (args.outdir / "manifest.json").is_file():
         print(f"error: no synthesized stacks in {args.outdir}; run `make synth`", file=sys.stderr)
@@ -115,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     except TerraformSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    results = plan_stacks(Workspace(root=args.outdir, out=args.outdir), args.plans, env)
+    ws = Workspace(root=args.outdir, out=args.outdir)
+    if args.env and not any(s.startswith(f"{args.env}-") for s in commands.manifest_stacks(ws)):
+        print(f"error: --env {args.env}: no such environment in {args.outdir}", file=sys.stderr)
+        return 2
+    results = plan_stacks(ws, args.plans, env, env_name=args.env)
     _publish(results, args.plans)
     for stack, result in results.items():
         print(f"{stack:24} {result.status:10} {result.reason}".rstrip())

@@ -1,6 +1,6 @@
 """``make security``: checkov on every synthesized stack, with reasoned suppressions only.
 
-    python -m tools.security [--synth-dir DIR] [--plan STACK=plan.json ...]
+    python -m tools.review.security [--synth-dir DIR] [--plan STACK=plan.json ...]
 
 1. Synthesizes every stack of dev and prod (images built, S3 state), or reads DIR.
 2. Runs checkov (``--framework terraform_json``) on each ``cdk.tf.json``, and
@@ -27,7 +27,7 @@ from typing import Any
 
 from tools.synthesize import SynthError, synthesize
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUPPRESSIONS = ROOT / "security" / "suppressions.toml"
 CHECKOV = ROOT / ".venv-security" / "bin" / "checkov"
 SYNTH_ENV = {
@@ -168,7 +168,7 @@ def evaluate(
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.security", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.review.security", description=__doc__)
     parser.add_argument("--synth-dir", type=Path, help="an existing cdktf.out directory")
     parser.add_argument("--plan", action="append", default=[], metavar="STACK=PLAN_JSON")
     args = parser.parse_args(argv)

@@ -1,9 +1,10 @@
-"""The individual moto patches; see ``tools.rehearsal.shim`` and docs/emulator.md."""
+"""The individual moto patches; see ``tools.emulator.shim`` and docs/emulator.md."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlparse
 
 from moto.core.exceptions import JsonRESTError
 from moto.utilities.tagging_service import TaggingService
@@ -335,6 +336,43 @@ def elbv2_repeated_target_group_delete() -> None:
     setattr(ELBv2Backend, "delete_target_group", delete_target_group)
 
 
+def s3_role_session_authorization() -> None:
+    """S3: requests signed with role-session credentials are checked against the role's policies.
+
+    moto enforces IAM only after ``INITIAL_NO_AUTH_ACTION_COUNT`` requests, for
+    every caller at once, so the rehearsal's own fake keys would be refused too.
+    With the patch, S3 requests signed with temporary credentials from STS
+    (``ASIA...`` keys, such as the CI roles' sessions) are always authorized by
+    moto's own evaluator, which matches S3 object and bucket ARNs; every other
+    request is as before. Only S3: for other services moto checks actions
+    against ``*`` alone, so ARN-scoped statements could not match.
+    """
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import S3IAMRequest
+
+    original = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        credential = str(self.headers.get("Authorization", "")).split("Credential=")[-1]
+        if iam_request_cls is not S3IAMRequest or not credential.startswith("ASIA"):
+            original(self, iam_request_cls, resource)
+            return
+        request = iam_request_cls(
+            account_id=self.current_account,
+            method=self.method,
+            path=self.raw_path
+            + (f"?{urlparse(self.uri).query}" if urlparse(self.uri).query else ""),
+            data=self.data,
+            body=self.raw_body,
+            headers=self.headers,
+            action=self._get_action(),
+        )
+        request.check_signature()
+        request.check_action_permitted(resource)
+
+    setattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
+
+
 ALL = (
     appautoscaling_tags,
     security_group_rule_descriptions,
@@ -343,4 +381,5 @@ ALL = (
     ecs_steady_state,
     elbv2_deletion_protection,
     elbv2_repeated_target_group_delete,
+    s3_role_session_authorization,
 )

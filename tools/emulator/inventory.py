@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped]  # ships no type information
 
-from tools.rehearsal.awsenv import FAKE_KEY_ID, FAKE_SECRET
+from tools.deploy.awsenv import FAKE_KEY_ID, FAKE_SECRET
 
 
 def client(service: str, endpoint: str, region: str) -> Any:
@@ -88,6 +88,8 @@ def _others(c: Callable[[str], Any]) -> Iterator[str]:
         yield f"iam role {role['RoleName']}"
     for policy in iam.list_policies(Scope="Local")["Policies"]:
         yield f"iam policy {policy['PolicyName']}"
+    for provider in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+        yield f"iam oidc provider {provider['Arn']}"
     for group in c("logs").describe_log_groups()["logGroups"]:
         yield f"logs group {group['logGroupName']}"
     scaling = c("application-autoscaling")

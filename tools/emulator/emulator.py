@@ -1,7 +1,7 @@
 """moto's server with our shim, in a subprocess we control.
 
-Server side (``python -m tools.rehearsal.emulator --port 0 --ready-file F``):
-imports moto, applies ``tools.rehearsal.shim``, binds 127.0.0.1 only, writes
+Server side (``python -m tools.emulator.emulator --port 0 --ready-file F``):
+imports moto, applies ``tools.emulator.shim``, binds 127.0.0.1 only, writes
 ``{"pid", "port"}`` to ``--ready-file`` once listening, serves until SIGTERM.
 
 Client side: ``Emulator.start(workdir)`` launches it in its own session (its
@@ -33,7 +33,7 @@ HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
 STATE_FILE = "emulator.json"
 LOG_FILE = "emulator.log"
-MODULE = "tools.rehearsal.emulator"
+MODULE = "tools.emulator.emulator"
 
 
 class EmulatorError(RuntimeError):
@@ -182,7 +182,7 @@ def serve(port: int, ready_file: Path | None) -> None:
     """
     from moto.server import ThreadedMotoServer
 
-    from tools.rehearsal import shim
+    from tools.emulator import shim
 
     shim.apply()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)

@@ -9,7 +9,7 @@
 ``<env>-bootstrap`` stack (the versioned state bucket, local state), then
 runs ``cdktf deploy`` of the app stacks with S3 state in the emulator and
 prints their outputs; the emulator keeps running for ``diff``/``destroy``.
-After ``deploy`` (either target) ``tools.rehearsal.deployments`` checks
+After ``deploy`` (either target) ``tools.deploy.deployments`` checks
 through boto3 that every service's PRIMARY deployment runs the task
 definition just applied and none failed or rolled back.
 ``diff`` also applies the bootstrap stack first (the S3 backend needs the
@@ -24,11 +24,11 @@ Docker engine (tools/containers; one line says why not when no engine can be had
 credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
 Terraform asks for approval unless ``--auto-approve`` is given. A deploy that
 builds images first refuses, before any build or push, to rebuild a version
-already in ECR from changed sources (``tools.image_guard``: bump APP_VERSION).
+already in ECR from changed sources (``tools.deploy.image_guard``: bump APP_VERSION).
 
 Before destroying, either target checks through boto3 whether a load balancer
 of ``<env>-foundation`` has deletion protection on, and if so refuses before
-anything is destroyed (``tools.protection``). ``--disable-protection``
+anything is destroyed (``tools.deploy.protection``). ``--disable-protection``
 (``make destroy ENV=prod FORCE_TEARDOWN=1``) is the deliberate teardown: it
 first applies ``<env>-foundation`` with ``DELETION_PROTECTION=off``, then
 destroys.
@@ -48,13 +48,13 @@ from urllib.parse import urlsplit
 
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from config.naming import stack_name
-from tools import image_guard, protection
 from tools.containers import harness as containers
-from tools.rehearsal import commands, deployments
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator, EmulatorError, port_is_free
-from tools.rehearsal.procs import Result
-from tools.rehearsal.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
+from tools.deploy import commands, deployments, image_guard, protection
+from tools.deploy.ci_variables import format_ci_variables
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import Result
+from tools.deploy.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
+from tools.emulator.emulator import Emulator, EmulatorError, port_is_free
 from tools.terraform import TerraformSetupError
 
 # ECS_LEARN_LOCAL_DIR: another emulator home (the fault rehearsal runs several at once).
@@ -62,6 +62,10 @@ LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehe
 ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
 # The setting config.loader reads to turn ALB deletion protection off everywhere.
 DELETION_PROTECTION_VAR = "DELETION_PROTECTION"
+NO_CI_ROLES = (
+    "No CI roles: set GITHUB_REPOSITORY=owner/repo and run make bootstrap again to create "
+    "the roles GitHub Actions assumes (README: CI identity)."
+)
 
 
 class DeployError(RuntimeError):
@@ -121,6 +125,8 @@ def _run(
         # The emulator's state bucket must exist before any S3-backed stack initialises.
         _ok(f"deploy {boot}", commands.deploy(ws, [boot], env, auto_approve=approve))
     if action == "bootstrap":
+        instructions = format_ci_variables(commands.stack_outputs(ws, boot, env) or {})
+        print(instructions or NO_CI_ROLES)
         return
     stacks = target.app_stacks(ws)
     if action == "deploy":

@@ -1,6 +1,6 @@
 """``make rollback ENV=<env> VERSION=<previous>``: redeploy a previous release's images.
 
-    python -m tools.rollback --env ENV --version VERSION [--auto-approve]
+    python -m tools.deploy.rollback --env ENV --version VERSION [--auto-approve]
 
 ECR tags are immutable and the lifecycle policy keeps the last images of each
 prefix, so a previous release's ``frontend-<version>`` and ``backend-<version>``
@@ -101,19 +101,19 @@ def environment(env_name: str, environ: Mapping[str, str], context: Mapping[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tools import deploy
-    from tools.rehearsal import deployments
-    from tools.rehearsal.emulator import Emulator, EmulatorError
-    from tools.rehearsal.target import (
+    from tools.deploy import cli as deploy
+    from tools.deploy import deployments
+    from tools.deploy.target import (
         TargetError,
         _context,
         aws_target,
         check_env_name,
         local_target,
     )
+    from tools.emulator.emulator import Emulator, EmulatorError
     from tools.terraform import TerraformSetupError
 
-    parser = argparse.ArgumentParser(prog="python -m tools.rollback", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy.rollback", description=__doc__)
     parser.add_argument("--env", required=True, help="environment, e.g. dev")
     parser.add_argument("--version", required=True, help="the previous release, e.g. 0.1.0")
     parser.add_argument(
