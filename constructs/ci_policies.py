@@ -475,7 +475,11 @@ def deploy_policy(
                 Null={"aws:ResourceTag/Environment": "true"},
             ),
             # Interface endpoints with private DNS attach the VPC to an AWS-owned zone.
-            _allow("EndpointPrivateDns", ("route53:AssociateVPCWithHostedZone",), "*"),
+            _allow(
+                "EndpointPrivateDns",
+                ("route53:AssociateVPCWithHostedZone",),
+                f"arn:{scope.partition}:route53:::hostedzone/*",
+            ),
             _allow(
                 "LoadBalancers",
                 ELB_WRITE,
