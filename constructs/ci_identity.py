@@ -16,8 +16,10 @@ from cdktf_cdktf_provider_aws.data_aws_iam_openid_connect_provider import (
     DataAwsIamOpenidConnectProvider,
 )
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from constructs import Construct
 from constructs.ci_policies import (
@@ -26,6 +28,7 @@ from constructs.ci_policies import (
     deploy_policy,
     github_trust_policy,
     plan_policy,
+    read_policy,
 )
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
@@ -94,6 +97,16 @@ class CiRoles(Construct):
         if not passable_roles:
             raise ValueError("passable_roles=[]: the deploy role must pass the task roles")
         prefix = permissions.prefix
+        # The reads both roles need, once, as a managed policy: it does not count towards
+        # IAM's 10,240-character limit on a role's inline policies.
+        self._reads = IamPolicy(
+            self,
+            "read-policy",
+            name=f"{prefix}-ci-read",
+            path=CI_ROLE_PATH,
+            description=f"Read {prefix}'s resources for terraform plan and make doctor",
+            policy=as_json(read_policy(permissions)),
+        )
         plan = self._role(
             "plan",
             name=f"{prefix}-ci-plan",
@@ -138,4 +151,5 @@ class CiRoles(Construct):
             max_session_duration=3600,
         )
         IamRolePolicy(self, f"{id_}-policy", role=role.id, name=f"{id_}-permissions", policy=policy)
+        IamRolePolicyAttachment(self, f"{id_}-reads", role=role.name, policy_arn=self._reads.arn)
         return role

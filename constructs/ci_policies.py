@@ -5,7 +5,8 @@ IAM actions the aws provider calls to create, read, update and delete it; a
 test fails when a stack gains a type that is missing here. ``deploy_policy``
 grants those actions scoped by name to one environment's resources (or, for
 EC2 and KMS, whose ARNs hold generated ids, by its ``Environment`` tag);
-``plan_policy`` grants only reads.
+``read_policy`` holds the reads both roles share and ``plan_policy`` the plan
+role's read of the state.
 
 Both take ARN parts as strings, so tests can evaluate them with literal
 values and the bootstrap stack can pass Terraform references.
@@ -212,6 +213,17 @@ S3_BUCKETS = (
 )
 WAF_ASSOCIATION = ("wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL")
 
+# What .github/workflows/recover.yml runs with the deploy role besides Terraform:
+# `make unlock` (state objects, granted above) and `make doctor`'s inventory of tagged resources.
+RECOVERY_ACTIONS = (
+    "application-autoscaling:ListTagsForResource",
+    "iam:ListPolicies",
+    "iam:ListPolicyTags",
+    "iam:ListRoleTags",
+    "iam:ListRoles",
+    "tag:GetResources",
+)
+
 # Terraform type -> the IAM actions the aws provider needs for it (reads from READ_ACTIONS).
 DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
     "aws_vpc": ("ec2:CreateVpc", "ec2:ModifyVpcAttribute", "ec2:DeleteVpc", "ec2:CreateTags"),
@@ -415,19 +427,20 @@ def _state_statements(scope: Scope, *, write: bool) -> list[Statement]:
     ]
 
 
-def plan_policy(scope: Scope) -> dict[str, Any]:
-    """Read-only: refresh every resource and read (never write or lock) the state."""
+def read_policy(scope: Scope) -> dict[str, Any]:
+    """Reads both roles share (a managed policy): refresh every resource of the stacks,
+    and what ``make doctor`` lists. No write action, no state access."""
     iam_reads = (
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
         "iam:ListRolePolicies",
+        "iam:ListRoleTags",
     )
     ecr_reads = ("ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource")
     s3_reads = tuple(a for a in S3_BUCKETS if ":Get" in a or ":List" in a)
     return _document(
         [
-            *_state_statements(scope, write=False),
             _allow("Read", READ_ACTIONS, "*"),
             _allow(
                 "ReadRoles", iam_reads, scope.arn("iam", f"role/{scope.prefix}-*", region=False)
@@ -438,14 +451,33 @@ def plan_policy(scope: Scope) -> dict[str, Any]:
             _allow(
                 "ReadAccessLogBuckets", s3_reads, f"arn:{scope.partition}:s3:::{scope.prefix}-*"
             ),
+            # `make doctor` (tools/recovery/orphans.py): what carries the environment's tags.
+            _allow("ListTagged", ("tag:GetResources", "iam:ListRoles", "iam:ListPolicies"), "*"),
+            _allow(
+                "ReadTags",
+                ("iam:ListPolicyTags",),
+                scope.arn("iam", f"policy/{scope.prefix}-*", region=False),
+            ),
+            _allow(
+                "ReadScalingTags",
+                ("application-autoscaling:ListTagsForResource",),
+                scope.arn("application-autoscaling", "scalable-target/*"),
+            ),
         ]
     )
+
+
+def plan_policy(scope: Scope) -> dict[str, Any]:
+    """The plan role's own policy, beside ``read_policy``: read (never write or lock)
+    the environment's state."""
+    return _document(_state_statements(scope, write=False))
 
 
 def deploy_policy(
     scope: Scope, *, passable_roles: list[str], flow_logs_role: str
 ) -> dict[str, Any]:
-    """Apply and destroy one environment's app stacks, and nothing else.
+    """Apply and destroy one environment's app stacks, and nothing else (the deploy
+    role's own policy, beside ``read_policy``).
 
     ``passable_roles`` are the task and execution role names that may be passed,
     only to ``ecs-tasks.amazonaws.com``; ``flow_logs_role`` may be passed only to
@@ -459,7 +491,6 @@ def deploy_policy(
     return _document(
         [
             *_state_statements(scope, write=True),
-            _allow("Read", READ_ACTIONS, "*"),
             _allow("Ec2CreateTagged", EC2_CREATE, ec2_any, StringEquals=request_tag),
             _allow("Ec2OwnEnvironment", EC2_CHANGE + EC2_CREATE, ec2_any, StringEquals=tag),
             _allow(
@@ -475,7 +506,11 @@ def deploy_policy(
                 Null={"aws:ResourceTag/Environment": "true"},
             ),
             # Interface endpoints with private DNS attach the VPC to an AWS-owned zone.
-            _allow("EndpointPrivateDns", ("route53:AssociateVPCWithHostedZone",), "*"),
+            _allow(
+                "EndpointPrivateDns",
+                ("route53:AssociateVPCWithHostedZone",),
+                f"arn:{scope.partition}:route53:::hostedzone/*",
+            ),
             _allow(
                 "LoadBalancers",
                 ELB_WRITE,

@@ -18,7 +18,14 @@ import pytest
 from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
 from config.naming import execution_role_name, flow_logs_role_name, task_role_name
-from constructs.ci_policies import DEPLOY_ACTIONS, Scope, deploy_policy, plan_policy
+from constructs.ci_policies import (
+    DEPLOY_ACTIONS,
+    RECOVERY_ACTIONS,
+    Scope,
+    deploy_policy,
+    plan_policy,
+    read_policy,
+)
 from tests.synth import Synth
 
 PREFIX = "ecs-learn-prod"
@@ -37,8 +44,14 @@ PASSABLE = [
 ]
 DEPLOY = deploy_policy(SCOPE, passable_roles=PASSABLE, flow_logs_role=flow_logs_role_name(PREFIX))
 PLAN = plan_policy(SCOPE)
-# IAM's limit on all inline policies of one role together, white space not counted.
+READ = read_policy(SCOPE)
+# What each role holds in all: its inline policy and the shared managed read policy.
+PLAN_ROLE = {"Statement": PLAN["Statement"] + READ["Statement"]}
+DEPLOY_ROLE = {"Statement": DEPLOY["Statement"] + READ["Statement"]}
+# IAM's limits, white space not counted: all inline policies of one role together,
+# and one managed policy.
 INLINE_POLICY_LIMIT = 10_240
+MANAGED_POLICY_LIMIT = 6_144
 
 
 @cache
@@ -76,7 +89,7 @@ def _supports(action: str, key: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("policy", [DEPLOY, PLAN], ids=["deploy", "plan"])
+@pytest.mark.parametrize("policy", [DEPLOY, PLAN, READ], ids=["deploy", "plan", "read"])
 def test_every_granted_action_exists_in_iam(policy: dict[str, Any]) -> None:
     unknown = [
         action
@@ -88,11 +101,12 @@ def test_every_granted_action_exists_in_iam(policy: dict[str, Any]) -> None:
 
 
 def test_every_action_the_provider_needs_is_a_real_iam_action() -> None:
-    unknown = [a for actions in DEPLOY_ACTIONS.values() for a in actions if not _expand(a)]
+    needed = [a for actions in DEPLOY_ACTIONS.values() for a in actions] + list(RECOVERY_ACTIONS)
+    unknown = [a for a in needed if not _expand(a)]
     assert not unknown, f"not IAM actions: {unknown}"
 
 
-@pytest.mark.parametrize("policy", [DEPLOY, PLAN], ids=["deploy", "plan"])
+@pytest.mark.parametrize("policy", [DEPLOY, PLAN, READ], ids=["deploy", "plan", "read"])
 def test_every_condition_key_is_supported_by_every_action_it_scopes(policy: dict[str, Any]) -> None:
     unsupported = [
         (statement["Sid"], action, key)
@@ -125,11 +139,11 @@ def test_a_stack_resource_type_without_deploy_permissions_fails(
 def test_the_deploy_policy_allows_every_action_the_stacks_need() -> None:
     allowed = [
         pattern
-        for statement in _statements(DEPLOY)
+        for statement in _statements(DEPLOY_ROLE)
         if statement["Effect"] == "Allow"
         for pattern in _list(statement["Action"])
     ]
-    needed = {a for actions in DEPLOY_ACTIONS.values() for a in actions}
+    needed = {a for actions in DEPLOY_ACTIONS.values() for a in actions} | set(RECOVERY_ACTIONS)
     missing = sorted(a for a in needed if not any(fnmatchcase(a, p) for p in allowed))
     assert not missing, f"the deploy role cannot {missing}"
 
@@ -139,7 +153,7 @@ def test_the_plan_role_holds_only_read_and_list_actions() -> None:
     allowed_writes = {"kms:Decrypt"}
     writes = sorted(
         action
-        for statement in _statements(PLAN)
+        for statement in _statements(PLAN_ROLE)
         for pattern in _list(statement["Action"])
         for action in _expand(pattern)
         if action not in allowed_writes
@@ -150,7 +164,7 @@ def test_the_plan_role_holds_only_read_and_list_actions() -> None:
 
 
 def test_the_plan_role_can_neither_write_nor_lock_the_state() -> None:
-    granted = [a for s in _statements(PLAN) for p in _list(s["Action"]) for a in _expand(p)]
+    granted = [a for s in _statements(PLAN_ROLE) for p in _list(s["Action"]) for a in _expand(p)]
     assert "s3:GetObject" in granted
     assert not {"s3:PutObject", "s3:DeleteObject"} & set(granted)
 
@@ -158,7 +172,7 @@ def test_the_plan_role_can_neither_write_nor_lock_the_state() -> None:
 def test_no_statement_grants_a_whole_service_or_everything() -> None:
     broad = [
         (policy_name, action)
-        for policy_name, policy in (("deploy", DEPLOY), ("plan", PLAN))
+        for policy_name, policy in (("deploy", DEPLOY), ("plan", PLAN), ("read", READ))
         for statement in _statements(policy)
         for action in _list(statement["Action"])
         if action == "*" or action.endswith(":*")
@@ -168,16 +182,19 @@ def test_no_statement_grants_a_whole_service_or_everything() -> None:
 
 def test_iam_permissions_reach_only_this_environments_roles() -> None:
     # GIVEN every statement granting an iam: action
-    for statement in _statements(DEPLOY):
+    for statement in _statements(DEPLOY_ROLE):
         actions = [a for a in _list(statement["Action"]) if a.startswith("iam:")]
         if not actions:
             continue
-        resources = _list(statement["Resource"])
-        # THEN it names roles of this environment (never the /ci/ path of the CI
-        # roles themselves) or AWS service-linked roles, and nothing else
-        for resource in resources:
+        # THEN it names roles or policies of this environment (never the /ci/ path of
+        # the CI roles themselves) or AWS service-linked roles; only listing reaches "*"
+        for resource in _list(statement["Resource"]):
+            if resource == "*":
+                assert set(actions) <= {"iam:ListRoles", "iam:ListPolicies"}, statement["Sid"]
+                continue
             assert re.fullmatch(
-                rf"arn:aws:iam::123456789012:role/({PREFIX}-.*|aws-service-role/\*)", resource
+                rf"arn:aws:iam::123456789012:(role|policy)/({PREFIX}-.*|aws-service-role/\*)",
+                resource,
             ), (statement["Sid"], resource)
 
 
@@ -226,6 +243,8 @@ def test_the_deploy_policy_fits_iams_inline_limit_with_the_longest_names() -> No
         + [task_role_name(prefix, "s" * 20) for _ in range(2)],
         flow_logs_role=flow_logs_role_name(prefix),
     )
-    # THEN IAM accepts it as one inline policy
+    # THEN IAM accepts the deploy role's inline policy and the shared read policy
     size = len(re.sub(r"\s", "", json.dumps(policy)))
     assert size <= INLINE_POLICY_LIMIT, f"{size} chars"
+    size = len(re.sub(r"\s", "", json.dumps(read_policy(scope))))
+    assert size <= MANAGED_POLICY_LIMIT, f"{size} chars"

@@ -218,6 +218,39 @@ def test_conflicting_inputs_are_refused(
         construct(stack, "refused", **{**props, **changes})
 
 
-def test_image_context_without_dockerfile_is_refused(stack, tmp_path: Path):
-    with pytest.raises(ValueError, match=rf"context_dir='{tmp_path}' has no Dockerfile"):
-        EcrImage(stack, "img", context_dir=tmp_path, repository_url="r", tag="web-1.0.0")
+def image(stack, context_dir: Path, **changes):
+    props = {
+        "context_dir": context_dir,
+        "dockerfile": "web/Dockerfile",
+        "sources": ("web", "common"),
+        "repository_url": "r",
+        "tag": "web-1.0.0",
+    }
+    return EcrImage(stack, "img", **{**props, **changes})
+
+
+def test_image_dockerfile_missing_from_the_context_is_refused(stack, tmp_path: Path):
+    with pytest.raises(
+        ValueError, match=rf"dockerfile='web/Dockerfile' is not a file in '{tmp_path}'"
+    ):
+        image(stack, tmp_path)
+
+
+def test_image_source_missing_from_the_context_is_refused(stack, tmp_path: Path):
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "Dockerfile").write_text("FROM scratch\n")
+
+    with pytest.raises(ValueError, match=rf"\['common'\] not in '{tmp_path}'"):
+        image(stack, tmp_path)
+
+
+def test_image_sources_without_the_dockerfile_are_refused(stack, tmp_path: Path):
+    # a Dockerfile change must rebuild the image, so its folder must be hashed
+    for folder in ("web", "common"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "web" / "Dockerfile").write_text("FROM scratch\n")
+
+    with pytest.raises(
+        ValueError, match=r"sources=\['common'\] do not include dockerfile='web/Dockerfile'"
+    ):
+        image(stack, tmp_path, sources=("common",))

@@ -8,13 +8,14 @@ pushed must stop before it builds or pushes anything, and say to bump
 so it never hits this; a local or manual deploy can.)
 
 How a change is seen: the images stack's ``docker_image``/``docker_registry_image``
-resources carry ``triggers.context_sha``, cdktf's content hash of the app's
-build context (``apps/<service>/``, Dockerfile included). The synthesized stack
-has the hash of the sources now; the images stack's Terraform state has the hash
-each tag was pushed from. For every tag that already exists in the environment's
-ECR repository (boto3 ``describe_images``), the two must be equal. A tag that
-exists but that this state never pushed (pushed by hand, or state lost) cannot
-be vouched for and is refused too. Tags not in ECR yet are pushed as usual.
+resources carry ``triggers.context_sha``, a hash of the files the image is built
+from (``apps/<service>/`` with its Dockerfile, ``apps/common/`` and
+``apps/.dockerignore``). The synthesized stack has the hash of the sources now;
+the images stack's Terraform state has the hash each tag was pushed from. For
+every tag that already exists in the environment's ECR repository (boto3
+``describe_images``), the two must be equal. A tag that exists but that this
+state never pushed (pushed by hand, or state lost) cannot be vouched for and is
+refused too. Tags not in ECR yet are pushed as usual.
 """
 
 from __future__ import annotations

@@ -141,7 +141,10 @@ def _uncovered(ctx: Context) -> Iterator[Tagged]:
     iam = ctx.client("iam")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
-            if not role["RoleName"].startswith(f"{PROJECT}-{ctx.env_name}"):
+            # The CI roles (path /ci/) belong to the bootstrap, which keeps local state.
+            if not role["RoleName"].startswith(f"{PROJECT}-{ctx.env_name}") or role.get(
+                "Path", "/"
+            ).startswith("/ci/"):
                 continue
             tags = _tags(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", []))
             yield Tagged(role["Arn"], tags)

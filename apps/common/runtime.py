@@ -1,7 +1,6 @@
 """Shared runtime for the stdlib-only apps: env parsing, JSON logs, request handler, serving.
 
-An identical copy lives in apps/backend and apps/frontend so that each image builds from its
-own directory. tests/apps/test_shared_runtime.py fails if the two copies drift apart.
+One file for both apps: each image copies it to /app/common/ (see the package docstring).
 """
 
 from __future__ import annotations
