@@ -413,3 +413,16 @@ def test_role_session_authorization_gap_without_shim(unpatched: Clients, plain_m
     bucket = _bucket_with_state(unpatched)
     s3 = _role_session(unpatched, plain_moto, _read_only_state(bucket))
     s3.put_object(Bucket=bucket, Key="dev/dev-foundation.tfstate", Body=b"x")
+
+
+def test_a_role_session_may_head_a_bucket_it_may_list(aws: Clients, emulator: Any) -> None:
+    # GIVEN a role allowed s3:ListBucket, the IAM action AWS checks for HeadBucket
+    bucket = _bucket_with_state(aws)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}
+        ],
+    }
+    # WHEN its session heads the bucket THEN it is allowed (moto alone calls it s3:HeadBucket)
+    _role_session(aws, emulator.endpoint, policy).head_bucket(Bucket=bucket)

@@ -336,6 +336,10 @@ def elbv2_repeated_target_group_delete() -> None:
     setattr(ELBv2Backend, "delete_target_group", delete_target_group)
 
 
+# moto's name for an S3 call -> the IAM action AWS authorizes it as.
+S3_IAM_ACTIONS = {"HeadBucket": "ListBucket"}
+
+
 def s3_role_session_authorization() -> None:
     """S3: requests signed with role-session credentials are checked against the role's policies.
 
@@ -346,6 +350,12 @@ def s3_role_session_authorization() -> None:
     moto's own evaluator, which matches S3 object and bucket ARNs; every other
     request is as before. Only S3: for other services moto checks actions
     against ``*`` alone, so ARN-scoped statements could not match.
+
+    moto names HeadBucket ``s3:HeadBucket``, which no IAM policy can grant; it is
+    authorized as AWS does, as ``s3:ListBucket`` (``S3_IAM_ACTIONS``). Bucket
+    calls moto does not name (``?encryption``, ``?publicAccessBlock``, ...) it
+    authorizes as ``s3:ListBucket`` or ``s3:CreateBucket``: looser than AWS, never
+    stricter.
     """
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.access_control import S3IAMRequest
@@ -365,7 +375,7 @@ def s3_role_session_authorization() -> None:
             data=self.data,
             body=self.raw_body,
             headers=self.headers,
-            action=self._get_action(),
+            action=S3_IAM_ACTIONS.get(self._get_action(), self._get_action()),
         )
         request.check_signature()
         request.check_action_permitted(resource)
