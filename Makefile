@@ -35,7 +35,7 @@ synth: install ## Synthesize every stack into cdktf.out/stacks/<stack>/cdk.tf.js
 	$(PY) main.py
 
 validate: install ## terraform validate every aws-only stack, offline
-	$(PY) -m tools.validate
+	$(PY) -m tools.review.validate
 
 test: install ## The full check suite that CI runs (lint, unit, apps, validate, security, containers, e2e)
 	scripts/check
@@ -53,10 +53,10 @@ format: install ## Format and autofix with ruff
 	.venv/bin/ruff check --fix .
 
 security: install ## checkov on every synthesized stack (see docs/security.md)
-	$(PY) -m tools.security
+	$(PY) -m tools.review.security
 
 bench: install ## Dev synth side by side with plain cdktf and an AWS CDK peer, then the tests (docs/performance.md)
-	$(PY) -m tools.bench
+	$(PY) -m tools.perf.bench
 
 # --- The real images on a local Docker engine (see docs/containers.md). ---
 containers-setup: install ## Root on Debian: apt-get docker.io, docker-registry, debootstrap, chromium (idempotent)
@@ -79,7 +79,7 @@ destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS
 	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve) $(if $(FORCE_TEARDOWN),--disable-protection)
 
 rollback: install ## Redeploy ENV's previous release VERSION from its image tags still in ECR (no build; refused if absent)
-	$(PY) -m tools.rollback --env $(ENV) $(if $(VERSION),--version $(VERSION)) $(if $(AUTO_APPROVE),--auto-approve)
+	$(PY) -m tools.deploy.rollback --env $(ENV) $(if $(VERSION),--version $(VERSION)) $(if $(AUTO_APPROVE),--auto-approve)
 
 down: install ## Stop the served containers and the local emulator
 	$(PY) -m tools.deploy down
@@ -114,10 +114,10 @@ bootstrap: install ## Create the S3 state bucket for ENV (local state)
 	$(PY) -m tools.deploy bootstrap --env $(ENV)
 
 plan-summary: install ## Markdown summary of PLAN=path/to/plan.json
-	$(PY) -m tools.plan_summary $(PLAN)
+	$(PY) -m tools.review.plan_summary $(PLAN)
 
 diagram: install ## Regenerate docs/architecture.md and .ja.md from the synthesized stacks
-	$(PY) -m tools.diagram
+	$(PY) -m tools.review.diagram
 
 clean: ## Remove build output (keeps the venvs and node_modules)
 	rm -rf cdktf.out .cache .terraform-cli .pytest_cache .ruff_cache

@@ -16,8 +16,8 @@ import sys
 import traceback
 from pathlib import Path
 
-import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
-from tools import jsii_node
+import tools.perf.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+from tools.perf import jsii_node
 from tools.terraform import install_lock_file
 
 ROOT = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from config.schema import EnvironmentConfig, ImageConfig, StateConfig
+from config.schema import CiConfig, EnvironmentConfig, ImageConfig, StateConfig
 
 REGION = "ap-northeast-1"
 
@@ -29,6 +29,8 @@ def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> Environ
         images=images,
         log_retention_days=14,
         tags={"Environment": "dev"},
+        # The GitHub environment of the deploy-dev job in .github/workflows/deploy.yml.
+        ci=CiConfig(github_environment="development"),
     )
 
 
@@ -48,6 +50,8 @@ def prod(*, app_version: str, state: StateConfig, images: ImageConfig) -> Enviro
         log_retention_days=365,
         log_kms_encryption=True,
         tags={"Environment": "prod"},
+        # The GitHub environment of the deploy-prod job in .github/workflows/deploy.yml.
+        ci=CiConfig(github_environment="production"),
     )
     sized = {"cpu": 512, "memory": 1024, "max_capacity": 10, "health_check_grace_seconds": 90}
     return base.with_(

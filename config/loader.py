@@ -12,6 +12,12 @@ Settings, all optional:
                   ``http://127.0.0.1:4566``); local stacks send every AWS call there.
 ``DELETION_PROTECTION`` ``on`` (default: as each environment configures it) or ``off``
                     (no ALB deletion protection anywhere; only for a deliberate teardown).
+``GITHUB_REPOSITORY`` ``owner/repo`` whose GitHub Actions may assume the CI roles that
+                  ``<env>-bootstrap`` creates (GitHub Actions sets it itself); unset: no CI roles.
+``GITHUB_OIDC_PROVIDER`` ``create`` (default) or ``existing``: the account's GitHub OIDC
+                  provider already exists (another environment's bootstrap made it).
+``BOOTSTRAP_STATE_BUCKET`` ``create`` (default) or ``existing``: the state bucket already
+                  exists (one bucket shared with another environment's bootstrap).
 ``CONFIG_OVERRIDES`` path of a JSON file mapping environment name -> partial config,
                   applied with ``env.with_`` for this run (config/overrides.py).
 """
@@ -32,6 +38,7 @@ from config.schema import (
     ImageConfig,
     StateConfig,
     validate_emulator_endpoint,
+    validate_github_repository,
     validate_version,
 )
 
@@ -63,6 +70,12 @@ class Settings(ConfigModel):
     """``EMULATOR_ENDPOINT`` for ``TARGET=local`` (default ``http://127.0.0.1:4566``)."""
     deletion_protection_off: bool = False
     """``DELETION_PROTECTION=off``: no ALB deletion protection anywhere (deliberate teardown)."""
+    github_repository: str | None = None
+    """``GITHUB_REPOSITORY``: ``owner/repo`` for the CI roles (default none: no CI roles)."""
+    oidc_provider: Literal["create", "existing"] = "create"
+    """``GITHUB_OIDC_PROVIDER``: ``create`` (default) or ``existing``."""
+    bootstrap_bucket: Literal["create", "existing"] = "create"
+    """``BOOTSTRAP_STATE_BUCKET``: ``create`` (default) or ``existing``."""
     config_overrides_file: str | None = None
     """``CONFIG_OVERRIDES``: the JSON file ``config_overrides`` was read from."""
     config_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -106,6 +119,11 @@ def settings_from_env(
     protection = environ.get("DELETION_PROTECTION") or "on"
     if protection not in ("on", "off"):
         raise ConfigError("DELETION_PROTECTION", protection, "must be 'on' (default) or 'off'")
+    repository = environ.get("GITHUB_REPOSITORY") or None
+    if repository is not None:
+        validate_github_repository(repository, "GITHUB_REPOSITORY")
+    oidc_provider = _create_or_existing(environ, "GITHUB_OIDC_PROVIDER")
+    bootstrap_bucket = _create_or_existing(environ, "BOOTSTRAP_STATE_BUCKET")
     overrides_file = environ.get("CONFIG_OVERRIDES") or None
     overrides = read_overrides(overrides_file, ENVIRONMENTS) if overrides_file else {}
     # Each was checked against its allowed values above.
@@ -118,9 +136,19 @@ def settings_from_env(
         image_source=cast(Literal["build", "tag"], image_source),
         emulator_endpoint=endpoint,
         deletion_protection_off=protection == "off",
+        github_repository=repository,
+        oidc_provider=oidc_provider,
+        bootstrap_bucket=bootstrap_bucket,
         config_overrides_file=overrides_file,
         config_overrides=overrides,
     )
+
+
+def _create_or_existing(environ: Mapping[str, str], name: str) -> Literal["create", "existing"]:
+    value = environ.get(name) or "create"
+    if value not in ("create", "existing"):
+        raise ConfigError(name, value, "must be 'create' (default) or 'existing'")
+    return cast(Literal["create", "existing"], value)
 
 
 def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
@@ -140,7 +168,12 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
             "bucket": settings.state_bucket,
             "region": env.region,
             "path_style": settings.target == "local",
+            "bootstrap_bucket": settings.bootstrap_bucket,
         }
+    ci: dict[str, object] = {"oidc_provider": settings.oidc_provider}
+    if settings.github_repository:
+        ci["github_repository"] = settings.github_repository
+    changes["ci"] = ci
     overrides = settings.config_overrides.get(name)
     if overrides:
         assert settings.config_overrides_file is not None

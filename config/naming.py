@@ -22,3 +22,18 @@ def stack_name(env_name: str, kind: StackKind) -> str:
 def is_bootstrap_stack(name: str) -> bool:
     """True for ``<env>-bootstrap`` stack names."""
     return name.endswith("-bootstrap")
+
+
+def execution_role_name(name_prefix: str) -> str:
+    """The ECS task execution role: ``ecs-learn-dev`` -> ``ecs-learn-dev-task-execution``."""
+    return f"{name_prefix}-task-execution"
+
+
+def task_role_name(name_prefix: str, service: str) -> str:
+    """A service's task role: ``ecs-learn-dev``, ``frontend`` -> ``ecs-learn-dev-frontend-task``."""
+    return f"{name_prefix}-{service}-task"
+
+
+def flow_logs_role_name(name_prefix: str) -> str:
+    """The role VPC flow logs write with (constructs/flow_logs.py names it this way)."""
+    return f"{name_prefix}-flow-logs"

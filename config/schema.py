@@ -489,6 +489,10 @@ class StateConfig(ConfigModel):
     """The bucket's region; required for ``s3``. Default none."""
     path_style: bool = False
     """S3 path-style addressing, for S3-compatible emulators. Default off."""
+    bootstrap_bucket: Literal["create", "existing"] = "create"
+    """What ``<env>-bootstrap`` does with ``bucket``: ``create`` (default) it, or use an
+    ``existing`` one that another environment's bootstrap created (one shared bucket);
+    from ``BOOTSTRAP_STATE_BUCKET``."""
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
@@ -500,6 +504,66 @@ class StateConfig(ConfigModel):
             if not self.region or not _REGION.match(self.region):
                 raise ConfigError("region", self.region, "not an AWS region")
         return self
+
+
+# GitHub's own limits: owners 1-39 chars of letters, digits and single inner hyphens;
+# repository names 1-100 chars of letters, digits, '.', '_', '-'.
+_GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# GitHub environment names may hold spaces; these would change an OIDC subject's meaning.
+_GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9 _.-]{1,255}$")
+
+
+def validate_github_repository(value: object, path: str = "github_repository") -> str:
+    """Return ``value`` if it is exactly one ``owner/repo`` (no wildcard, no ref)."""
+    if not isinstance(value, str) or value.count("/") != 1:
+        raise ConfigError(path, value, "must be owner/repo, e.g. my-org/ecs-learn")
+    owner, repo = value.split("/")
+    if not _GITHUB_OWNER.match(owner):
+        raise ConfigError(
+            path, value, f"owner {owner!r}: letters, digits and inner single '-', 1-39 chars"
+        )
+    if not _GITHUB_REPO.match(repo) or repo in (".", ".."):
+        raise ConfigError(path, value, f"repository {repo!r}: letters, digits, '.', '_', '-'")
+    return value
+
+
+class CiConfig(ConfigModel):
+    """The identity GitHub Actions uses for this environment, created by ``<env>-bootstrap``.
+
+    With ``github_repository`` unset (the default) no CI identity is created.
+    Otherwise the bootstrap creates a read-only plan role that only pull requests
+    of that repository can assume, and a deploy role that only its jobs running
+    in the GitHub environment ``github_environment`` can assume.
+    """
+
+    github_repository: str | None = None
+    """``owner/repo`` whose workflows may assume the roles; from ``GITHUB_REPOSITORY``.
+    Default none: no CI identity."""
+    github_environment: str
+    """The GitHub environment of the deploy job (``environment:`` in
+    .github/workflows/deploy.yml); only its jobs may assume the deploy role. Required
+    here; ``EnvironmentConfig`` defaults it to the environment's name."""
+    oidc_provider: Literal["create", "existing"] = "create"
+    """``create`` (default): the bootstrap creates the account's GitHub OIDC provider.
+    ``existing``: it uses the one already there (an account can have only one), e.g.
+    created by another environment's bootstrap; from ``GITHUB_OIDC_PROVIDER``."""
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        if self.github_repository is not None:
+            validate_github_repository(self.github_repository)
+        if not _GITHUB_ENVIRONMENT.match(self.github_environment):
+            raise ConfigError(
+                "github_environment",
+                self.github_environment,
+                "letters, digits, spaces, '_', '.', '-', 1-255 chars",
+            )
+        return self
+
+
+def _default_ci(data: dict[str, Any]) -> CiConfig:
+    return CiConfig(github_environment=str(data.get("name", "env")))
 
 
 def _default_registry(data: dict[str, Any]) -> RegistryConfig:
@@ -537,6 +601,9 @@ class EnvironmentConfig(ConfigModel):
     """ECR repository. Default: ``ecr-learn-app-<name>``, keeping 10 images per prefix."""
     images: ImageConfig = ImageConfig()
     """Where images come from. Default: built by the ``<env>-images`` stack."""
+    ci: CiConfig = Field(default_factory=_default_ci)
+    """GitHub Actions roles created by the bootstrap. Default: none (no repository),
+    deploy jobs in the GitHub environment named like this environment."""
     log_retention_days: int = 30
     """CloudWatch Logs retention, one of the values CloudWatch accepts. Default 30."""
     log_kms_encryption: bool = False

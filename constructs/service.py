@@ -20,8 +20,9 @@ from cdktf_cdktf_provider_aws.ecs_task_definition import (
 
 from constructs import Construct
 
-# The apps ship this script; the image's HEALTHCHECK runs the same one.
-CONTAINER_HEALTH_CHECK = ["CMD", "python", "/app/healthcheck.py"]
+# Both images ship this one script (apps/common/healthcheck.py), which probes the app on
+# $PORT; the images' HEALTHCHECK runs the same command.
+CONTAINER_HEALTH_CHECK = ["CMD", "python", "/app/common/healthcheck.py"]
 FARGATE_PLATFORM_VERSION = "1.4.0"
 # Pulling an image, starting Fargate tasks and passing ALB health checks takes
 # minutes; a circuit-breaker rollback adds the same again.

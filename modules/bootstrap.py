@@ -1,19 +1,30 @@
-"""``<env>-bootstrap``: the S3 state bucket every other stack of the environment uses.
+"""``<env>-bootstrap``: the S3 state bucket every other stack of the environment uses,
+and, when a GitHub repository is configured, the roles its workflows assume.
 
 It cannot keep its own state in the bucket it creates, so its state is local:
 for real AWS in cdktf's default place, ``terraform.<env>-bootstrap.tfstate``
 in the project root (git-ignored; keep it safe); for the emulator, beside the
 synthesized stack, because the emulator's bucket lives only as long as it runs.
-Apply it once per environment (``make bootstrap ENV=...``) before any deploy.
+Apply it once per environment (``make bootstrap ENV=...``) before any deploy,
+with administrator credentials: it creates the IAM roles CI then uses.
 """
 
 from __future__ import annotations
 
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 
 from config import EnvironmentConfig
-from config.naming import stack_name
+from config.naming import (
+    execution_role_name,
+    flow_logs_role_name,
+    stack_name,
+    task_role_name,
+)
 from constructs import Construct
+from constructs.ci_identity import CiRoles, GithubOidcProvider
+from constructs.ci_policies import Scope
 from constructs.state_bucket import StateBucket
 from modules.common import aws_provider
 
@@ -29,12 +40,16 @@ def emulator_state_file(stack_name: str) -> str:
 
 
 class BootstrapStack(TerraformStack):
-    """The state bucket named by ``env.state.bucket``, in the environment's region.
+    """The state bucket named by ``env.state.bucket``, in the environment's region,
+    unless ``env.state.bootstrap_bucket`` is ``existing``; and with
+    ``env.ci.github_repository`` set, the GitHub OIDC provider (or a lookup of
+    the account's existing one) and the environment's CI plan and deploy roles.
 
     ``state_file`` is the local state path (default: cdktf's
     ``<cwd>/terraform.<stack>.tfstate``). Needs ``env.state.backend == "s3"``.
 
-    Attributes: ``state_bucket`` (the ``StateBucket`` construct).
+    Attributes: ``state_bucket`` (the ``StateBucket`` construct, or None for an
+    existing bucket), ``ci_roles`` (``CiRoles`` or None).
     """
 
     def __init__(
@@ -53,9 +68,60 @@ class BootstrapStack(TerraformStack):
             )
         LocalBackend(self, path=state_file)
         aws_provider(self, env, stack_name)
-        self.state_bucket = StateBucket(self, "state-bucket", bucket_name=env.state.bucket)
-        TerraformOutput(self, "state_bucket_name", value=self.state_bucket.bucket_name)
-        TerraformOutput(self, "state_bucket_arn", value=self.state_bucket.bucket_arn)
+        self.state_bucket: StateBucket | None = None
+        if env.state.bootstrap_bucket == "create":
+            self.state_bucket = StateBucket(self, "state-bucket", bucket_name=env.state.bucket)
+            TerraformOutput(self, "state_bucket_name", value=self.state_bucket.bucket_name)
+            TerraformOutput(self, "state_bucket_arn", value=self.state_bucket.bucket_arn)
+        self.ci_roles = self._ci_roles(env) if env.ci.github_repository else None
+
+    def _ci_roles(self, env: EnvironmentConfig) -> CiRoles:
+        assert env.ci.github_repository and env.state.bucket  # checked by the caller and config
+        oidc = GithubOidcProvider(self, "github-oidc", mode=env.ci.oidc_provider)
+        prefix = env.name_prefix
+        roles = CiRoles(
+            self,
+            "ci-roles",
+            oidc_provider_arn=oidc.arn,
+            repository=env.ci.github_repository,
+            github_environment=env.ci.github_environment,
+            permissions=Scope(
+                partition=DataAwsPartition(self, "partition").partition,
+                region=env.region,
+                account=DataAwsCallerIdentity(self, "account").account_id,
+                env=env.name,
+                prefix=prefix,
+                state_bucket=env.state.bucket,
+                repository=env.registry.repository_name,
+            ),
+            passable_roles=[
+                execution_role_name(prefix),
+                *(task_role_name(prefix, s.name) for s in env.services),
+            ],
+            flow_logs_role=flow_logs_role_name(prefix),
+        )
+        TerraformOutput(self, "ci_plan_role_arn", value=roles.plan_role_arn)
+        TerraformOutput(self, "ci_deploy_role_arn", value=roles.deploy_role_arn)
+        # Exactly what the workflows read: .github/workflows/pull-request.yml and deploy.yml.
+        TerraformOutput(
+            self,
+            "ci_repository_variables",
+            value={
+                plan_role_variable(env.name): roles.plan_role_arn,
+                "TF_STATE_BUCKET": env.state.bucket,
+            },
+        )
+        TerraformOutput(
+            self,
+            "ci_environment_variables",
+            value={env.ci.github_environment: {"AWS_DEPLOY_ROLE_ARN": roles.deploy_role_arn}},
+        )
+        return roles
+
+
+def plan_role_variable(env_name: str) -> str:
+    """``dev`` -> ``AWS_PLAN_ROLE_ARN_DEV``: the PR workflow reads the plan role from it."""
+    return f"AWS_PLAN_ROLE_ARN_{env_name.upper()}"
 
 
 def build_bootstrap(scope: Construct, env: EnvironmentConfig) -> BootstrapStack:

@@ -34,7 +34,7 @@ def build_environment(
             stack_name(env.name, "images"),
             env=env,
             foundation=foundation,
-            app_dirs={s.name: apps_dir / s.name for s in env.services},
+            apps_dir=apps_dir,
         )
         refs = images.pinned_references
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 
 from config import EnvironmentConfig
+from config.naming import execution_role_name, task_role_name
 from constructs import Construct
 from constructs.access_logs import AccessLogBucket
 from constructs.cluster import Cluster
@@ -158,7 +159,7 @@ class FoundationStack(EnvironmentStack):
         self.execution_role = TaskExecutionRole(
             self,
             "task-execution-role",
-            role_name=f"{prefix}-task-execution",
+            role_name=execution_role_name(prefix),
             repository_arn=self.registry.repository_arn,
             log_group_arns=list(self.cluster.log_group_arns.values()),
             secret_arns=[arn for s in env.services for arn in s.secrets.values()],
@@ -169,7 +170,10 @@ class FoundationStack(EnvironmentStack):
         )
         self.task_roles = {
             s.name: TaskRole(
-                self, f"task-role-{s.name}", role_name=f"{prefix}-{s.name}-task", service=s.name
+                self,
+                f"task-role-{s.name}",
+                role_name=task_role_name(prefix, s.name),
+                service=s.name,
             )
             for s in env.services
         }

@@ -5,7 +5,6 @@ Needs a Docker engine and the kreuzwerker/docker provider at plan/apply time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from cdktf import TerraformOutput
@@ -20,11 +19,18 @@ from constructs.image import EcrImage
 from modules.common import EnvironmentStack
 from modules.foundation import FoundationStack
 
+# Every image builds with apps/ as its context from <service>/Dockerfile, which copies its
+# own folder and the shared common/ (tests/apps/test_dockerfiles.py checks the COPYs).
+SHARED_SOURCES = ("common", ".dockerignore")
+
 
 class ImagesStack(EnvironmentStack):
     """One build + push per service, authenticated by a short-lived ECR token.
 
-    ``app_dirs`` maps a service name to its Docker build context.
+    ``apps_dir`` is the one Docker build context of every service; each builds
+    from ``<apps_dir>/<service>/Dockerfile``. An image's ``context_sha`` trigger
+    covers its own folder and ``SHARED_SOURCES``, so a change in the shared
+    runtime rebuilds every image, and a change in one app rebuilds only that one.
 
     Attributes: ``pinned_references`` (service name -> ``repo@sha256:...``).
     """
@@ -36,12 +42,14 @@ class ImagesStack(EnvironmentStack):
         *,
         env: EnvironmentConfig,
         foundation: FoundationStack,
-        app_dirs: Mapping[str, Path],
+        apps_dir: Path,
     ) -> None:
         super().__init__(scope, stack_name, env=env)
-        missing = [s.name for s in env.services if s.name not in app_dirs]
+        missing = [s.name for s in env.services if not (apps_dir / s.name / "Dockerfile").is_file()]
         if missing:
-            raise ValueError(f"app_dirs={dict(app_dirs)!r} has no directory for {missing}")
+            raise ValueError(
+                f"apps_dir={str(apps_dir)!r} has no <service>/Dockerfile for {missing}"
+            )
         self.add_dependency(foundation)
         # The same token `aws ecr get-login-password` prints, valid for 12 hours.
         token = DataAwsEcrAuthorizationToken(self, "ecr-token")
@@ -62,7 +70,9 @@ class ImagesStack(EnvironmentStack):
             image = EcrImage(
                 self,
                 f"{svc.name}-image",
-                context_dir=app_dirs[svc.name],
+                context_dir=apps_dir,
+                dockerfile=f"{svc.name}/Dockerfile",
+                sources=(svc.name, *SHARED_SOURCES),
                 repository_url=repository_url,
                 tag=f"{svc.name}-{env.app_version}",
             )

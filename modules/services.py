@@ -65,7 +65,7 @@ class ServicesStack(EnvironmentStack):
                 svc, env, foundation, prefix, images[svc.name], alb, sg_id, extra_env
             )
             service = self.services[svc.name]
-            # What tools.rehearsal.deployments checks after an apply.
+            # What tools.deploy.deployments checks after an apply.
             TerraformOutput(self, f"{svc.name}_service_name", value=service.service_name)
             TerraformOutput(
                 self, f"{svc.name}_task_definition_arn", value=service.task_definition_arn

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import tools.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+import tools.perf.provider_loader  # noqa: F401  (before any provider import: lazy loading)
 from tests.synth import (
     DEFAULT_SETTINGS,
     SECRET_ARN,
@@ -16,7 +17,7 @@ from tests.synth import (
     environments,
     synth,
 )  # starts no node
-from tools import jsii_node
+from tools.perf import jsii_node
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 jsii_node.configure()  # what main.py does, before anything starts node
@@ -59,3 +60,17 @@ def synthed_local(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """dev for the local emulator target with on-disk state (offline work)."""
     envs = environments({"ENVS": "dev", "APP_VERSION": "1.2.3", "STATE_BACKEND": "local"})
     return synth(envs, tmp_path_factory.mktemp("synth-local"))
+
+
+@pytest.fixture
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's in-process AWS with fake credentials; no profile or endpoint from the shell
+    (the emulator's or any other) can take a client elsewhere."""
+    from moto import mock_aws
+
+    for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")] + ["AWS_PROFILE"]:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield

@@ -10,17 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from config import EnvironmentConfig, load_environment, settings_from_env
+from tools.synthesize import synth_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # What the shared session synth uses: real-AWS S3 state, images built by the images stack.
-DEFAULT_SETTINGS = {
-    "TARGET": "aws",
-    "TF_STATE_BUCKET": "test-state-bucket",
-    "ENVS": "dev,prod",
-    "APP_VERSION": "1.2.3",
-    "IMAGE_SOURCE": "build",
-}
+DEFAULT_SETTINGS = synth_settings(TF_STATE_BUCKET="test-state-bucket", APP_VERSION="1.2.3")
 
 # A secret and the customer-managed key it is encrypted with (the ``synthed_secrets`` run).
 SECRET_ARN = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db-AbCdEf"

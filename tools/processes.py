@@ -6,7 +6,9 @@ recycled pid or a zombie for a live process of ours.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import psutil
@@ -20,6 +22,17 @@ def alive(pid: int) -> bool:
         return False
     except psutil.AccessDenied:
         return True
+
+
+def signal_all(pids: Iterable[int], sig: int) -> list[int]:
+    """Send ``sig`` to each of ``pids``; returns those it reached (one already gone, or not
+    ours to signal, is passed over)."""
+    reached = []
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+            reached.append(pid)
+    return reached
 
 
 def descendants(pid: int) -> list[int]:

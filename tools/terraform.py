@@ -10,7 +10,7 @@ Providers are pinned by the committed ``.terraform.lock.hcl`` (hashicorp/aws
 
     python -m tools.terraform cli-config    # write the config, print its path
 
-``make validate`` (tools/validate.py) uses it to validate every stack.
+``make validate`` (tools/review/validate.py) uses it to validate every stack.
 """
 
 from __future__ import annotations

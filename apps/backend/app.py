@@ -1,7 +1,7 @@
 """Backend JSON API: /healthz for the load balancer and /api/message naming the serving task.
 
 Configuration comes only from environment variables (see apps/README.md).
-Run: PORT=8080 python app.py
+Run from the repository root: PYTHONPATH=apps PORT=8080 python apps/backend/app.py
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from metadata import AvailabilityZone
-from runtime import (
+from common.runtime import (
     ConfigError,
     JsonRequestHandler,
     configure_logging,
@@ -22,6 +21,7 @@ from runtime import (
     serve,
     utc_timestamp,
 )
+from metadata import AvailabilityZone
 
 DEFAULT_PORT = 8080
 MESSAGE = "Hello from the backend!"

@@ -8,7 +8,7 @@ import logging
 import threading
 from urllib.parse import urlsplit
 
-from runtime import log
+from common.runtime import log
 
 METADATA_TIMEOUT_SECONDS = 1.0
 

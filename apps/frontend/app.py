@@ -1,7 +1,8 @@
 """Frontend: renders backend data server-side at / and proxies GET /api/* to the backend.
 
 Configuration comes only from environment variables (see apps/README.md).
-Run: BACKEND_URL=http://127.0.0.1:8080 PORT=3000 python app.py
+Run from the repository root:
+PYTHONPATH=apps BACKEND_URL=http://127.0.0.1:8080 PORT=3000 python apps/frontend/app.py
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from backend_client import BackendClient, BackendError
-from page import render_error_page, render_message_page
-from runtime import (
+from common.runtime import (
     ConfigError,
     JsonRequestHandler,
     configure_logging,
@@ -28,6 +28,7 @@ from runtime import (
     read_port,
     serve,
 )
+from page import render_error_page, render_message_page
 
 DEFAULT_PORT = 3000
 DEFAULT_BACKEND_TIMEOUT_SECONDS = 3.0

@@ -115,9 +115,14 @@ class AppProcess:
 
 
 def app_env(port: int, overrides: Mapping[str, str]) -> dict[str, str]:
-    """A minimal environment, so stray AWS/ECS variables on the host cannot leak in."""
+    """A minimal environment, so stray AWS/ECS variables on the host cannot leak in.
+
+    ``PYTHONPATH`` is apps/, as it is /app in the images (whose /app mirrors apps/), so
+    the apps import ``common.runtime`` the same way here as in their containers.
+    """
     env = {
         "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(APPS_DIR),
         "PYTHONDONTWRITEBYTECODE": "1",  # keep apps/ free of __pycache__
         "PYTHONUNBUFFERED": "1",
         "HOST": "127.0.0.1",

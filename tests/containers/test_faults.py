@@ -1,6 +1,6 @@
 """Bad input and faults: each is one clear error, and nothing of ours is left running.
 
-Broken variants of the backend are built from copies of apps/backend in a temp dir.
+Broken variants of the backend are built from copies of apps/ in a temp dir.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from tools.containers.taskdefs import TaskDefinition
 APPS = Path(__file__).resolve().parents[2] / "apps"
 
 
-def variant(tmp_path: Path, edit: dict[str, tuple[str, str]]) -> dict[str, Path]:
-    """Contexts with a copy of apps/backend where ``edit[file] = (old, new)`` is applied."""
-    backend = tmp_path / "backend"
-    shutil.copytree(APPS / "backend", backend)
+def variant(tmp_path: Path, edit: dict[str, tuple[str, str]]) -> Path:
+    """A copy of apps/ where ``edit[path] = (old, new)`` is applied (paths inside apps/)."""
+    apps = tmp_path / "apps"
+    shutil.copytree(APPS, apps)
     for name, (old, new) in edit.items():
-        text = (backend / name).read_text()
+        text = (apps / name).read_text()
         assert old in text
-        (backend / name).write_text(text.replace(old, new, 1))
-    return {"backend": backend, "frontend": APPS / "frontend"}
+        (apps / name).write_text(text.replace(old, new, 1))
+    return apps
 
 
 def test_no_engine_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,10 +70,10 @@ def test_port_already_taken(engine: Engine, tasks: dict[str, TaskDefinition]) ->
 
 
 def test_failed_build(engine: Engine, tasks: dict[str, TaskDefinition], tmp_path: Path) -> None:
-    contexts = variant(tmp_path, {"Dockerfile": ("WORKDIR /app", "RUN exit 3\nWORKDIR /app")})
+    apps = variant(tmp_path, {"backend/Dockerfile": ("WORKDIR /app", "RUN exit 3\nWORKDIR /app")})
 
     with pytest.raises(BuildError, match=r"docker build of backend .* failed") as failure:
-        up(engine, tasks=tasks, port=0, contexts=contexts)
+        up(engine, tasks=tasks, port=0, apps=apps)
     assert "exit 3" in str(failure.value)
     assert_nothing_left(engine)
 
@@ -81,10 +81,10 @@ def test_failed_build(engine: Engine, tasks: dict[str, TaskDefinition], tmp_path
 def test_image_without_the_numeric_user_disagrees_with_the_task_definition(
     engine: Engine, tasks: dict[str, TaskDefinition], tmp_path: Path
 ) -> None:
-    contexts = variant(tmp_path, {"Dockerfile": ("USER 10001:10001\n", "")})
+    apps = variant(tmp_path, {"backend/Dockerfile": ("USER 10001:10001\n", "")})
 
     with pytest.raises(BuildError, match="disagrees with its task definition") as failure:
-        up(engine, tasks=tasks, port=0, contexts=contexts)
+        up(engine, tasks=tasks, port=0, apps=apps)
     assert "USER: the image runs as 'root (no USER)', the task definition as '10001'" in str(
         failure.value
     )
@@ -95,10 +95,10 @@ def test_app_writing_to_its_root_filesystem_never_turns_healthy(
     engine: Engine, tasks: dict[str, TaskDefinition], tmp_path: Path
 ) -> None:
     write = 'def main() -> None:\n    open("/app/state.json", "w").close()\n'
-    contexts = variant(tmp_path, {"app.py": ("def main() -> None:\n", write)})
+    apps = variant(tmp_path, {"backend/app.py": ("def main() -> None:\n", write)})
 
     with pytest.raises(NotHealthyError, match=r"backend-1 exited with code 1") as failure:
-        up(engine, tasks=tasks, port=0, contexts=contexts)
+        up(engine, tasks=tasks, port=0, apps=apps)
     assert "Read-only file system: '/app/state.json'" in str(failure.value)
     assert "its last log lines:" in str(failure.value)
     assert_nothing_left(engine)

@@ -59,7 +59,9 @@ def test_containers_run_with_the_task_definition_settings(served: Served) -> Non
             assert env[key] == value or key == "BACKEND_URL"
         assert f"{task.port}/tcp" in config["ExposedPorts"]
         health = config["Healthcheck"]
-        assert health["Test"] == task.health.command == ["CMD", "python", "/app/healthcheck.py"]
+        assert (
+            health["Test"] == task.health.command == ["CMD", "python", "/app/common/healthcheck.py"]
+        )
         seconds = 1_000_000_000
         assert health["Interval"] == task.health.interval * seconds
         assert health["Timeout"] == task.health.timeout * seconds
@@ -68,6 +70,16 @@ def test_containers_run_with_the_task_definition_settings(served: Served) -> Non
         assert config["StopTimeout"] == task.stop_timeout
         assert host["NanoCpus"] == task.cpu * seconds // 1024
         assert host["Memory"] == task.memory * 1024 * 1024
+
+
+def test_both_images_run_the_one_shared_runtime_from_app_common(served: Served) -> None:
+    # /app mirrors apps/: the app's own folder and common/, imported through PYTHONPATH=/app
+    probe = "import common.runtime, os; print(common.runtime.__file__, sorted(os.listdir('/app')))"
+    for service, names in served.containers.items():
+        result = served.engine.docker("exec", names[0], "python", "-c", probe)
+
+        assert result.returncode == 0, result.stdout
+        assert result.stdout.strip() == f"/app/common/runtime.py {sorted(['common', service])}"
 
 
 def test_every_container_is_healthy_under_dockers_health_check(served: Served) -> None:

@@ -17,8 +17,8 @@ from typing import IO
 
 import pytest
 
-from tools.rehearsal.commands import ROOT
-from tools.rehearsal.procs import kill_tree
+from tools.deploy.commands import ROOT
+from tools.deploy.procs import kill_tree
 
 # Everything at once on a loaded 2-core machine; day 2 makes a rehearsal ~3 applies long.
 TIMEOUT_S = 3600

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from tools.emulator.emulator import Emulator
 from tools.recovery.faults import CHAINS
-from tools.rehearsal.emulator import Emulator
 
 
 @pytest.mark.e2e

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from tools.rehearsal import commands, inventory
-from tools.rehearsal.commands import ROOT, Workspace
-from tools.rehearsal.emulator import Emulator, port_is_free
-from tools.rehearsal.procs import kill_tree
-from tools.rehearsal.target import LocalTarget, local_target
+from tools.deploy import commands
+from tools.deploy.commands import ROOT, Workspace
+from tools.deploy.procs import kill_tree
+from tools.deploy.target import LocalTarget, local_target
+from tools.emulator import inventory
+from tools.emulator.emulator import Emulator, port_is_free
 from tools.terraform import terraform_binary
 
 STACK = "dev-foundation"
@@ -49,7 +50,7 @@ def rehearsal(rehearsals: dict[str, tuple[Any, float, Path]]) -> tuple[Any, floa
 def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str) -> None:
     proc, total, workdir = rehearsals[env]
     print(proc.stdout)
-    # Its time is reported here; the budget is checked by `make bench` (tools/bench.py).
+    # Its time is reported here; the budget is checked by `make bench` (tools/perf/bench.py).
     print(f"{env} rehearsal total: {total:.1f} s")
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert "REHEARSAL PASSED" in proc.stdout
@@ -163,7 +164,7 @@ def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path
     # WHEN the security gate scans them beside the synthesized stacks
     args = [f"--plan={stack}={path}" for stack, path in sorted(plans.items())]
     scan = subprocess.run(
-        [sys.executable, "-m", "tools.security", *args],
+        [sys.executable, "-m", "tools.review.security", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -177,7 +178,7 @@ def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path
 @pytest.mark.e2e
 def test_plan_summary_reads_the_rehearsed_plans(rehearsal: tuple[Any, float, Path]) -> None:
     # GIVEN the zero-change re-plans of the rehearsal, as `terraform show -json` wrote them
-    from tools.plan_summary import changes, counts, load_plan, summarize
+    from tools.review.plan_summary import changes, counts, load_plan, summarize
 
     proc, _, workdir = rehearsal
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tools.deploy.commands import Workspace
 from tools.recovery.context import Context
-from tools.rehearsal.commands import Workspace
 
 REGION = "ap-northeast-1"
 BUCKET = "state-bucket-test"
@@ -17,22 +16,15 @@ STACKS = {"dev-bootstrap": [], "dev-foundation": [], "dev-services": ["dev-found
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
-    from moto import mock_aws
-
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_IAM"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def ctx(tmp_path: Path, moto_aws: None) -> Context:
     ws = Workspace(tmp_path)
     ws.outdir.mkdir(parents=True)
     manifest = {"stacks": {n: {"dependencies": d} for n, d in STACKS.items()}}
     (ws.outdir / "manifest.json").write_text(json.dumps(manifest))
-    with mock_aws():
-        context = Context(
-            env_name="dev", aws=True, bucket=BUCKET, region=REGION, ws=ws, env={}, endpoint=None
-        )
-        s3 = context.client("s3")
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        yield context
+    context = Context(
+        env_name="dev", aws=True, bucket=BUCKET, region=REGION, ws=ws, env={}, endpoint=None
+    )
+    s3 = context.client("s3")
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return context

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools.rehearsal.commands import ROOT
+from tools.deploy.commands import ROOT
 
 # Stands in for terraform (the process name is what counts): on SIGINT it
 # finishes its "operation in flight", saves its "state", releases its "lock".
@@ -37,7 +37,7 @@ FAKE_CDKTF = (
 DRIVER = """
 import sys
 from pathlib import Path
-from tools.rehearsal.procs import run
+from tools.deploy.procs import run
 here = Path(sys.argv[1])
 try:
     run([sys.executable, "-c", {cdktf!r}, str(here / "terraform"), str(here)],

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from tools.rehearsal.emulator import Emulator
-from tools.rehearsal.inventory import client
+from tools.emulator.emulator import Emulator
+from tools.emulator.inventory import client
 
 REGION = "ap-northeast-1"
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """``python -m tools.rehearsal.emulator`` (moto + shim) in a subprocess."""
+    """``python -m tools.emulator.emulator`` (moto + shim) in a subprocess."""
     started = Emulator.start(tmp_path_factory.mktemp("emulator"))
     yield started
     started.stop()

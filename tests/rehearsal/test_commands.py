@@ -1,4 +1,4 @@
-"""Pure helpers of tools.rehearsal.commands: ordering, error extraction, outputs."""
+"""Pure helpers of tools.deploy.commands: ordering, error extraction, outputs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.rehearsal import commands
-from tools.rehearsal.commands import Workspace
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
 
 CDKTF_FAILURE = """\
 \x1b[2K\x1b[1Adev-foundation  Initializing the backend...

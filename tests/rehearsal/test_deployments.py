@@ -3,58 +3,34 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tools.rehearsal import deployments
-from tools.rehearsal.deployments import DeploymentCheckFailed, Expected
+from tests.rehearsal.fargate import fargate_service, task_definition, unique_name
+from tools.deploy import deployments
+from tools.deploy.deployments import DeploymentCheckFailed, Expected
 
 LOG_GROUP = "/ecs/ecs-learn-dev/backend"
 
 
-def _name() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
+CIRCUIT_BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
 
 
-def _revision(aws: Clients, family: str) -> str:
-    return aws("ecs").register_task_definition(
-        family=family,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
-    )["taskDefinition"]["taskDefinitionArn"]
-
-
-def _service_on(aws: Clients, task_definition: str) -> tuple[str, str]:
-    """A cluster and a Fargate service running ``task_definition``; returns their names."""
-    ecs, ec2 = aws("ecs"), aws("ec2")
-    cluster = ecs.create_cluster(clusterName=_name())["cluster"]["clusterName"]
-    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/24")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.0.0/26")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName=_name(), Description="t", VpcId=vpc)["GroupId"]
-    service = _name()
-    ecs.create_service(
-        cluster=cluster,
-        serviceName=service,
-        taskDefinition=task_definition,
-        desiredCount=2,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
-        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+def _service_on(aws: Clients, runs: str) -> tuple[str, str]:
+    """A cluster and a two-task service running task definition ``runs``; their names."""
+    cluster, service, _ = fargate_service(
+        aws, runs, desiredCount=2, deploymentConfiguration=CIRCUIT_BREAKER
     )
     return cluster, service
 
 
 def test_a_service_running_the_applied_revision_passes(aws: Clients) -> None:
-    family = _name()
-    _revision(aws, family)
-    applied = _revision(aws, family)
+    family = unique_name()
+    task_definition(aws, family)
+    applied = task_definition(aws, family)
     cluster, service = _service_on(aws, applied)
     expected = [Expected(service, cluster, applied, LOG_GROUP)]
     deployments.check(aws("ecs"), expected)
@@ -62,9 +38,9 @@ def test_a_service_running_the_applied_revision_passes(aws: Clients) -> None:
 
 def test_a_rolled_back_service_fails_naming_service_rollback_and_logs(aws: Clients) -> None:
     # GIVEN the apply put the service on a new revision
-    ecs, family = aws("ecs"), _name()
-    previous = _revision(aws, family)
-    applied = _revision(aws, family)
+    ecs, family = aws("ecs"), unique_name()
+    previous = task_definition(aws, family)
+    applied = task_definition(aws, family)
     cluster, service = _service_on(aws, applied)
     # WHEN the circuit breaker rolls it back to the previous revision (imitated)
     ecs.update_service(cluster=cluster, service=service, taskDefinition=previous)
@@ -79,8 +55,8 @@ def test_a_rolled_back_service_fails_naming_service_rollback_and_logs(aws: Clien
 
 
 def test_a_missing_service_fails(aws: Clients) -> None:
-    family = _name()
-    applied = _revision(aws, family)
+    family = unique_name()
+    applied = task_definition(aws, family)
     cluster, _ = _service_on(aws, applied)
     with pytest.raises(DeploymentCheckFailed, match="service nope: not found in cluster"):
         deployments.check(aws("ecs"), [Expected("nope", cluster, applied, LOG_GROUP)])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.rehearsal.emulator import HOST, Emulator, EmulatorError, answers, main, port_is_free
+from tools.emulator.emulator import HOST, Emulator, EmulatorError, answers, main, port_is_free
 
 
 def test_start_find_stop(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_find_without_record(tmp_path: Path) -> None:
 
 
 def test_start_reports_a_server_that_dies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tools.rehearsal.emulator.MODULE", "tools.rehearsal.no_such_module")
+    monkeypatch.setattr("tools.emulator.emulator.MODULE", "tools.emulator.no_such_module")
     with pytest.raises(EmulatorError, match="exited with 1 before listening"):
         Emulator.start(tmp_path, timeout=30)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.rehearsal.procs import MARK, CommandTimeout, marked, run
+from tools.deploy.procs import MARK, CommandTimeout, marked, run
 
 # Starts a grandchild in a new session (as cdktf's pty does for terraform), prints its pid.
 ESCAPE = (
@@ -64,7 +64,7 @@ def test_after_the_command_exits_only_marked_processes_are_signalled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN a command that exits leaving an orphan behind, and a record of every signal sent
-    import tools.rehearsal.procs as procs
+    import tools.deploy.procs as procs
 
     sent: list[tuple[str, int]] = []
     real_kill = os.kill

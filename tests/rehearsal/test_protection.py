@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tools import protection
+from tools.deploy import protection
 
 
 def _balancer(aws: Clients, *, protected: bool) -> str:

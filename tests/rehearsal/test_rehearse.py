@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from tools.deploy.procs import Result
+from tools.emulator.emulator import Emulator, port_is_free
 from tools.rehearsal import rehearse as rehearsal
-from tools.rehearsal.emulator import Emulator, port_is_free
-from tools.rehearsal.procs import Result
 
 TERRAFORM_ERROR = "dev-foundation  Error: creating ELBv2 Load Balancer: ValidationError\n"
 
@@ -86,8 +86,8 @@ def test_protected_albs_are_torn_down_deliberately(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # GIVEN prod's foundation with protected ALBs in the emulator
-    from tools.rehearsal.commands import Workspace
-    from tools.rehearsal.target import LocalTarget
+    from tools.deploy.commands import Workspace
+    from tools.deploy.target import LocalTarget
 
     ws = Workspace(tmp_path)
     stack = ws.stack_dir("prod-foundation")
@@ -132,8 +132,8 @@ def test_protected_albs_are_torn_down_deliberately(
 def test_a_refused_destroy_that_lost_resources_fails_before_the_teardown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tools.rehearsal.commands import Workspace
-    from tools.rehearsal.target import LocalTarget
+    from tools.deploy.commands import Workspace
+    from tools.deploy.target import LocalTarget
 
     ws = Workspace(tmp_path)
     stack = ws.stack_dir("prod-foundation")

@@ -1,12 +1,10 @@
 """The rehearsal's day 2: image manifests, release-2 changes and what they must produce."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from config import load_environment, settings_from_env
 from tools.rehearsal import release
@@ -15,14 +13,10 @@ REGION = "ap-northeast-1"
 
 
 @pytest.fixture
-def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("ecr", region_name=REGION)
-        client.create_repository(repositoryName="repo")
-        yield client
+def ecr(moto_aws: None) -> Any:
+    client = boto3.client("ecr", region_name=REGION)
+    client.create_repository(repositoryName="repo")
+    return client
 
 
 def test_each_release_registers_one_distinct_image_per_service(ecr: Any) -> None:
@@ -116,31 +110,28 @@ def test_the_manifest_is_a_docker_v2_manifest() -> None:
 
 
 def test_a_state_missing_a_synthesized_resource_is_reported(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, moto_aws: None
 ) -> None:
-    from tools.rehearsal.commands import Workspace
-    from tools.rehearsal.target import LocalTarget
+    from tools.deploy.commands import Workspace
+    from tools.deploy.target import LocalTarget
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(
-            Bucket="state-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
-        monkeypatch.setattr(LocalTarget, "client", lambda self, service: s3)
-        ws = Workspace(tmp_path)
-        ws.stack_dir("prod-foundation").mkdir(parents=True)
-        synthesized = {"resource": {"aws_vpc": {"vpc": {}}, "aws_lb": {"ext": {}, "int": {}}}}
-        (ws.stack_dir("prod-foundation") / "cdk.tf.json").write_text(json.dumps(synthesized))
-        # GIVEN a state listing the VPC and one ALB (the other has no instance left)
-        resources = [
-            {"mode": "managed", "type": "aws_vpc", "name": "vpc", "instances": [{}]},
-            {"mode": "managed", "type": "aws_lb", "name": "ext", "instances": [{}]},
-            {"mode": "managed", "type": "aws_lb", "name": "int", "instances": []},
-        ]
-        body = json.dumps({"resources": resources})
-        s3.put_object(Bucket="state-bucket", Key="prod/prod-foundation.tfstate", Body=body)
-        target = LocalTarget(env_name="prod", region=REGION, state_bucket="state-bucket")
-        # WHEN / THEN the missing one is named
-        assert release.missing_from_state(target, ws, "prod-foundation") == ["aws_lb.int"]
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(
+        Bucket="state-bucket", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    monkeypatch.setattr(LocalTarget, "client", lambda self, service: s3)
+    ws = Workspace(tmp_path)
+    ws.stack_dir("prod-foundation").mkdir(parents=True)
+    synthesized = {"resource": {"aws_vpc": {"vpc": {}}, "aws_lb": {"ext": {}, "int": {}}}}
+    (ws.stack_dir("prod-foundation") / "cdk.tf.json").write_text(json.dumps(synthesized))
+    # GIVEN a state listing the VPC and one ALB (the other has no instance left)
+    resources = [
+        {"mode": "managed", "type": "aws_vpc", "name": "vpc", "instances": [{}]},
+        {"mode": "managed", "type": "aws_lb", "name": "ext", "instances": [{}]},
+        {"mode": "managed", "type": "aws_lb", "name": "int", "instances": []},
+    ]
+    body = json.dumps({"resources": resources})
+    s3.put_object(Bucket="state-bucket", Key="prod/prod-foundation.tfstate", Body=body)
+    target = LocalTarget(env_name="prod", region=REGION, state_bucket="state-bucket")
+    # WHEN / THEN the missing one is named
+    assert release.missing_from_state(target, ws, "prod-foundation") == ["aws_lb.int"]

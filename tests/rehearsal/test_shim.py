@@ -7,49 +7,17 @@ moto upgrade fixes a gap, its test fails and the patch can go.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tools.rehearsal import shim
-from tools.rehearsal.shim_patches import bool_condition
+from tests.rehearsal.fargate import fargate_service, task_definition, unique_name
+from tools.emulator import shim
+from tools.emulator.shim_patches import bool_condition
 
 ACCOUNT = "123456789012"
-
-
-def _name() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
-
-
-def _ecs_service(aws: Clients, **create: Any) -> tuple[str, str, dict[str, Any]]:
-    """A cluster and a Fargate service in it; returns (cluster, service, described)."""
-    ecs, ec2 = aws("ecs"), aws("ec2")
-    cluster = ecs.create_cluster(clusterName=_name())["cluster"]["clusterName"]
-    family = ecs.register_task_definition(
-        family=_name(),
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
-    )["taskDefinition"]["taskDefinitionArn"]
-    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/24")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.0.0/26")["Subnet"]["SubnetId"]
-    sg = ec2.create_security_group(GroupName=_name(), Description="t", VpcId=vpc)["GroupId"]
-    service = _name()
-    ecs.create_service(
-        cluster=cluster,
-        serviceName=service,
-        taskDefinition=family,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg]}},
-        **{"desiredCount": 1, **create},
-    )
-    described = ecs.describe_services(cluster=cluster, services=[service])["services"][0]
-    return cluster, service, described
 
 
 def test_every_patch_is_described() -> None:
@@ -62,6 +30,7 @@ def test_every_patch_is_described() -> None:
         "ecs_steady_state",
         "elbv2_deletion_protection",
         "elbv2_repeated_target_group_delete",
+        "s3_role_session_authorization",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -70,7 +39,7 @@ def test_every_patch_is_described() -> None:
 
 
 def _scalable_target(aws: Clients, tags: dict[str, str]) -> tuple[str, str]:
-    cluster, service, _ = _ecs_service(aws)
+    cluster, service, _ = fargate_service(aws)
     resource_id = f"service/{cluster}/{service}"
     arn = aws("application-autoscaling").register_scalable_target(
         ServiceNamespace="ecs",
@@ -122,8 +91,8 @@ def _rules_with_peers(aws: Clients) -> dict[str, dict[str, Any]]:
     """Ingress from an SG and egress to a prefix list, both described; by description."""
     ec2 = aws("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.2.0.0/24")["Vpc"]["VpcId"]
-    a = ec2.create_security_group(GroupName=_name(), Description="a", VpcId=vpc)["GroupId"]
-    b = ec2.create_security_group(GroupName=_name(), Description="b", VpcId=vpc)["GroupId"]
+    a = ec2.create_security_group(GroupName=unique_name(), Description="a", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName=unique_name(), Description="b", VpcId=vpc)["GroupId"]
     prefix_list = ec2.describe_prefix_lists()["PrefixLists"][0]["PrefixListId"]
     tcp = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
     ec2.authorize_security_group_ingress(
@@ -176,13 +145,13 @@ SERVICE_SETTINGS = {
 
 
 def test_ecs_create_service_keeps_settings(aws: Clients) -> None:
-    _, _, service = _ecs_service(aws, **SERVICE_SETTINGS)
+    _, _, service = fargate_service(aws, **SERVICE_SETTINGS)
     for key, value in SERVICE_SETTINGS.items():
         assert service[key] == value, key
 
 
 def test_ecs_create_service_gap_without_shim(unpatched: Clients) -> None:
-    _, _, service = _ecs_service(unpatched, **SERVICE_SETTINGS)
+    _, _, service = fargate_service(unpatched, **SERVICE_SETTINGS)
     assert "healthCheckGracePeriodSeconds" not in service
     assert "availabilityZoneRebalancing" not in service
 
@@ -191,7 +160,7 @@ def test_ecs_create_service_gap_without_shim(unpatched: Clients) -> None:
 
 
 def _bucket_with_policy(aws: Clients, statement: dict[str, Any]) -> str:
-    s3, bucket = aws("s3"), _name()
+    s3, bucket = aws("s3"), unique_name()
     s3.create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
     )
@@ -258,20 +227,9 @@ def test_bool_condition(expected: Any, actual: str, holds: bool) -> None:
 # --- 5. ECS steady state ---------------------------------------------------------------
 
 
-def _task_definition(aws: Clients, family: str) -> str:
-    return aws("ecs").register_task_definition(
-        family=family,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        containerDefinitions=[{"name": "app", "image": "nginx", "essential": True}],
-    )["taskDefinition"]["taskDefinitionArn"]
-
-
 def test_ecs_new_service_reaches_steady_state(aws: Clients) -> None:
     # WHEN a service is created THEN it looks as the provider's steady-state wait expects.
-    _, _, service = _ecs_service(aws, desiredCount=2)
+    _, _, service = fargate_service(aws, desiredCount=2)
     assert (service["desiredCount"], service["runningCount"], service["pendingCount"]) == (2, 2, 0)
     (deployment,) = service["deployments"]
     assert deployment["status"] == "PRIMARY" and deployment["rolloutState"] == "COMPLETED"
@@ -280,9 +238,9 @@ def test_ecs_new_service_reaches_steady_state(aws: Clients) -> None:
 
 def test_ecs_update_to_a_new_task_definition_is_a_new_primary_deployment(aws: Clients) -> None:
     ecs = aws("ecs")
-    cluster, name, created = _ecs_service(aws)
+    cluster, name, created = fargate_service(aws)
     family = created["taskDefinition"].rsplit("/", 1)[1].split(":")[0]
-    newer = _task_definition(aws, family)
+    newer = task_definition(aws, family)
     # WHEN the service moves to the new revision, given as family:revision
     ecs.update_service(cluster=cluster, service=name, taskDefinition=newer.rsplit("/", 1)[1])
     service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
@@ -295,7 +253,7 @@ def test_ecs_update_to_a_new_task_definition_is_a_new_primary_deployment(aws: Cl
 
 
 def test_ecs_steady_state_gap_without_shim(unpatched: Clients) -> None:
-    _, _, service = _ecs_service(unpatched, desiredCount=2)
+    _, _, service = fargate_service(unpatched, desiredCount=2)
     assert service["runningCount"] == 0  # the provider would wait for 2 until its timeout
 
 
@@ -309,7 +267,7 @@ def _load_balancer(aws: Clients, protected: bool) -> str:
         ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=az)["Subnet"]["SubnetId"]
         for cidr, az in (("10.3.0.0/26", "ap-northeast-1a"), ("10.3.0.64/26", "ap-northeast-1c"))
     ]
-    arn = elbv2.create_load_balancer(Name=_name(), Subnets=subnets, Scheme="internal")[
+    arn = elbv2.create_load_balancer(Name=unique_name(), Subnets=subnets, Scheme="internal")[
         "LoadBalancers"
     ][0]["LoadBalancerArn"]
     elbv2.modify_load_balancer_attributes(
@@ -353,7 +311,7 @@ def test_deletion_protection_gap_without_shim(unpatched: Clients) -> None:
 def _target_group(aws: Clients) -> str:
     vpc = aws("ec2").create_vpc(CidrBlock="10.4.0.0/24")["Vpc"]["VpcId"]
     return aws("elbv2").create_target_group(
-        Name=_name(), Protocol="HTTP", Port=3000, VpcId=vpc, TargetType="ip"
+        Name=unique_name(), Protocol="HTTP", Port=3000, VpcId=vpc, TargetType="ip"
     )["TargetGroups"][0]["TargetGroupArn"]
 
 
@@ -380,3 +338,91 @@ def test_repeated_target_group_delete_gap_without_shim(unpatched: Clients) -> No
     elbv2.delete_target_group(TargetGroupArn=arn)
     with pytest.raises(botocore.exceptions.ClientError, match="TargetGroupNotFound"):
         elbv2.delete_target_group(TargetGroupArn=arn)
+
+
+def _role_session(aws: Clients, endpoint: str, policy: dict[str, Any]) -> Any:
+    """An S3 client signed with the session of a new role that holds ``policy``."""
+    import boto3
+
+    iam = aws("iam")
+    role = iam.create_role(
+        RoleName=unique_name(),
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=role["RoleName"], PolicyName="p", PolicyDocument=json.dumps(policy)
+    )
+    creds = aws("sts").assume_role_with_web_identity(
+        RoleArn=role["Arn"], RoleSessionName="ci", WebIdentityToken="token"
+    )["Credentials"]
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="ap-northeast-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def _read_only_state(bucket: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/dev/*",
+            }
+        ],
+    }
+
+
+def _bucket_with_state(aws: Clients) -> str:
+    bucket = unique_name()
+    aws("s3").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"}
+    )
+    for key in ("dev/dev-foundation.tfstate", "prod/prod-foundation.tfstate"):
+        aws("s3").put_object(Bucket=bucket, Key=key, Body=b"{}")
+    return bucket
+
+
+def test_a_role_session_may_do_what_its_policy_allows(aws: Clients, emulator: Any) -> None:
+    bucket = _bucket_with_state(aws)
+    s3 = _role_session(aws, emulator.endpoint, _read_only_state(bucket))
+    assert s3.get_object(Bucket=bucket, Key="dev/dev-foundation.tfstate")["Body"].read() == b"{}"
+
+
+@pytest.mark.parametrize(
+    ("call", "key"),
+    [("put_object", "dev/dev-foundation.tfstate"), ("get_object", "prod/prod-foundation.tfstate")],
+)
+def test_a_role_session_is_refused_what_its_policy_does_not_allow(
+    aws: Clients, emulator: Any, call: str, key: str
+) -> None:
+    bucket = _bucket_with_state(aws)
+    s3 = _role_session(aws, emulator.endpoint, _read_only_state(bucket))
+    kwargs = {"Body": b"x"} if call == "put_object" else {}
+    with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+        getattr(s3, call)(Bucket=bucket, Key=key, **kwargs)
+
+
+def test_role_session_authorization_gap_without_shim(unpatched: Clients, plain_moto: str) -> None:
+    # Plain moto lets the read-only session write: it enforces nothing by default.
+    bucket = _bucket_with_state(unpatched)
+    s3 = _role_session(unpatched, plain_moto, _read_only_state(bucket))
+    s3.put_object(Bucket=bucket, Key="dev/dev-foundation.tfstate", Body=b"x")
+
+
+def test_a_role_session_may_head_a_bucket_it_may_list(aws: Clients, emulator: Any) -> None:
+    # GIVEN a role allowed s3:ListBucket, the IAM action AWS checks for HeadBucket
+    bucket = _bucket_with_state(aws)
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}
+        ],
+    }
+    # WHEN its session heads the bucket THEN it is allowed (moto alone calls it s3:HeadBucket)
+    _role_session(aws, emulator.endpoint, policy).head_bucket(Bucket=bucket)

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from config.loader import LOCAL_STATE_BUCKET
-from tools.rehearsal.commands import ROOT
-from tools.rehearsal.target import TargetError, aws_target, local_target
+from tools.deploy.commands import ROOT
+from tools.deploy.target import TargetError, aws_target, local_target
 
 
 def test_unknown_env_names_the_field_and_value() -> None:

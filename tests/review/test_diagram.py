@@ -1,4 +1,4 @@
-"""tools/diagram.py: what the diagram shows is read from the synthesized stacks.
+"""tools/review/diagram.py: what the diagram shows is read from the synthesized stacks.
 
 Expected values come straight from the synthesized JSON, not from the model the
 tool builds, so a wrong extraction cannot agree with itself.
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tools.diagram import DiagramError, load_model, main, mermaid, render
+from tools.review.diagram import DiagramError, Stack, load_model, main, mermaid, parse_ref, render
 
 
 def stack(synth_dir: Path, name: str) -> dict[str, Any]:
@@ -23,6 +23,42 @@ def stack(synth_dir: Path, name: str) -> dict[str, Any]:
 
 def resources(synth_dir: Path, name: str, tf_type: str) -> list[dict[str, Any]]:
     return list(stack(synth_dir, name)["resource"][tf_type].values())
+
+
+REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-dev-foundation.outputs.%s}"
+
+
+def test_parse_ref_splits_a_reference_into_its_path() -> None:
+    assert parse_ref("${aws_subnet.network_a_1234.id}") == ["aws_subnet", "network_a_1234", "id"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "subnet-0123",  # a literal
+        "${aws_subnet.a.id}-x",  # text after the reference
+        "service/${aws_ecs_cluster.c.name}/${aws_ecs_service.s.name}",  # a template
+        "${var}",  # no resource name
+        None,
+    ],
+)
+def test_parse_ref_rejects_what_is_not_one_reference(value: object) -> None:
+    with pytest.raises(DiagramError, match="is not a plain resource reference"):
+        parse_ref(value)
+
+
+def test_cross_stack_reference_resolves_to_the_foundation_resource() -> None:
+    # GIVEN a services stack whose reference goes through a foundation output
+    docs = {"dev-foundation": {"output": {"subnet": {"value": "${aws_subnet.private_a.id}"}}}}
+    services = Stack("dev-services", {}, docs)
+    # THEN it names the resource behind the output
+    assert services.ref(REMOTE % "subnet") == ("aws_subnet", "private_a")
+
+
+def test_cross_stack_reference_to_a_missing_output_is_an_error() -> None:
+    services = Stack("dev-services", {}, {"dev-foundation": {"output": {}}})
+    with pytest.raises(DiagramError, match="names no output of stack 'dev-foundation'"):
+        services.ref(REMOTE % "gone")
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +246,7 @@ def test_default_run_writes_both_languages(
 ) -> None:
     # GIVEN the default outputs moved into a temp dir
     docs = {"en": tmp_path / "architecture.md", "ja": tmp_path / "architecture.ja.md"}
-    monkeypatch.setattr("tools.diagram.DOCS", docs)
+    monkeypatch.setattr("tools.review.diagram.DOCS", docs)
     # WHEN the tool runs without --output
     assert main(["--synth-dir", str(synth_dir)]) == 0
     # THEN both files are written and --check accepts them
@@ -222,7 +258,7 @@ def test_check_fails_when_only_the_japanese_doc_is_stale(
     synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = {"en": tmp_path / "architecture.md", "ja": tmp_path / "architecture.ja.md"}
-    monkeypatch.setattr("tools.diagram.DOCS", docs)
+    monkeypatch.setattr("tools.review.diagram.DOCS", docs)
     main(["--synth-dir", str(synth_dir)])
     docs["ja"].write_text("old\n")
     assert main(["--synth-dir", str(synth_dir), "--check"]) == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.diagram import DOCS, load_model, render
+from tools.review.diagram import DOCS, load_model, render
 
 
 @pytest.mark.parametrize("lang", sorted(DOCS))

@@ -2,7 +2,7 @@
 
 import json
 
-from tools.plan_stacks import StackPlan, _publish, main
+from tools.review.plan_stacks import StackPlan, _publish, main
 
 
 def test_results_and_has_changes_reach_the_github_step_outputs(tmp_path, monkeypatch):
@@ -36,3 +36,45 @@ def test_no_changes_anywhere_means_has_changes_false(tmp_path, monkeypatch):
 def test_without_synthesized_stacks_it_says_to_synthesize(tmp_path, capsys):
     assert main(["--outdir", str(tmp_path), "--plans", str(tmp_path / "plans")]) == 2
     assert "run `make synth`" in capsys.readouterr().err
+
+
+def _manifest(tmp_path):
+    stacks = {
+        "dev-bootstrap": [],
+        "dev-foundation": [],
+        "dev-services": ["dev-foundation"],
+        "prod-foundation": [],
+        "prod-services": ["prod-foundation"],
+    }
+    manifest = {"stacks": {name: {"dependencies": deps} for name, deps in stacks.items()}}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_one_environment_is_planned_alone_with_its_own_role(tmp_path, monkeypatch):
+    # GIVEN dev and prod stacks, each environment planned with its own credentials
+    from tools.deploy import commands
+    from tools.deploy.commands import Workspace
+    from tools.review import plan_stacks as tool
+
+    _manifest(tmp_path)
+    planned = []
+    monkeypatch.setattr(commands, "stack_outputs", lambda ws, stack, env: {"vpc_id": "x"})
+    monkeypatch.setattr(
+        tool,
+        "_plan_one",
+        lambda ws, stack, plans, env: planned.append(stack) or StackPlan("changes"),
+    )
+    # WHEN only dev is planned
+    results = tool.plan_stacks(
+        Workspace(root=tmp_path, out=tmp_path), tmp_path / "plans", {}, env_name="dev"
+    )
+    # THEN no prod stack is touched, dependencies still come first
+    assert planned == ["dev-foundation", "dev-services"]
+    assert set(results) == {"dev-bootstrap", "dev-foundation", "dev-services"}
+
+
+def test_an_unknown_environment_is_one_clear_error(tmp_path, capsys, monkeypatch):
+    _manifest(tmp_path)
+    monkeypatch.setattr("tools.review.plan_stacks.terraform_env", lambda: {})
+    assert main(["--outdir", str(tmp_path), "--plans", str(tmp_path / "p"), "--env", "qa"]) == 2
+    assert "--env qa: no such environment" in capsys.readouterr().err

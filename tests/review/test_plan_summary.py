@@ -1,4 +1,4 @@
-"""tools/plan_summary.py on real ``terraform show -json`` output.
+"""tools/review/plan_summary.py on real ``terraform show -json`` output.
 
 The fixtures in tests/fixtures/plans come from scripts/make_plan_fixtures.py
 (Terraform + hashicorp/aws against moto); see that script for the scenario.
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tools.plan_summary import (
+from tools.review.plan_summary import (
     MARKER,
     PlanError,
     category,
@@ -261,7 +261,7 @@ def test_cli_several_plans_make_one_comment(capsys: pytest.CaptureFixture[str]) 
 
 def test_module_entry_point_rejects_state_json_with_one_line_and_no_stdout() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tools.plan_summary", str(PLANS / "state.json")],
+        [sys.executable, "-m", "tools.review.plan_summary", str(PLANS / "state.json")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.plan_summary import MARKER
+from tools.review.plan_summary import MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -83,14 +83,18 @@ def test_every_job_declares_its_permissions(name: str) -> None:
     assert [j for j, body in jobs(name).items() if "permissions" not in body] == []
 
 
-def test_only_the_comment_job_may_write_to_pull_requests() -> None:
-    writers = [
+def writers(scope: str) -> list[str]:
+    """``workflow:job`` of every job with write permission on ``scope``."""
+    return [
         f"{p.name}:{j}"
         for p in WORKFLOWS
         for j, body in jobs(p.name).items()
-        if body["permissions"].get("pull-requests") == "write"
+        if body["permissions"].get(scope) == "write"
     ]
-    assert writers == ["pull-request.yml:comment"]
+
+
+def test_only_the_comment_job_may_write_to_pull_requests() -> None:
+    assert writers("pull-requests") == ["pull-request.yml:comment"]
 
 
 def test_only_jobs_that_assume_an_aws_role_get_an_oidc_token() -> None:
@@ -115,22 +119,43 @@ def test_pull_requests_run_make_test() -> None:
     assert {"run": "make test"} in jobs("pull-request.yml")["test"]["steps"]
 
 
-def test_plan_assumes_the_plan_role_from_a_variable() -> None:
-    (step,) = steps_using(jobs("pull-request.yml")["plan"], "aws-actions/configure-aws-credentials")
-    assert step["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
-
-
-def test_plan_is_gated_on_the_role_variable() -> None:
+def test_each_environment_is_planned_with_its_own_plan_role() -> None:
+    # GIVEN the PR plan job's credential steps, in order
     plan = jobs("pull-request.yml")["plan"]
-    assert "vars.AWS_PLAN_ROLE_ARN != ''" in plan["env"]["PLAN_ENABLED"]
+    roles = [
+        s["with"]["role-to-assume"]
+        for s in steps_using(plan, "aws-actions/configure-aws-credentials")
+    ]
+    # THEN dev then prod, each with the variable `make bootstrap` prints for it
+    assert roles == ["${{ vars.AWS_PLAN_ROLE_ARN_DEV }}", "${{ vars.AWS_PLAN_ROLE_ARN_PROD }}"]
+    runs = [s.get("run", "") for s in plan["steps"]]
+    assert any("plan_stacks --env dev" in r for r in runs)
+    assert any("plan_stacks --env prod" in r for r in runs)
+
+
+def test_plan_is_gated_on_the_role_variables() -> None:
+    plan = jobs("pull-request.yml")["plan"]
+    assert "vars.AWS_PLAN_ROLE_ARN_DEV != ''" in plan["env"]["PLAN_ENABLED"]
+    assert "vars.AWS_PLAN_ROLE_ARN_PROD != ''" in plan["env"]["PLAN_ENABLED"]
     gated = [s for s in plan["steps"] if "uses" in s or "-chdir" in s.get("run", "")]
-    assert {s.get("if") for s in gated} == {"env.PLAN_ENABLED == 'true'"}
+    assert all(s.get("if", "").startswith("env.PLAN_ENABLED == 'true'") for s in gated)
+
+
+def test_drift_plans_each_environment_with_its_own_plan_role() -> None:
+    plan = jobs("drift.yml")["plan"]
+    include = plan["strategy"]["matrix"]["include"]
+    assert {(i["env"], i["role"]) for i in include} == {
+        ("dev", "AWS_PLAN_ROLE_ARN_DEV"),
+        ("prod", "AWS_PLAN_ROLE_ARN_PROD"),
+    }
+    (step,) = steps_using(plan, "aws-actions/configure-aws-credentials")
+    assert step["with"]["role-to-assume"] == "${{ vars[matrix.role] }}"
 
 
 def test_skipped_plan_says_why() -> None:
     plan = jobs("pull-request.yml")["plan"]
     skip = [s for s in plan["steps"] if s.get("if") == "env.PLAN_ENABLED != 'true'"]
-    assert len(skip) == 1 and "AWS_PLAN_ROLE_ARN" in skip[0]["run"]
+    assert len(skip) == 1 and "AWS_PLAN_ROLE_ARN_DEV" in skip[0]["run"]
 
 
 def test_plan_summary_uses_the_marker_the_comment_step_looks_for() -> None:
@@ -164,14 +189,8 @@ def test_drift_is_planned_on_a_schedule_for_every_environment() -> None:
     assert drift[True]["schedule"], "drift.yml needs an `on.schedule`"  # yaml reads `on` as True
     assert jobs("drift.yml")["plan"]["strategy"]["matrix"]["env"] == ["dev", "prod"]
     runs = [s.get("run", "") for s in jobs("drift.yml")["plan"]["steps"]]
-    assert any("tools.plan_stacks" in r for r in runs)
+    assert any("tools.review.plan_stacks" in r for r in runs)
 
 
 def test_only_the_drift_report_may_write_issues() -> None:
-    writers = [
-        f"{p.name}:{j}"
-        for p in WORKFLOWS
-        for j, body in jobs(p.name).items()
-        if body["permissions"].get("issues") == "write"
-    ]
-    assert writers == ["drift.yml:report"]
+    assert writers("issues") == ["drift.yml:report"]

@@ -1,11 +1,11 @@
-"""tools/code_cache.cjs: V8's code cache of the kernel's modules, kept between starts."""
+"""tools/perf/code_cache.cjs: V8's code cache of the kernel's modules, kept between starts."""
 
 import json
 import os
 import subprocess
 from pathlib import Path
 
-from tools import jsii_node
+from tools.perf import jsii_node
 
 HOOK = jsii_node.CODE_CACHE.path
 
@@ -89,10 +89,10 @@ def test_it_stays_off_with_a_warning_rather_than_skip_a_hook_loaded_before_it(tm
     stdout, stderr = _run(module, cache, hooks=(other, HOOK))
     # THEN modules load through that hook, nothing is cached, and one warning says why
     assert json.loads(stdout)["dep"] == 42 and not cache.exists()
-    assert stderr.count("warning: tools/code_cache.cjs: another hook already wraps") == 1
+    assert stderr.count("warning: tools/perf/code_cache.cjs: another hook already wraps") == 1
 
 
 def test_it_stays_off_with_a_warning_without_a_cache_directory(tmp_path):
     stdout, stderr = _run(_project(tmp_path), cache=None)
     assert json.loads(stdout)["dep"] == 42
-    assert stderr.count("warning: tools/code_cache.cjs: CDKTF_CODE_CACHE is not set") == 1
+    assert stderr.count("warning: tools/perf/code_cache.cjs: CDKTF_CODE_CACHE is not set") == 1

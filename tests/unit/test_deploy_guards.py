@@ -10,10 +10,10 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from tools import deploy, protection
-from tools.rehearsal import deployments
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.procs import Result
+from tools.deploy import cli as deploy
+from tools.deploy import deployments, protection
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import Result
 
 PROD_ALBS = ["ecs-learn-prod-external", "ecs-learn-prod-internal"]
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from tools import deploy, image_guard
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.procs import Result
+from tools.deploy import cli as deploy
+from tools.deploy import image_guard
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import Result
+from tools.deploy.target import AwsTarget
 from tools.rehearsal.release import register_images
-from tools.rehearsal.target import AwsTarget
 
 REGION = "ap-northeast-1"
 REPO = "ecr-learn-app-dev"
@@ -51,14 +50,10 @@ def state(contexts: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("ecr", region_name=REGION)
-        client.create_repository(repositoryName=REPO)
-        yield client
+def ecr(moto_aws: None) -> Any:
+    client = boto3.client("ecr", region_name=REGION)
+    client.create_repository(repositoryName=REPO)
+    return client
 
 
 def run_check(ecr: Any, tmp_path: Path, now: dict[str, str], recorded: dict[str, str]) -> list[str]:

@@ -1,8 +1,11 @@
 """Images stack: docker provider builds and pushes ``<service>-<version>`` to ECR."""
 
 import json
+import shutil
+from pathlib import Path
 
-from cdktf import Testing
+import pytest
+from cdktf import App, Testing
 from cdktf_cdktf_provider_aws.data_aws_ecr_authorization_token import (
     DataAwsEcrAuthorizationToken,
 )
@@ -10,7 +13,12 @@ from cdktf_cdktf_provider_docker.image import Image
 from cdktf_cdktf_provider_docker.provider import DockerProvider
 from cdktf_cdktf_provider_docker.registry_image import RegistryImage
 
+from constructs.image import sources_sha
+from modules.environment import build_environment
+from tests.synth import DEFAULT_SETTINGS, ROOT, Synth, environments
+
 STACK = "dev-images"
+APPS = ROOT / "apps"
 
 
 def images(synthed):
@@ -37,17 +45,18 @@ def test_images_are_tagged_service_dash_version_in_our_repository(synthed):
         assert image["name"].split(":")[0].endswith("repository_url}")
 
 
-def test_images_build_from_their_app_directory_for_amd64(synthed):
+def test_images_build_from_the_apps_context_with_their_own_dockerfile_for_amd64(synthed):
+    stack_dir = synthed.outdir / "stacks" / STACK
     for tag, image in images(synthed).items():
         service = tag.split("-")[0]
         assert image["platform"] == "linux/amd64"
         assert image["build"]["platform"] == "linux/amd64"
-        context = synthed.outdir / "stacks" / STACK / image["build"]["context"]
-        assert (context / "Dockerfile").is_file()
-        assert (
-            f"EXPOSE {3000 if service == 'frontend' else 8080}"
-            in (context / "Dockerfile").read_text()
-        )
+        # both paths are relative to Terraform's working directory, the stack's
+        context = stack_dir / image["build"]["context"]
+        assert (context / ".dockerignore").read_bytes() == (APPS / ".dockerignore").read_bytes()
+        assert image["build"]["dockerfile"] == f"{image['build']['context']}/{service}/Dockerfile"
+        dockerfile = stack_dir / image["build"]["dockerfile"]
+        assert f"EXPOSE {3000 if service == 'frontend' else 8080}" in dockerfile.read_text()
 
 
 def test_changed_sources_trigger_rebuild_and_push(synthed):
@@ -73,3 +82,74 @@ def test_images_stack_uses_the_foundation_repository_cross_stack(synthed):
     (foundation,) = remote.values()
     assert foundation["config"]["key"] == "dev/dev-foundation.tfstate"
     assert json.dumps(foundation).count("test-state-bucket") == 1
+
+
+def changed_apps(root: Path, *edited: str) -> Path:
+    """A copy of apps/ in which each of ``edited`` (paths inside it) has one more line."""
+    apps = root / "apps"
+    shutil.copytree(APPS, apps)
+    for path in edited:
+        with (apps / path).open("a") as file:
+            file.write("# changed\n")
+    return apps
+
+
+@pytest.fixture(scope="module")
+def synthed_changed(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev built from apps/ with common/runtime.py changed; prod with frontend/page.py and
+    apps/README.md changed."""
+    dev, prod = environments(DEFAULT_SETTINGS)
+    outdir = tmp_path_factory.mktemp("synth-changed")
+    app = App(outdir=str(outdir))
+    for env, edited in ((dev, ["common/runtime.py"]), (prod, ["frontend/page.py", "README.md"])):
+        apps = changed_apps(tmp_path_factory.mktemp(env.name), *edited)
+        build_environment(app, env, apps_dir=apps, bootstrap=False)
+    app.synth()
+    stacks = {p.parent.name: p.read_text() for p in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
+    return Synth(outdir=outdir, stacks=stacks)
+
+
+def context_shas(synth: Synth, stack: str) -> dict[str, str]:
+    """Service -> the ``context_sha`` trigger of its build."""
+    builds = synth.resources(stack, Image.TF_RESOURCE_TYPE)
+    return {b["name"].rsplit(":", 1)[1].split("-")[0]: b["triggers"]["context_sha"] for b in builds}
+
+
+def test_a_change_in_the_shared_runtime_rebuilds_every_image(synthed, synthed_changed):
+    before, after = context_shas(synthed, "dev-images"), context_shas(synthed_changed, "dev-images")
+
+    assert set(before) == set(after) == {"backend", "frontend"}
+    assert all(after[service] != before[service] for service in before)
+
+
+def test_a_change_in_one_app_rebuilds_only_that_image(synthed, synthed_changed):
+    before = context_shas(synthed, "prod-images")
+    after = context_shas(synthed_changed, "prod-images")
+
+    assert after["frontend"] != before["frontend"]
+    assert after["backend"] == before["backend"]
+
+
+def test_the_other_image_is_planned_unchanged(synthed, synthed_changed):
+    # GIVEN frontend/page.py and apps/README.md changed (prod): neither is a backend source
+    def backend(synth: Synth) -> dict:
+        (build,) = [
+            b
+            for b in synth.resources("prod-images", Image.TF_RESOURCE_TYPE)
+            if b["name"].endswith(":backend-1.2.3")
+        ]
+        return build
+
+    # THEN the backend's whole docker_image block (build paths included) stays the same
+    assert backend(synthed_changed) == backend(synthed)
+
+
+def test_local_caches_in_the_sources_do_not_change_the_trigger(tmp_path: Path):
+    # running an app from the repository may leave __pycache__ behind; no image contains it
+    apps = tmp_path / "apps"
+    shutil.copytree(APPS, apps)
+    before = sources_sha(apps, ("backend", "common"))
+    (apps / "common" / "__pycache__").mkdir()
+    (apps / "common" / "__pycache__" / "runtime.cpython-311.pyc").write_bytes(b"\0")
+
+    assert sources_sha(apps, ("backend", "common")) == before

@@ -1,4 +1,4 @@
-"""tools/jsii_node.py: the NODE_OPTIONS hooks (lazy provider index, no inline source maps)."""
+"""tools/perf/jsii_node.py: the NODE_OPTIONS hooks (lazy provider index, no inline source maps)."""
 
 import json
 import os
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import jsii_node
+from tools.perf import jsii_node
 
 
 def test_configure_adds_each_hook_once():
@@ -170,6 +170,6 @@ def test_lazy_index_warns_and_loads_eagerly_when_not_verified(tmp_path, version,
     seen, stderr = _probe(_provider(tmp_path, version, index))
     # THEN the stock index runs (every submodule at once) and one warning says why
     assert seen["before"] == ["alpha", "beta"]
-    assert stderr.count("warning: tools/lazy_index.cjs:") == 1
+    assert stderr.count("warning: tools/perf/lazy_index.cjs:") == 1
     assert "loads eagerly: the synth is unchanged" in stderr
     assert re.search(why, stderr)

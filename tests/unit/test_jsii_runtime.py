@@ -1,4 +1,4 @@
-"""tools/jsii_runtime.py and jsii_runtime.cjs: jsii's kernel in one node process."""
+"""tools/perf/jsii_runtime.py and jsii_runtime.cjs: jsii's kernel in one node process."""
 
 import base64
 import json
@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tools import jsii_runtime
+from tools.perf import jsii_runtime
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_an_unverified_jsii_warns_and_keeps_its_own_runtime(
     assert jsii_runtime.configure(environ) is False
     assert environ == {} and not cache.exists()
     err = capsys.readouterr().err
-    assert err.count("warning: tools/jsii_runtime.py:") == 1
+    assert err.count("warning: tools/perf/jsii_runtime.py:") == 1
     assert "jsii's own runtime is used" in err
     assert re.search(why, err)
 

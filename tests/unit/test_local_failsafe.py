@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -102,6 +103,18 @@ def _terraform(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Co
     )
 
 
+def _init_with_local_state(
+    stack: dict[str, Any], workdir: Path, proxy: _Recorder
+) -> dict[str, str]:
+    """``terraform init`` of ``stack`` in ``workdir`` with its state on disk; the shell it used."""
+    stack["terraform"]["backend"] = {"local": {"path": str(workdir / "t.tfstate")}}
+    (workdir / "cdk.tf.json").write_text(json.dumps(stack))
+    install_lock_file(workdir)
+    env = _shell_env(proxy)
+    assert _terraform(["init", "-input=false", "-no-color"], workdir, env).returncode == 0
+    return env
+
+
 def test_every_stack_sends_every_service_to_the_emulator_with_fake_keys(local_s3, endpoint):
     for name in local_s3.stacks:
         (provider,) = local_s3.json(name)["provider"][AwsProvider.TF_RESOURCE_TYPE]
@@ -167,11 +180,7 @@ def test_plan_with_real_credentials_and_no_emulator_fails_before_any_aws_call(
 ):
     # GIVEN the local foundation stack's provider (state kept on disk for this test)
     stack = local_s3.json("dev-foundation")
-    stack["terraform"]["backend"] = {"local": {"path": str(tmp_path / "t.tfstate")}}
-    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack))
-    install_lock_file(tmp_path)
-    env = _shell_env(proxy)
-    assert _terraform(["init", "-input=false", "-no-color"], tmp_path, env).returncode == 0
+    env = _init_with_local_state(stack, tmp_path, proxy)
     # WHEN terraform plans with real-looking credentials in the environment
     result = _terraform(["plan", "-input=false", "-no-color", "-refresh=true"], tmp_path, env)
     # THEN the provider fails on the emulator's address and made no other call
@@ -184,11 +193,7 @@ def test_plan_with_real_credentials_and_no_emulator_fails_before_any_aws_call(
 def test_the_proxy_does_see_a_stack_that_would_call_aws(synthed, proxy, tmp_path):
     # GIVEN the real-AWS foundation stack (no emulator settings), state on disk
     stack = synthed.json("dev-foundation")
-    stack["terraform"]["backend"] = {"local": {"path": str(tmp_path / "t.tfstate")}}
-    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack))
-    install_lock_file(tmp_path)
-    env = _shell_env(proxy)
-    assert _terraform(["init", "-input=false", "-no-color"], tmp_path, env).returncode == 0
+    env = _init_with_local_state(stack, tmp_path, proxy)
     # WHEN it plans with the same shell (stopped once a call was seen: the SDK retries long)
     plan = subprocess.Popen(
         [terraform_binary(), "plan", "-input=false", "-no-color"],

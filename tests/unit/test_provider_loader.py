@@ -1,4 +1,4 @@
-"""Tests for tools/provider_loader.py (lazy provider submodule imports).
+"""Tests for tools/perf/provider_loader.py (lazy provider submodule imports).
 
 The byte-identical test synthesizes every stack of main.py twice, once with the stock
 (eager) import: ~15-30 s.
@@ -33,19 +33,20 @@ if str(REPO_ROOT) not in sys.path:
 _saved_env = os.environ.get("CDKTF_STOCK_IMPORTS")
 os.environ["CDKTF_STOCK_IMPORTS"] = "1"
 try:
-    pl = importlib.import_module("tools.provider_loader")
+    pl = importlib.import_module("tools.perf.provider_loader")
 finally:
     if _saved_env is None:
         del os.environ["CDKTF_STOCK_IMPORTS"]
     else:
         os.environ["CDKTF_STOCK_IMPORTS"] = _saved_env
-synth_compare = importlib.import_module("tools.synth_compare")
-layout_cache = importlib.import_module("tools.layout_cache")
+synth_compare = importlib.import_module("tools.perf.synth_compare")
+layout_cache = importlib.import_module("tools.perf.layout_cache")
 diff_synth_outputs = synth_compare.diff_synth_outputs
 synth_in_subprocess = synth_compare.synth_in_subprocess
+synth_settings = importlib.import_module("tools.synthesize").synth_settings
 
 AWS = "cdktf_cdktf_provider_aws"
-# Every node-side speed-up of tools/jsii_node.py off: the node side of plain cdktf.
+# Every node-side speed-up of tools/perf/jsii_node.py off: the node side of plain cdktf.
 PLAIN_NODE = {
     "CDKTF_NO_CODE_CACHE": "1",
     "CDKTF_KEEP_SOURCEMAPS": "1",
@@ -98,7 +99,7 @@ def test_import_vpc_loads_only_a_handful_of_modules() -> None:
     proc = _run(
         """
         import sys
-        import tools.provider_loader as pl
+        import tools.perf.provider_loader as pl
         from cdktf_cdktf_provider_aws.vpc import Vpc
         import cdktf_cdktf_provider_aws as aws
         assert pl.is_lazy_module(aws), aws.__spec__
@@ -119,7 +120,7 @@ def test_import_vpc_loads_only_a_handful_of_modules() -> None:
 def test_lazy_package_attributes_match_stock_shape() -> None:
     proc = _run(
         """
-        import tools.provider_loader
+        import tools.perf.provider_loader
         import sys, importlib.machinery
         import cdktf_cdktf_provider_aws as aws
         real = importlib.machinery.PathFinder.find_spec("cdktf_cdktf_provider_aws")
@@ -140,7 +141,7 @@ def test_lazy_package_attributes_match_stock_shape() -> None:
         assert rm._try_import_type_module("@cdktf/provider-aws.wafv2WebAcl.Wafv2WebAcl")
         assert "cdktf_cdktf_provider_aws.wafv2_web_acl" in sys.modules
         # The docker provider loads lazily too.
-        pl = tools.provider_loader
+        pl = tools.perf.provider_loader
         assert pl.PROVIDERS == (pl.AWS, pl.DOCKER)
         from cdktf_cdktf_provider_docker.container import Container
         import cdktf_cdktf_provider_docker as docker
@@ -181,14 +182,8 @@ def test_every_stack_synth_is_byte_identical_with_and_without_every_speed_up(
     tmp_path: Path,
 ) -> None:
     # GIVEN main.py building every stack of dev and prod (images stack included)
-    settings = {
-        "TARGET": "aws",
-        "TF_STATE_BUCKET": "loader-compare",
-        "ENVS": "dev,prod",
-        "IMAGE_SOURCE": "build",
-        "APP_VERSION": "1.2.3",
-        "NODE_OPTIONS": f"--require={json.dumps(str(COUNT_COMPILED))}",
-    }
+    settings = synth_settings(APP_VERSION="1.2.3")
+    settings["NODE_OPTIONS"] = f"--require={json.dumps(str(COUNT_COMPILED))}"
     lazy_stats: dict[str, object] = {}
     stock_stats: dict[str, object] = {}
     counted = {mode: tmp_path / f"compiled-{mode}" for mode in ("lazy", "stock")}
@@ -230,7 +225,7 @@ def test_real_stock_import_then_install_raises() -> None:
     proc = _run(
         """
         import cdktf_cdktf_provider_docker
-        import tools.provider_loader as pl
+        import tools.perf.provider_loader as pl
         pl.PROVIDERS = (pl.AWS, pl.DOCKER)
         pl.install()
         """
@@ -277,7 +272,7 @@ def test_stock_env_var_gives_stock_package() -> None:
     proc = _run(
         """
         import sys
-        import tools.provider_loader as pl
+        import tools.perf.provider_loader as pl
         assert not pl.is_installed()
         pl.PROVIDERS = (pl.AWS, pl.DOCKER)
         assert pl.install() is False and not pl.is_installed()
@@ -308,15 +303,14 @@ def test_unsupported_version_falls_back_with_one_warning(
     assert pl.install() is True
     # THEN it warns once, naming the package and version, and leaves it to the stock import
     err = capsys.readouterr().err
-    assert err.count("warning: tools/provider_loader.py:") == 1
+    assert err.count("warning: tools/perf/provider_loader.py:") == 1
     assert "fake_provider" in err and "installed version is 20.1.0" in err
     assert "fake_provider" not in pl._finder.providers  # type: ignore[union-attr]
 
 
 def test_a_bumped_provider_version_still_synthesizes_byte_identical(tmp_path: Path) -> None:
     # GIVEN main.py seeing hashicorp/aws bindings of an unverified version (21.0.0)
-    settings = {"TARGET": "aws", "TF_STATE_BUCKET": "loader-compare", "ENVS": "dev"}
-    settings |= {"IMAGE_SOURCE": "tag", "APP_VERSION": "1.2.3"}
+    settings = synth_settings(ENVS="dev", IMAGE_SOURCE="tag", APP_VERSION="1.2.3")
     bumped_code = textwrap.dedent(
         f"""
         import importlib.metadata, os, runpy, sys
@@ -476,7 +470,7 @@ def test_fake_layout_mismatch_falls_back_to_the_stock_import(tmp_path: Path) -> 
         f"""
         import sys
         sys.path.insert(0, {str(tmp_path)!r})
-        import tools.provider_loader as pl
+        import tools.perf.provider_loader as pl
         pl.uninstall()
         pl.PROVIDERS = (pl.ProviderPackage(
             module="fake_provider", distribution="cdktf-cdktf-provider-aws",
@@ -506,7 +500,7 @@ def test_failing_submodule_import_names_the_loader(tmp_path: Path) -> None:
         f"""
         import sys
         sys.path.insert(0, {str(tmp_path)!r})
-        import tools.provider_loader as pl
+        import tools.perf.provider_loader as pl
         pl.uninstall()
         pl.PROVIDERS = (pl.ProviderPackage(
             module="fake_provider", distribution="cdktf-cdktf-provider-aws",

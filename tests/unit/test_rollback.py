@@ -1,15 +1,13 @@
 """make rollback: only versions whose images are still in ECR, and nothing is built."""
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from config import load_environment, settings_from_env
-from tools import rollback
+from tools.deploy import rollback
 from tools.rehearsal.release import register_images
 
 REGION = "ap-northeast-1"
@@ -17,13 +15,8 @@ AWS = {"TARGET": "aws", "TF_STATE_BUCKET": "my-state", "APP_VERSION": "0.2.0"}
 
 
 @pytest.fixture
-def ecr(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("ecr", region_name=REGION)
+def ecr(moto_aws: None) -> Any:
+    return boto3.client("ecr", region_name=REGION)
 
 
 def dev() -> Any:
@@ -97,7 +90,7 @@ def test_the_command_refuses_an_unknown_environment(capsys: pytest.CaptureFixtur
 def test_the_command_refuses_a_local_rollback_with_nothing_deployed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tools import deploy
+    from tools.deploy import cli as deploy
 
     # GIVEN no emulator is running in the local deploy directory
     monkeypatch.setattr(deploy, "LOCAL_DIR", tmp_path)
@@ -113,7 +106,7 @@ def test_the_command_refuses_a_local_rollback_with_nothing_deployed(
 def test_the_command_refuses_a_version_whose_images_are_gone_before_any_deploy(
     ecr: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tools import deploy
+    from tools.deploy import cli as deploy
 
     # GIVEN real AWS (here: moto) holding only 0.2.0
     pushed(ecr, "0.2.0")
@@ -132,7 +125,7 @@ def test_the_command_deploys_a_present_version_as_tags(
 ) -> None:
     import os
 
-    from tools import deploy
+    from tools.deploy import cli as deploy
 
     pushed(ecr, "0.1.0", "0.2.0")
     # (set, so that monkeypatch restores what the command writes to os.environ)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.security import (
+from tools.review.security import (
     Finding,
     SecurityScanError,
     Suppression,
@@ -71,7 +71,7 @@ def test_plan_only_suppression_does_not_hide_a_synth_finding():
 
 
 def test_bad_plan_argument_is_one_clear_error(capsys, tmp_path):
-    from tools.security import main
+    from tools.review.security import main
 
     missing = tmp_path / "nope.json"
     assert main([f"--plan=dev-services={missing}"]) == 2

@@ -80,7 +80,7 @@ def test_containers_are_hardened(synthed):
     assert definition["readonlyRootFilesystem"] is True
     assert definition["privileged"] is False
     assert definition["user"] == "10001"
-    assert definition["healthCheck"]["command"] == ["CMD", "python", "/app/healthcheck.py"]
+    assert definition["healthCheck"]["command"] == ["CMD", "python", "/app/common/healthcheck.py"]
 
 
 def test_services_run_in_private_subnets_without_public_ips(synthed):

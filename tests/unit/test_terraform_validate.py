@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tools.review.validate import unmirrored_providers
 from tools.terraform import (
     LOCK_FILE,
     TerraformSetupError,
@@ -18,7 +19,6 @@ from tools.terraform import (
     validate_many,
     write_cli_config,
 )
-from tools.validate import unmirrored_providers
 
 AWS_ONLY_STACKS = ["dev-foundation", "dev-services", "prod-foundation", "prod-services"]
 

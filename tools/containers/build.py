@@ -1,4 +1,7 @@
-"""``docker build`` the apps from the images stack's contexts, push, read back digests.
+"""``docker build`` the apps like the images stack, push, read back digests.
+
+Like the images stack, every image builds with ``apps/`` as its context from
+``apps/<service>/Dockerfile`` (which copies the shared ``apps/common/``).
 
 Tags follow the images stack: ``<registry>/<repository>:<service>-<version>``. The
 digest is read back from the registry (that is what the services stack pins) and must
@@ -67,22 +70,29 @@ def disagreements(image: dict[str, Any], task: TaskDefinition) -> list[str]:
     return found
 
 
+def dockerfile_of(apps: Path, service: str) -> Path:
+    """The service's Dockerfile in the ``apps`` build context."""
+    return apps / service / "Dockerfile"
+
+
 def build_and_push(
-    engine: Engine, registry: Registry, task: TaskDefinition, context: Path, base: Base
+    engine: Engine, registry: Registry, task: TaskDefinition, apps: Path, base: Base
 ) -> BuiltImage:
-    """Build ``context`` for ``task``, check it against ``task``, push it, read its digest."""
+    """Build ``task``'s image from ``apps``, check it against ``task``, push it, read its digest."""
     reference = f"{registry.address}/{task.repository}:{task.tag}"
+    dockerfile = dockerfile_of(apps, task.service)
     result = engine.docker(
-        "build", "--build-arg", f"BASE_IMAGE={base.image}", "-t", reference, str(context),
+        "build", "--build-arg", f"BASE_IMAGE={base.image}", "-t", reference,
+        "-f", str(dockerfile), str(apps),
         timeout=BUILD_SECONDS,
     )  # fmt: skip
     if result.returncode != 0:
-        raise BuildError(f"docker build of {task.service} ({context}) failed:\n"
+        raise BuildError(f"docker build of {task.service} ({dockerfile}) failed:\n"
                          f"{tail(result.stdout)}")  # fmt: skip
     found = disagreements(inspect_image(engine, reference), task)
     if found:
         raise BuildError(
-            f"the {task.service} image ({context}) disagrees with its task definition:\n- "
+            f"the {task.service} image ({dockerfile}) disagrees with its task definition:\n- "
             + "\n- ".join(found)
         )
     engine.ok("push", reference, what=f"docker push {reference}", timeout=300)

@@ -158,9 +158,7 @@ def _stop_pid(pid: int, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.2)
-    for left in [pid, *_leftovers()]:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(left, signal.SIGKILL)
+    processes.signal_all([pid, *_leftovers()], signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
     deadline = time.monotonic() + 5

@@ -1,14 +1,15 @@
 """The whole local run: engine, base image, registry, build, containers, browser.
 
-``up`` builds both images from the images stack's contexts (``apps/<service>``),
-pushes them to a local registry, reads back their digests, and runs them by digest
-under their task definitions' settings: two backend replicas behind the network alias
-``backend.internal`` (the internal ALB's stand-in, which the frontend reaches through
-``BACKEND_URL``) and the frontend published on 127.0.0.1. On any failure everything
-it created is removed again before the error is raised.
+``up`` builds both images as the images stack does (context ``apps/``, Dockerfile
+``apps/<service>/Dockerfile``), pushes them to a local registry, reads back their
+digests, and runs them by digest under their task definitions' settings: two backend
+replicas behind the network alias ``backend.internal`` (the internal ALB's stand-in,
+which the frontend reaches through ``BACKEND_URL``) and the frontend published on
+127.0.0.1. On any failure everything it created is removed again before the error is
+raised.
 
 ``serve_after_deploy`` and ``stop_serving`` are what ``make deploy`` and
-``make destroy|down`` call (through tools/deploy.py).
+``make destroy|down`` call (through tools/deploy/cli.py).
 """
 
 from __future__ import annotations
@@ -59,19 +60,17 @@ class Served:
 
 
 def build_images(
-    engine: Engine, tasks: dict[str, taskdefs.TaskDefinition], contexts: dict[str, Path]
+    engine: Engine, tasks: dict[str, taskdefs.TaskDefinition], apps: Path
 ) -> dict[str, build.BuiltImage]:
     """Build and push every service's image through a registry that lives for this call."""
     bases: dict[str, base_image.Base] = {}
     images = {}
     with local_registry() as registry:
         for service, task in sorted(tasks.items()):
-            pinned = base_image.pinned_base(contexts[service] / "Dockerfile")
+            pinned = base_image.pinned_base(build.dockerfile_of(apps, service))
             if pinned not in bases:
                 bases[pinned] = base_image.ensure_base(engine, pinned)
-            images[service] = build.build_and_push(
-                engine, registry, task, contexts[service], bases[pinned]
-            )
+            images[service] = build.build_and_push(engine, registry, task, apps, bases[pinned])
             kind = "STAND-IN " if bases[pinned].standin else ""
             print(
                 f"containers: {service}: {images[service].reference} "
@@ -86,20 +85,22 @@ def up(
     *,
     tasks: dict[str, taskdefs.TaskDefinition],
     port: int = DEFAULT_PORT,
-    contexts: dict[str, Path] | None = None,
+    apps: Path = APPS,
     replicas: int = 2,
     run_id: str | None = None,
 ) -> Served:
-    """Build, push and run everything; ``port=0`` picks a free port for the frontend."""
+    """Build, push and run everything; ``port=0`` picks a free port for the frontend.
+
+    ``apps`` (default the repository's ``apps/``) is the build context of every image.
+    """
     if port and not port_is_free(port):
         raise PortTakenError(f"{LOCALHOST}:{port} is already taken: free it or set CONTAINERS_PORT")
     port = port or free_port()
     run_id = run_id or uuid.uuid4().hex[:8]
-    contexts = contexts or {service: APPS / service for service in tasks}
     timings = {}
     try:
         started = time.monotonic()
-        images = build_images(engine, tasks, contexts)
+        images = build_images(engine, tasks, apps)
         timings["build"] = time.monotonic() - started
         started = time.monotonic()
         network = run.create_network(engine, f"ecs-learn-{run_id}", run_id)

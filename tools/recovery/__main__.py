@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tools.deploy.target import TargetError
+from tools.emulator.emulator import EmulatorError
 from tools.recovery.context import RecoveryError, resolve
-from tools.rehearsal.emulator import EmulatorError
-from tools.rehearsal.target import TargetError
 from tools.terraform import TerraformSetupError
 
 ACTIONS = ("unlock", "doctor", "adopt", "purge", "state-versions", "state-restore")

@@ -1,7 +1,7 @@
 """Which environment a recovery command acts on: its state bucket, stacks and Terraform env.
 
 ``TARGET=local`` (default) reaches the emulator ``make deploy`` left running in
-``tools.deploy.LOCAL_DIR``; ``TARGET=aws`` uses the caller's AWS credentials
+``tools.deploy.cli.LOCAL_DIR``; ``TARGET=aws`` uses the caller's AWS credentials
 and ``TF_STATE_BUCKET``, exactly like ``make deploy TARGET=aws``.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 
 from config import ConfigError, load_environment, settings_from_env
 from config.naming import stack_name
-from tools.rehearsal import commands
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator
-from tools.rehearsal.target import _context, aws_target, local_target
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
+from tools.deploy.target import _context, aws_target, local_target
+from tools.emulator.emulator import Emulator
 
 
 class RecoveryError(RuntimeError):
@@ -42,7 +42,7 @@ class Context:
         import boto3  # type: ignore[import-untyped]  # ships no type information
 
         if self.endpoint:
-            from tools.rehearsal.inventory import client
+            from tools.emulator.inventory import client
 
             return client(service, self.endpoint, self.region)
         return boto3.client(service, region_name=self.region)
@@ -67,7 +67,7 @@ class Context:
 
 
 def local_dir() -> Path:
-    from tools.deploy import LOCAL_DIR
+    from tools.deploy.cli import LOCAL_DIR
 
     return LOCAL_DIR
 
@@ -93,7 +93,7 @@ def resolve(env_name: str, environ: Mapping[str, str] | None = None) -> Context:
             env=target.child_env(),
             endpoint=emulator.endpoint,
         )
-    from tools.deploy import aws_workspace
+    from tools.deploy.cli import aws_workspace
 
     aws = aws_target(env_name, environ)
     try:

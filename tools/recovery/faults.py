@@ -27,7 +27,6 @@ recovery steps, time, result.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
@@ -43,12 +42,13 @@ from pathlib import Path
 
 from config.naming import stack_name
 from tools import processes
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
+from tools.deploy.target import LocalTarget, local_target
+from tools.emulator import inventory
+from tools.emulator.emulator import Emulator
 from tools.recovery import orphans
 from tools.recovery.context import Context
-from tools.rehearsal import commands, inventory
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator
-from tools.rehearsal.target import LocalTarget, local_target
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "faults"
 FAULT_MARK = "FAULT_REHEARSAL_RUN"
@@ -168,9 +168,9 @@ class Chain:
             code = proc.wait(timeout=COMMAND_TIMEOUT_S)
         finally:
             if proc.poll() is None:
-                _kill_marked(mark, signal.SIGKILL)
+                _kill_marked(mark)
                 proc.wait()
-            _kill_marked(mark, signal.SIGKILL)  # nothing of it may outlive the step
+            _kill_marked(mark)  # nothing of it may outlive the step
         text = commands.plain(log.read_text(errors="replace"))
         self.say(f"  exit {code} ({log.name})")
         return code, text
@@ -200,7 +200,7 @@ class Chain:
         if proc.poll() is not None:
             raise ChainFailed(f"{fault.name}: the command ended before the fault")
         if fault.sig == signal.SIGKILL:
-            killed = _kill_marked(mark, signal.SIGKILL)
+            killed = _kill_marked(mark)
             self.say(f"  SIGKILL -> {len(killed)} processes")
         else:
             os.killpg(proc.pid, fault.sig)
@@ -393,14 +393,9 @@ def unseen_by_scan(ctx: Context) -> list[str]:
     return missed
 
 
-def _kill_marked(mark: str, sig: signal.Signals) -> list[int]:
-    """Send ``sig`` to every process whose environment carries ``FAULT_REHEARSAL_RUN=mark``."""
-    hit = []
-    for pid in processes.with_environment(FAULT_MARK, mark):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
-            hit.append(pid)
-    return hit
+def _kill_marked(mark: str) -> list[int]:
+    """SIGKILL, as a crash would, every process carrying ``FAULT_REHEARSAL_RUN=mark``."""
+    return processes.signal_all(processes.with_environment(FAULT_MARK, mark), signal.SIGKILL)
 
 
 def table(rows: list[Row]) -> str:

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tools import processes
+from tools.deploy import commands
 from tools.recovery.context import Context, RecoveryError, ensure_init
-from tools.rehearsal import commands
 
 LOCK_SUFFIX = ".tfstate.tflock"
 DEFAULT_MIN_AGE_S = 15 * 60

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.naming import stack_name
+from tools.deploy import commands
 from tools.recovery.context import Context, RecoveryError, ensure_init
-from tools.rehearsal import commands
 
 PROJECT = "ecs-learn"
 
@@ -141,7 +141,10 @@ def _uncovered(ctx: Context) -> Iterator[Tagged]:
     iam = ctx.client("iam")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
-            if not role["RoleName"].startswith(f"{PROJECT}-{ctx.env_name}"):
+            # The CI roles (path /ci/) belong to the bootstrap, which keeps local state.
+            if not role["RoleName"].startswith(f"{PROJECT}-{ctx.env_name}") or role.get(
+                "Path", "/"
+            ).startswith("/ci/"):
                 continue
             tags = _tags(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", []))
             yield Tagged(role["Arn"], tags)
@@ -353,7 +356,7 @@ def _delete(ctx: Context, item: Tagged) -> None:
     elif kind == "kms:key":
         ctx.client("kms").schedule_key_deletion(KeyId=rid, PendingWindowInDays=7)
     elif kind == "s3:":
-        from tools.rehearsal.inventory import empty_bucket
+        from tools.emulator.inventory import empty_bucket
 
         if ctx.endpoint:
             empty_bucket(ctx.endpoint, ctx.region, rid)

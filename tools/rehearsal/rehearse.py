@@ -7,7 +7,9 @@ bucket, local state) -> ``make diff``'s diff on the empty state (the first
 stack plans, the stacks that read its outputs are skipped with a message) ->
 apply the app stacks with S3 state -> check that every service runs the task
 definition just applied -> re-plan every stack with ``terraform plan
--detailed-exitcode`` (each must be 0) -> day 2 on the same state
+-detailed-exitcode`` (each must be 0) -> Terraform with the CI roles' sessions
+(``tools.rehearsal.ci_roles``: the plan role plans but cannot lock or write the
+state, the deploy role applies) -> day 2 on the same state
 (``tools.rehearsal.release``: release 0.2.0 with a new version, frontend port,
 backend task size and secret, its plan summary, apply, deployment check and
 re-plan to zero; a rollback to 0.1.0 and a refused rollback to 0.0.9) -> the
@@ -34,12 +36,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from config.naming import stack_name
-from tools import protection
-from tools.rehearsal import commands, deployments, inventory, release
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.emulator import Emulator
-from tools.rehearsal.procs import CommandTimeout, Result
-from tools.rehearsal.target import LocalTarget, TargetError, local_target
+from tools.deploy import commands, deployments, protection
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import CommandTimeout, Result
+from tools.deploy.target import LocalTarget, TargetError, local_target
+from tools.emulator import inventory
+from tools.emulator.emulator import Emulator
+from tools.rehearsal import ci_roles, release
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
 
@@ -104,8 +107,8 @@ def _diff_before_first_deploy(
     apps: list[str], ws: Workspace, env: dict[str, str], clock: Clock
 ) -> None:
     """`make diff` on an empty state: the first stack plans, its dependents say why not."""
-    from tools.deploy import diff_stacks
-    from tools.plan_stacks import plan_stacks
+    from tools.deploy.cli import diff_stacks
+    from tools.review.plan_stacks import plan_stacks
 
     name = "diff before the first deploy"
     with clock.stage(name):
@@ -201,7 +204,7 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
     print(commands.format_outputs(ws.outputs_file))
     name = "diff sees every upstream deployed"
     with clock.stage(name):
-        from tools.deploy import not_deployed_upstreams
+        from tools.deploy.cli import not_deployed_upstreams
 
         deps = commands.manifest_stacks(ws)
         waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}
@@ -213,6 +216,13 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
             target, ws, services, clock, "check every service runs its new task definition"
         )
     replan_all([boot, *apps], ws, env, clock)
+    name = "CI roles: terraform with the plan and deploy roles' sessions"
+    with clock.stage(name):
+        try:
+            for line in ci_roles.check_roles(target, ws, env):
+                print(f"         {line}")
+        except ci_roles.RoleCheckFailed as exc:
+            raise StageFailed(name, str(exc)) from None
     if services in apps:
         # Day 2 on the same state: a second release, a rollback, a refused rollback.
         env = release.day_two(target, ws, env, clock)
@@ -254,6 +264,8 @@ def rehearse(env_name: str, workdir: Path) -> int:
         # Release 1 is FIRST with the environments as configured; day 2 changes both.
         env = {k: v for k, v in target.child_env().items() if k != "CONFIG_OVERRIDES"}
         env["APP_VERSION"] = release.FIRST
+        # The bootstrap then creates the GitHub OIDC provider and the CI roles too.
+        env["GITHUB_REPOSITORY"] = ci_roles.REPOSITORY
         with clock.stage("synth"):
             log = ws.log("synth")
             _check("synth", commands.synth(ws, env, log=log), log)

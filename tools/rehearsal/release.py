@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from config.naming import stack_name
-from tools import plan_summary, rollback
-from tools.rehearsal import commands, deployments
-from tools.rehearsal.commands import Workspace
-from tools.rehearsal.target import LocalTarget, _context
+from tools.deploy import commands, deployments, rollback
+from tools.deploy.commands import Workspace
+from tools.deploy.target import LocalTarget, _context
+from tools.review import plan_summary
 
 FIRST = "0.1.0"
 SECOND = "0.2.0"

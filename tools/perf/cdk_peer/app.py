@@ -1,6 +1,6 @@
 """The benchmark's AWS CDK peer: this project's dev topology written with aws-cdk-lib.
 
-Run by ``make bench`` (tools/bench.py) with the Python of its own venv under the
+Run by ``make bench`` (tools/perf/bench.py) with the Python of its own venv under the
 benchmark's work directory (``requirements.txt`` beside this file), never with the
 project's: aws-cdk-lib is not a project dependency. Two stacks like the project's
 foundation and services: a VPC with two public and two isolated subnets, internet

@@ -1,0 +1,327 @@
+"""``make diff|deploy|destroy|bootstrap|down``: one environment, emulator or real AWS.
+
+    python -m tools.deploy {diff,deploy,destroy,bootstrap} --env ENV [--auto-approve]
+    python -m tools.deploy destroy --env ENV --disable-protection
+    python -m tools.deploy down
+
+``TARGET=local`` (the default) works against the local emulator kept in
+``.rehearsal/local``: ``deploy`` starts it when needed, applies the
+``<env>-bootstrap`` stack (the versioned state bucket, local state), then
+runs ``cdktf deploy`` of the app stacks with S3 state in the emulator and
+prints their outputs; the emulator keeps running for ``diff``/``destroy``.
+After ``deploy`` (either target) ``tools.deploy.deployments`` checks
+through boto3 that every service's PRIMARY deployment runs the task
+definition just applied and none failed or rolled back.
+``diff`` also applies the bootstrap stack first (the S3 backend needs the
+bucket), ``destroy`` removes the app stacks (dependents first) and ``down``
+stops the emulator (process group ended, port freed).
+
+After ``deploy``, the app is served on 127.0.0.1 from the real images on a local
+Docker engine (tools/containers; one line says why not when no engine can be had);
+``destroy`` and ``down`` stop those containers too.
+
+``TARGET=aws`` runs the same cdktf commands against real AWS with your
+credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
+Terraform asks for approval unless ``--auto-approve`` is given. A deploy that
+builds images first refuses, before any build or push, to rebuild a version
+already in ECR from changed sources (``tools.deploy.image_guard``: bump APP_VERSION).
+
+Before destroying, either target checks through boto3 whether a load balancer
+of ``<env>-foundation`` has deletion protection on, and if so refuses before
+anything is destroyed (``tools.deploy.protection``). ``--disable-protection``
+(``make destroy ENV=prod FORCE_TEARDOWN=1``) is the deliberate teardown: it
+first applies ``<env>-foundation`` with ``DELETION_PROTECTION=off``, then
+destroys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from config.loader import DEFAULT_EMULATOR_ENDPOINT
+from config.naming import stack_name
+from tools.containers import harness as containers
+from tools.deploy import commands, deployments, image_guard, protection
+from tools.deploy.ci_variables import format_ci_variables
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import Result
+from tools.deploy.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
+from tools.emulator.emulator import Emulator, EmulatorError, port_is_free
+from tools.terraform import TerraformSetupError
+
+# ECS_LEARN_LOCAL_DIR: another emulator home (the fault rehearsal runs several at once).
+LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehearsal" / "local")
+ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
+# The setting config.loader reads to turn ALB deletion protection off everywhere.
+DELETION_PROTECTION_VAR = "DELETION_PROTECTION"
+NO_CI_ROLES = (
+    "No CI roles: set GITHUB_REPOSITORY=owner/repo and run make bootstrap again to create "
+    "the roles GitHub Actions assumes (README: CI identity)."
+)
+
+
+class DeployError(RuntimeError):
+    """A cdktf command failed; it already printed Terraform's own error."""
+
+
+def _ok(what: str, result: Result) -> None:
+    if result.returncode != 0:
+        raise DeployError(f"{what} failed with exit code {result.returncode}")
+
+
+def aws_workspace(env_name: str) -> Workspace:
+    """Real AWS uses the usual ``cdktf.out``; outputs go to ``cdktf.out/<env>-deploy/``."""
+    outdir = commands.ROOT / "cdktf.out"
+    return Workspace(root=outdir / f"{env_name}-deploy", out=outdir)
+
+
+def _settings_env(env: dict[str, str], disable_protection: bool) -> dict[str, str]:
+    """``env`` with ``DELETION_PROTECTION=off`` for a deliberate teardown, without it otherwise."""
+    env = {k: v for k, v in env.items() if k != DELETION_PROTECTION_VAR}
+    if disable_protection:
+        env[DELETION_PROTECTION_VAR] = "off"
+    return env
+
+
+def _destroy(
+    target: LocalTarget | AwsTarget,
+    ws: Workspace,
+    stacks: list[str],
+    env: dict[str, str],
+    approve: bool,
+    disable_protection: bool,
+) -> None:
+    foundation = stack_name(target.env_name, "foundation")
+    if disable_protection and foundation in stacks:
+        print(f"turning deletion protection off: applying {foundation} first")
+        _ok(f"deploy {foundation}", commands.deploy(ws, [foundation], env, auto_approve=approve))
+    stack_file = ws.stack_dir(foundation) / "cdk.tf.json"
+    protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
+    _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
+
+
+def _run(
+    action: str,
+    target: LocalTarget | AwsTarget,
+    ws: Workspace,
+    env: dict[str, str],
+    approve: bool,
+    *,
+    disable_protection: bool = False,
+) -> None:
+    env = _settings_env(env, disable_protection)
+    _ok("cdktf synth", commands.synth(ws, env))
+    boot = target.bootstrap_stack
+    local = isinstance(target, LocalTarget)
+    if action == "bootstrap" or (local and action in ("deploy", "diff")):
+        # The emulator's state bucket must exist before any S3-backed stack initialises.
+        _ok(f"deploy {boot}", commands.deploy(ws, [boot], env, auto_approve=approve))
+    if action == "bootstrap":
+        instructions = format_ci_variables(commands.stack_outputs(ws, boot, env) or {})
+        print(instructions or NO_CI_ROLES)
+        return
+    stacks = target.app_stacks(ws)
+    if action == "deploy":
+        _no_collisions(target.env_name)
+        if isinstance(target, AwsTarget):  # a pushed version is never rebuilt from new sources
+            image_guard.before_deploy(target, ws, env, stacks)
+        ws.outputs_file.unlink(missing_ok=True)
+        _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
+        print(commands.format_outputs(ws.outputs_file))
+        services = stack_name(target.env_name, "services")
+        if services in stacks:
+            checked = deployments.check_outputs_file(
+                target.client("ecs"), ws.outputs_file, services
+            )
+            print(f"every service runs its new task definition: {[e.service for e in checked]}")
+    elif action == "destroy":
+        _destroy(target, ws, stacks, env, approve, disable_protection)
+    else:
+        failed = diff_stacks(ws, stacks, env).failed
+        if failed:
+            raise DeployError(f"cdktf diff failed for {failed}")
+
+
+def _no_collisions(env_name: str) -> None:
+    """Stop before a deploy that would collide with named orphans (tools/recovery)."""
+    from tools.recovery.orphans import preflight
+
+    problem = preflight(env_name)
+    if problem:
+        raise DeployError(problem)
+
+
+def not_deployed_upstreams(
+    ws: Workspace, stack: str, env: dict[str, str], deps: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """The stacks ``stack`` reads outputs from that have none yet (never deployed)."""
+    return [up for up in deps.get(stack, []) if not commands.stack_outputs(ws, up, env)]
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """Stacks whose diff failed, and stacks skipped -> the undeployed stacks they read."""
+
+    failed: list[str]
+    skipped: dict[str, list[str]]
+
+
+def diff_stacks(
+    ws: Workspace, stacks: Sequence[str], env: dict[str, str], *, log_dir: Path | None = None
+) -> DiffResult:
+    """``cdktf diff`` each stack in order (logs in ``log_dir`` when given, else the terminal).
+
+    A stack that reads the outputs of a stack not deployed yet cannot be
+    planned (its remote state has no outputs). It is skipped with a message
+    that says so, instead of failing with Terraform's "Unsupported attribute".
+    """
+    deps = commands.manifest_stacks(ws)
+    result = DiffResult(failed=[], skipped={})
+    for stack in stacks:
+        missing = not_deployed_upstreams(ws, stack, env, deps)
+        if missing:
+            result.skipped[stack] = missing
+            print(
+                f"{stack}: not planned: it reads the outputs of {', '.join(missing)}, "
+                "which has not been deployed yet; its plan is shown after that deploy"
+            )
+            continue
+        log = log_dir / f"diff-{stack}.log" if log_dir else None
+        if commands.diff(ws, stack, env, log=log).returncode != 0:
+            result.failed.append(stack)
+    return result
+
+
+def _preferred_port() -> int:
+    """The default emulator port when free (so a plain ``npx cdktf deploy`` finds it), else any."""
+    port = urlsplit(DEFAULT_EMULATOR_ENDPOINT).port or 0
+    return port if port_is_free(port) else 0
+
+
+def run_local(action: str, env_name: str, disable_protection: bool = False) -> int:
+    """``action`` against the emulator in ``.rehearsal/local`` (started when needed)."""
+    target = local_target(env_name)
+    emulator = Emulator.find(LOCAL_DIR)
+    if emulator is None and action == "destroy":
+        containers.stop_serving()
+        print("no local emulator is running, so there is nothing to destroy")
+        return 0
+    if emulator is None:
+        # What a previous emulator left (state, Terraform's backend caches) is now stale.
+        shutil.rmtree(Workspace(LOCAL_DIR).outdir, ignore_errors=True)
+        emulator = Emulator.start(LOCAL_DIR, port=_preferred_port())
+        print(f"started the emulator at {emulator.endpoint} (pid {emulator.pid})")
+    target = target.at(emulator.endpoint)
+    _run(
+        action,
+        target,
+        Workspace(LOCAL_DIR),
+        target.child_env(),
+        approve=True,
+        disable_protection=disable_protection,
+    )
+    then = "`make down` stops it" if action == "destroy" else "`make destroy` / `make down`"
+    print(f"emulator still running at {emulator.endpoint} (pid {emulator.pid}); {then}")
+    # The app itself runs as containers on a local Docker engine (docs/containers.md).
+    if action == "deploy":
+        return containers.serve_after_deploy(env_name)
+    if action == "destroy":
+        containers.stop_serving()
+    return 0
+
+
+def run_aws(
+    action: str, env_name: str, auto_approve: bool, disable_protection: bool = False
+) -> int:
+    """``action`` against real AWS, with the caller's credentials."""
+    target = aws_target(env_name)
+    ws = aws_workspace(env_name)
+    ws.outputs_file.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        action,
+        target,
+        ws,
+        target.child_env(),
+        approve=auto_approve,
+        disable_protection=disable_protection,
+    )
+    return 0
+
+
+def down() -> int:
+    """Stop the served containers and the local emulator, if they are running."""
+    containers.stop_serving()
+    emulator = Emulator.find(LOCAL_DIR)
+    if emulator is None:
+        print("no local emulator is running")
+        return 0
+    emulator.stop()
+    print(f"stopped the emulator (pid {emulator.pid}); port {emulator.port} is free")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__)
+    parser.add_argument("action", choices=(*ACTIONS, "down"))
+    parser.add_argument("--env", help="environment, e.g. dev (required except for down)")
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
+    )
+    parser.add_argument(
+        "--disable-protection",
+        action="store_true",
+        help="destroy only: turn ALB deletion protection off first (deliberate teardown)",
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if args.action == "down":
+            return down()
+        if not args.env:
+            raise TargetError(f"--env is required for {args.action}")
+        if args.disable_protection and args.action != "destroy":
+            raise TargetError(f"--disable-protection is for destroy only, not {args.action}")
+        target = os.environ.get("TARGET", "local")
+        if target == "local":
+            return run_local(args.action, args.env, args.disable_protection)
+        return run_aws(args.action, args.env, args.auto_approve, args.disable_protection)
+    except (TargetError, TerraformSetupError, EmulatorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (
+        DeployError,
+        image_guard.RebuildRefused,
+        protection.ProtectedResources,
+        deployments.DeploymentCheckFailed,
+    ) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        _recovery_hint(args.env)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: Terraform was asked to stop and save its state", file=sys.stderr)
+        _recovery_hint(args.env)
+        return 130
+
+
+def _recovery_hint(env_name: str | None) -> None:
+    """A lock that stopped (or was left by) the command: show it and the `make unlock` line."""
+    from tools.recovery.locks import after_failure
+
+    if env_name:
+        after_failure(env_name)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops Terraform as gracefully as Ctrl-C does
+
+
+if __name__ == "__main__":
+    sys.exit(main())

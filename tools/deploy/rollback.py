@@ -1,0 +1,156 @@
+"""``make rollback ENV=<env> VERSION=<previous>``: redeploy a previous release's images.
+
+    python -m tools.deploy.rollback --env ENV --version VERSION [--auto-approve]
+
+ECR tags are immutable and the lifecycle policy keeps the last images of each
+prefix, so a previous release's ``frontend-<version>`` and ``backend-<version>``
+are still in the environment's repository. A rollback deploys them as they are:
+``APP_VERSION=<version>`` with ``IMAGE_SOURCE=tag`` (no images stack, nothing is
+built or pushed; on the local target that is always the case), followed by the
+same deployment check as ``make deploy``.
+
+Before anything is synthesized or applied, both tags are looked up in the
+environment's ECR repository (boto3 ``describe_images``: the emulator for
+``TARGET=local``, the caller's account for ``TARGET=aws``). A version whose
+images are not there is refused with one error naming what is missing and
+the versions that can be rolled back to; nothing changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
+
+from config import ConfigError, EnvironmentConfig, load_environment, settings_from_env
+from config.schema import validate_version
+
+
+class RollbackRefused(RuntimeError):
+    """The version cannot be rolled back to; nothing was changed."""
+
+
+def image_tags(version: str, services: Sequence[str]) -> list[str]:
+    """The tags a release pushes: ``<service>-<version>`` for each service."""
+    return [f"{service}-{version}" for service in services]
+
+
+def _code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def missing_tags(ecr: Any, repository: str, tags: Sequence[str]) -> list[str]:
+    """Those of ``tags`` that ``repository`` does not hold (all of them if it does not exist)."""
+    missing = []
+    for tag in tags:
+        try:
+            ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) == "ImageNotFoundException":
+                missing.append(tag)
+            elif _code(exc) == "RepositoryNotFoundException":
+                return list(tags)
+            else:
+                raise
+    return missing
+
+
+def versions_present(ecr: Any, repository: str, services: Sequence[str]) -> list[str]:
+    """Versions whose images exist for every service, sorted; empty without the repository."""
+    tags: set[str] = set()
+    try:
+        for page in ecr.get_paginator("describe_images").paginate(repositoryName=repository):
+            for image in page.get("imageDetails", []):
+                tags.update(image.get("imageTags", []))
+    except botocore.exceptions.ClientError as exc:
+        if _code(exc) == "RepositoryNotFoundException":
+            return []
+        raise
+    first, *rest = services
+    found = {t.removeprefix(f"{first}-") for t in tags if t.startswith(f"{first}-")}
+    return sorted(v for v in found if all(f"{s}-{v}" in tags for s in rest))
+
+
+def require_images(ecr: Any, env: EnvironmentConfig, version: str) -> None:
+    """Raise ``RollbackRefused`` unless every service's ``<service>-<version>`` is in ECR."""
+    repository = env.registry.repository_name
+    services = [s.name for s in env.services]
+    missing = missing_tags(ecr, repository, image_tags(version, services))
+    if missing:
+        present = versions_present(ecr, repository, services)
+        raise RollbackRefused(
+            f"refusing to roll back {env.name} to {version}: ECR repository {repository} has "
+            f"no image {', '.join(missing)}, and a rollback never builds or pushes; nothing "
+            "was changed. Versions that can be rolled back to: "
+            + (", ".join(present) if present else "none")
+        )
+
+
+def rollback_environ(environ: Mapping[str, str], version: str) -> dict[str, str]:
+    """``environ`` set to deploy ``version``'s existing tags (no images stack, no build)."""
+    return {**environ, "APP_VERSION": version, "IMAGE_SOURCE": "tag"}
+
+
+def environment(env_name: str, environ: Mapping[str, str], context: Mapping[str, object]) -> Any:
+    """The environment's validated config for these settings (``ConfigError`` otherwise)."""
+    return load_environment(env_name, settings_from_env({**environ, "ENVS": env_name}, context))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tools.deploy import cli as deploy
+    from tools.deploy import deployments
+    from tools.deploy.target import (
+        TargetError,
+        _context,
+        aws_target,
+        check_env_name,
+        local_target,
+    )
+    from tools.emulator.emulator import Emulator, EmulatorError
+    from tools.terraform import TerraformSetupError
+
+    parser = argparse.ArgumentParser(prog="python -m tools.deploy.rollback", description=__doc__)
+    parser.add_argument("--env", required=True, help="environment, e.g. dev")
+    parser.add_argument("--version", required=True, help="the previous release, e.g. 0.1.0")
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
+    )
+    args = parser.parse_args(argv)
+    try:
+        check_env_name(args.env)
+        validate_version(args.version, "VERSION")
+        environ = rollback_environ(os.environ, args.version)
+        local = environ.get("TARGET", "local") == "local"
+        if local:
+            emulator = Emulator.find(deploy.LOCAL_DIR)
+            if emulator is None:
+                raise RollbackRefused(
+                    f"refusing to roll back {args.env}: nothing is deployed locally (no emulator "
+                    "is running; `make deploy` first); nothing was changed"
+                )
+            target: Any = local_target(args.env, environ).at(emulator.endpoint)
+            environ["EMULATOR_ENDPOINT"] = emulator.endpoint
+        else:
+            target = aws_target(args.env, environ)
+        env = environment(args.env, environ, _context())
+        require_images(target.client("ecr"), env, args.version)
+        tags = ", ".join(image_tags(args.version, [s.name for s in env.services]))
+        print(f"rolling {args.env} back to {args.version}: {tags} are in ECR")
+        os.environ.update({"APP_VERSION": args.version, "IMAGE_SOURCE": "tag"})
+        if local:
+            return deploy.run_local("deploy", args.env)
+        return deploy.run_aws("deploy", args.env, args.auto_approve)
+    except (ConfigError, TargetError, TerraformSetupError, EmulatorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (RollbackRefused, deploy.DeployError, deployments.DeploymentCheckFailed) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The CI roles in the rehearsal: Terraform runs with their session credentials.
+
+The rehearsal's bootstrap creates the GitHub OIDC provider and the plan and
+deploy roles (``REPOSITORY`` stands in for the GitHub repository). Once the
+app stacks are deployed, ``check_roles`` assumes both roles in the emulator
+and runs Terraform on a copy of ``<env>-foundation`` whose provider and S3
+backend carry that session's credentials instead of the fake keys:
+
+* plan role: ``terraform plan -lock=false`` reads the state and plans no change;
+  ``terraform apply`` is refused at the lock, and a direct ``PutObject`` of the
+  state is ``AccessDenied``;
+* deploy role: ``terraform apply`` takes and releases the lock and applies (no
+  change); a read of another environment's state is ``AccessDenied``.
+
+How far this goes: the emulator (moto) authorizes S3 requests of role sessions
+against the role's policies, object ARNs included (shim patch
+``s3_role_session_authorization``). It does not check the OIDC token or the
+trust policy on ``AssumeRoleWithWebIdentity``, nor non-S3 permissions; those are
+covered by ``tests/unit/test_ci_identity.py`` and ``test_ci_permissions.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
+
+from config.naming import stack_name
+from tools.deploy import commands
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import run
+from tools.deploy.target import LocalTarget
+from tools.terraform import terraform_binary
+
+REPOSITORY = "example-org/ecs-learn"
+
+
+class RoleCheckFailed(RuntimeError):
+    """A CI role could do what it must not, or could not do what it must."""
+
+
+@dataclass(frozen=True)
+class Session:
+    access_key: str
+    secret_key: str
+    token: str
+
+
+def assume(target: LocalTarget, role_arn: str, name: str) -> Session:
+    """Credentials of ``role_arn`` from the emulator's STS, as GitHub's OIDC exchange gives."""
+    creds = target.client("sts").assume_role_with_web_identity(
+        RoleArn=role_arn, RoleSessionName=name, WebIdentityToken="rehearsal-token"
+    )["Credentials"]
+    return Session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+
+
+def _with_session(stack: dict[str, Any], session: Session) -> dict[str, Any]:
+    """The stack with ``session`` in place of the fake keys (endpoints stay the emulator's)."""
+    keys = {
+        "access_key": session.access_key,
+        "secret_key": session.secret_key,
+        "token": session.token,
+    }
+    for provider in stack["provider"]["aws"]:
+        provider.update(keys)
+    stack["terraform"]["backend"]["s3"].update(keys)
+    return stack
+
+
+def session_copy(ws: Workspace, stack: str, session: Session, label: str) -> Path:
+    """A copy of ``stack``'s synthesized directory whose credentials are ``session``'s."""
+    source = ws.stack_dir(stack)
+    copy = ws.root / "ci-roles" / f"{label}-{stack}"
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
+    for name in ("cdk.tf.json", ".terraform.lock.hcl"):
+        if (source / name).exists():
+            shutil.copy2(source / name, copy / name)
+    stack_json = json.loads((source / "cdk.tf.json").read_text())
+    (copy / "cdk.tf.json").write_text(json.dumps(_with_session(stack_json, session), indent=2))
+    return copy
+
+
+def _terraform(directory: Path, args: list[str], env: Mapping[str, str], log: Path) -> Any:
+    return run([terraform_binary(), *args], env=env, cwd=directory, log=log, timeout=600)
+
+
+def _s3(target: LocalTarget, session: Session) -> Any:
+    import boto3  # type: ignore[import-untyped]  # ships no type information
+
+    return boto3.client(
+        "s3",
+        endpoint_url=target.endpoint,
+        region_name=target.region,
+        aws_access_key_id=session.access_key,
+        aws_secret_access_key=session.secret_key,
+        aws_session_token=session.token,
+    )
+
+
+def _denied(call: Any, **kwargs: Any) -> bool:
+    try:
+        call(**kwargs)
+    except botocore.exceptions.ClientError as exc:
+        return bool(exc.response["Error"]["Code"] == "AccessDenied")
+    return False
+
+
+def _steps(
+    copy: Path, label: str, steps: list[list[str]], ws: Workspace, env: Mapping[str, str]
+) -> None:
+    """Run each Terraform command in ``copy``; each must succeed."""
+    for args in steps:
+        log = ws.log(f"ci-{label}-{args[0]}")
+        result = _terraform(copy, [*args, "-input=false", "-no-color"], env, log)
+        if result.returncode != 0:
+            raise RoleCheckFailed(f"{label} role: terraform {args[0]} failed; log {log}")
+
+
+def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> list[str]:
+    """Run the checks of the module docstring; returns one line per check that held."""
+    boot = target.bootstrap_stack
+    outputs = commands.stack_outputs(ws, boot, env) or {}
+    arns = {k: v["value"] for k, v in outputs.items() if isinstance(v, dict) and "role_arn" in k}
+    if set(arns) != {"ci_plan_role_arn", "ci_deploy_role_arn"}:
+        raise RoleCheckFailed(f"{boot} has no CI role outputs: {sorted(outputs)}")
+    foundation = stack_name(target.env_name, "foundation")
+    state, key = target.state_bucket, f"{target.env_name}/{foundation}.tfstate"
+
+    plan = assume(target, arns["ci_plan_role_arn"], "rehearsal-plan")
+    copy = session_copy(ws, foundation, plan, "plan")
+    _steps(copy, "plan", [["init"], ["plan", "-lock=false", "-detailed-exitcode"]], ws, env)
+    log = ws.log("ci-plan-apply")
+    refused = _terraform(
+        copy, ["apply", "-auto-approve", "-lock-timeout=0s", "-input=false", "-no-color"], env, log
+    )
+    locked_out = (
+        "Error acquiring the state lock" in refused.output and "AccessDenied" in refused.output
+    )
+    if refused.returncode == 0 or not locked_out:
+        raise RoleCheckFailed(f"plan role: terraform apply was not refused at the lock; log {log}")
+    if not _denied(_s3(target, plan).put_object, Bucket=state, Key=key, Body=b"{}"):
+        raise RoleCheckFailed(f"plan role: PutObject of s3://{state}/{key} was not denied")
+
+    deploy = assume(target, arns["ci_deploy_role_arn"], "rehearsal-deploy")
+    copy = session_copy(ws, foundation, deploy, "deploy")
+    _steps(copy, "deploy", [["init"], ["apply", "-auto-approve"]], ws, env)
+    other = "prod" if target.env_name != "prod" else "dev"
+    other_key = f"{other}/{other}-foundation.tfstate"
+    if not _denied(_s3(target, deploy).get_object, Bucket=state, Key=other_key):
+        raise RoleCheckFailed(f"deploy role: reading s3://{state}/{other_key} was not denied")
+    return [
+        f"plan role: terraform plan of {foundation} read the state and planned no change",
+        "plan role: terraform apply refused at the lock; PutObject of the state AccessDenied",
+        f"deploy role: terraform apply of {foundation} locked, applied and unlocked the state",
+        f"deploy role: reading {other}'s state AccessDenied",
+    ]

@@ -1,0 +1,1 @@
+"""Reviewing the synthesized stacks: validate, security gate, PR plans, their summary, diagram."""
