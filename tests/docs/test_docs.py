@@ -48,6 +48,7 @@ GENERATED_PREFIXES = {
     "cdktf.out/": "synth output (git-ignored)",
     ".rehearsal/": "emulator and rehearsal runtime files (git-ignored)",
     ".terraform-cli/": "the CLI config tools/terraform.py writes (git-ignored)",
+    ".cache/": "caches the synth and the benchmark write (git-ignored)",
     "plans/": "plan JSON written by the commands in docs/plan-review.md",
     "node_modules/": "npm install output, or a scratch directory in a measurement",
     "lib/": "inside the @cdktf/provider-aws npm package, not this repository",
