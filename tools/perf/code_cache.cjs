@@ -70,7 +70,9 @@ if (nodesOwn && root) {
   Module.prototype._compile = compileWithCodeCache;
   process.on("exit", writeEntries);
 } else {
-  const why = root ? "another hook already wraps Module.prototype._compile" : "CDKTF_CODE_CACHE is not set";
+  const why = root
+    ? "another hook already wraps Module.prototype._compile"
+    : "CDKTF_CODE_CACHE is not set";
   process.stderr.write(
     `warning: tools/perf/code_cache.cjs: ${why}; modules compile from source ` +
       "(the synth is unchanged, only slower).\n"

@@ -1,7 +1,8 @@
 // The jsii runtime for this project's synths, in one node process (set as JSII_RUNTIME by
-// tools/perf/jsii_node.py, for the verified jsii version only). jsii's own runtime script starts
-// a second node process for its kernel, talks to it on fd 3 and relays every message and
-// every line of output between the two: ~0.17 s of CPU per synth and one process more.
+// tools/perf/jsii_runtime.py, for the verified jsii kernel only). jsii's own runtime
+// script starts a second node process for its kernel, talks to it on fd 3 and relays every
+// message and every line of output between the two: ~0.17 s of CPU per synth and one
+// process more.
 // Here the kernel (jsii's lib/program.js, copied unchanged to CDKTF_JSII_PROGRAM) runs in
 // this process: its fd 3 reads are served from stdin and its fd 3 writes go to stdout, as
 // the jsii client expects; anything else written to stdout or stderr reaches the client's
@@ -103,7 +104,8 @@ class FileRanges {
 }
 
 fs.readFileSync = function kernelReadFileSync(file, ...rest) {
-  if (rest.length === 0 && typeof file === "string" && file.endsWith(".jsii.runtime-defs.v1.jsonl")) {
+  const defs = typeof file === "string" && file.endsWith(".jsii.runtime-defs.v1.jsonl");
+  if (defs && rest.length === 0) {
     return new FileRanges(file);
   }
   return readFileSync.call(this, file, ...rest);

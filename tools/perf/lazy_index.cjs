@@ -53,7 +53,7 @@ function lazyIndex(content) {
       kept.push(line);
     } else if (HEADER.has(line) || COMMENT.test(line)) {
       kept.push(line);
-    } else if (line.startsWith("//# sourceMappingURL=") || (line === "" && i === lines.length - 1)) {
+    } else if (line.startsWith("//# sourceMappingURL=") || (!line && i === lines.length - 1)) {
       // The trailing source map and the final newline: not code.
     } else {
       return undefined;
@@ -75,7 +75,8 @@ function lazyIndex(content) {
 
 function packageOf(filename) {
   try {
-    const json = JSON.parse(fs.readFileSync(path.join(filename, "..", "..", "package.json"), "utf8"));
+    const file = path.join(filename, "..", "..", "package.json");
+    const json = JSON.parse(fs.readFileSync(file, "utf8"));
     return { name: json.name, version: json.version };
   } catch {
     return undefined;

@@ -45,8 +45,9 @@ loader only adds a clearer error message); nothing in site-packages is edited.
 
 ``import cdktf_cdktf_provider_aws.vpc`` then imports only ``cdktf_cdktf_provider_aws``,
 ``._jsii`` and ``.vpc`` (plus the ``._private`` twins that ``publication`` registers).
-The Node.js side is unchanged: the jsii kernel still ``require``s the provider's whole
-JavaScript package (~2 s, ~520 MB in the node process); only Python's share is removed.
+This removes Python's share only; the node side's (the provider's JavaScript index requires
+all of its modules) is removed by ``tools/perf/lazy_index.cjs``, for the same verified
+versions (``tools/perf/jsii_node.py``).
 
 Usage
 -----
