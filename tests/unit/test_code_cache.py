@@ -96,3 +96,14 @@ def test_it_stays_off_with_a_warning_without_a_cache_directory(tmp_path):
     stdout, stderr = _run(_project(tmp_path), cache=None)
     assert json.loads(stdout)["dep"] == 42
     assert stderr.count("warning: tools/perf/code_cache.cjs: CDKTF_CODE_CACHE is not set") == 1
+
+
+def test_a_script_starting_with_a_hashbang_runs_and_is_cached(tmp_path):
+    # GIVEN an executable script, as npx and cdktf-cli are, with its #! line
+    main = _project(tmp_path)
+    main.write_text("#!/usr/bin/env node\n" + main.read_text())
+    cache = tmp_path / "cache"
+    # WHEN node runs it twice with the hook; THEN it runs as without the hook, both times
+    stock, _ = _run(main, cache=None, hooks=())
+    assert _run(main, cache)[0] == _run(main, cache)[0] == stock
+    assert len(_entries(cache)) == 3

@@ -1,4 +1,5 @@
-"""tools/perf/jsii_node.py: the NODE_OPTIONS hooks (lazy provider index, no inline source maps)."""
+"""tools/perf/jsii_node.py: the kernel's node hooks (code cache, lazy provider index, no
+inline source maps), and how they reach the kernel."""
 
 import json
 import os
@@ -10,27 +11,46 @@ import pytest
 
 from tools.perf import jsii_node
 
+STOCK_RUNTIME = {"CDKTF_STOCK_RUNTIME": "1"}  # jsii's own runtime: hooks through NODE_OPTIONS
 
-def test_configure_adds_each_hook_once():
+
+def _paths(hooks):
+    return os.pathsep.join(str(hook.path) for hook in hooks)
+
+
+def test_the_one_process_runtime_loads_the_hooks_and_node_options_stay_as_they_were():
+    # GIVEN a user's NODE_OPTIONS; WHEN configured twice for the one-process runtime
     environ = {"NODE_OPTIONS": "--max-old-space-size=2048"}
     assert jsii_node.configure(environ) == list(jsii_node.HOOKS)
     assert jsii_node.configure(environ) == list(jsii_node.HOOKS)
-    flags = " ".join(hook.require_flag() for hook in jsii_node.HOOKS)
-    assert environ["NODE_OPTIONS"] == f"--max-old-space-size=2048 {flags}"
+    # THEN the runtime gets every hook in order, and other node processes get none
+    assert environ[jsii_node.HOOKS_ENV_VAR] == _paths(jsii_node.HOOKS)
+    assert environ["NODE_OPTIONS"] == "--max-old-space-size=2048"
     verified = json.loads(environ[jsii_node.LAZY_INDEX_ENV_VAR])
     assert verified["@cdktf/provider-aws"] == ["20.1.0"]
 
 
+def test_with_jsii_own_runtime_each_hook_goes_into_node_options_once():
+    environ = {"NODE_OPTIONS": "--max-old-space-size=2048", **STOCK_RUNTIME}
+    assert jsii_node.configure(environ) == list(jsii_node.HOOKS)
+    assert jsii_node.configure(environ) == list(jsii_node.HOOKS)
+    flags = " ".join(hook.require_flag() for hook in jsii_node.HOOKS)
+    assert environ["NODE_OPTIONS"] == f"--max-old-space-size=2048 {flags}"
+    assert jsii_node.HOOKS_ENV_VAR not in environ
+
+
+@pytest.mark.parametrize("runtime", [{}, STOCK_RUNTIME], ids=["one-process", "jsii-own"])
 @pytest.mark.parametrize("hook", jsii_node.HOOKS, ids=lambda hook: hook.disable_env_var)
-def test_each_hook_has_its_own_off_switch(hook):
-    environ = {hook.disable_env_var: "1"}
+def test_each_hook_has_its_own_off_switch(hook, runtime):
+    environ = {hook.disable_env_var: "1", **runtime}
     assert hook not in jsii_node.configure(environ)
-    assert hook.require_flag() not in environ["NODE_OPTIONS"]
+    assert hook.require_flag() not in environ.get("NODE_OPTIONS", "")
+    assert str(hook.path) not in environ.get(jsii_node.HOOKS_ENV_VAR, "")
 
 
 def test_a_switched_off_hook_inherited_from_a_parent_is_removed():
     # GIVEN the NODE_OPTIONS a parent process configured, and a child switching one hook off
-    environ = {"NODE_OPTIONS": "--no-warnings"}
+    environ = {"NODE_OPTIONS": "--no-warnings", **STOCK_RUNTIME}
     jsii_node.configure(environ)
     environ["CDKTF_EAGER_INDEX"] = "1"
     # WHEN the child configures; THEN that hook is gone and the rest is kept
@@ -40,10 +60,21 @@ def test_a_switched_off_hook_inherited_from_a_parent_is_removed():
     assert environ["NODE_OPTIONS"] == f"--no-warnings {flags}"
 
 
-def test_all_off_leaves_node_options_alone():
-    environ = {hook.disable_env_var: "1" for hook in jsii_node.HOOKS}
+def test_hooks_a_parent_put_in_node_options_move_to_the_one_process_runtime():
+    parent = {"NODE_OPTIONS": "--no-warnings", **STOCK_RUNTIME}
+    jsii_node.configure(parent)
+    child = {k: v for k, v in parent.items() if k != "CDKTF_STOCK_RUNTIME"}
+    assert jsii_node.configure(child) == list(jsii_node.HOOKS)
+    assert child["NODE_OPTIONS"] == "--no-warnings"
+    assert child[jsii_node.HOOKS_ENV_VAR] == _paths(jsii_node.HOOKS)
+
+
+@pytest.mark.parametrize("runtime", [{}, STOCK_RUNTIME], ids=["one-process", "jsii-own"])
+def test_all_off_leaves_node_options_alone(runtime):
+    environ = {**{hook.disable_env_var: "1" for hook in jsii_node.HOOKS}, **runtime}
     assert jsii_node.configure(environ) == []
     assert "NODE_OPTIONS" not in environ and jsii_node.LAZY_INDEX_ENV_VAR not in environ
+    assert jsii_node.HOOKS_ENV_VAR not in environ
 
 
 def test_missing_hook_fails_loudly(monkeypatch, tmp_path):

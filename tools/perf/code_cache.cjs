@@ -40,10 +40,13 @@ function readEntry(file) {
 
 function compileWithCodeCache(content, filename) {
   if (content.includes("import(")) return stockCompile.call(this, content, filename);
-  const key = crypto.createHash("sha256").update(content).digest("hex");
+  // A hashbang line is legal only at the very start of a script: node's own compile step
+  // takes it, the wrapper below would not. It becomes a comment of the same length.
+  const text = content.startsWith("#!") ? `//${content.slice(2)}` : content;
+  const key = crypto.createHash("sha256").update(text).digest("hex");
   const entry = path.join(directory, key.slice(0, 2), key);
   const cachedData = readEntry(entry);
-  const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+  const script = new vm.Script(Module.wrap(text), { filename, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) toWrite.push([entry, script]);
   const wrapper = script.runInThisContext({ displayErrors: true });
   const args = [this.exports, makeRequire(this), this, filename, path.dirname(filename)];

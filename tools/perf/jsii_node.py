@@ -1,7 +1,8 @@
 """Options for the node process that jsii starts to run cdktf and the providers.
 
-``configure()`` runs jsii's kernel in one node process (``tools/perf/jsii_runtime.py``) and
-adds three load hooks to ``NODE_OPTIONS``, in this order (docs/performance.md):
+``configure()`` runs jsii's kernel in one node process (``tools/perf/jsii_runtime.py``),
+which loads three hooks, in this order (with jsii's own runtime they go into
+``NODE_OPTIONS`` instead; docs/performance.md):
 
 - ``tools/perf/code_cache.cjs``: keeps V8's code cache of every module it compiles under
   ``.cache/node-code-cache/`` and reuses it on the next start (``CDKTF_NO_CODE_CACHE=1``
@@ -49,14 +50,21 @@ STRIP_SOURCEMAPS = Hook(HERE / "strip_sourcemaps.cjs", "CDKTF_KEEP_SOURCEMAPS")
 HOOKS = (CODE_CACHE, LAZY_INDEX, STRIP_SOURCEMAPS)  # the order node loads them in
 CODE_CACHE_DIR = HERE.parents[1] / ".cache" / "node-code-cache"
 CODE_CACHE_ENV_VAR = "CDKTF_CODE_CACHE"
+HOOKS_ENV_VAR = "CDKTF_NODE_HOOKS"  # read by tools/perf/jsii_runtime.cjs
 # The packages (and versions) whose lib/index.js layout lazy_index.cjs was verified on.
 LAZY_INDEX_PACKAGES = {p.jsii_assembly: sorted(p.supported_versions) for p in (AWS, DOCKER)}
 LAZY_INDEX_ENV_VAR = "CDKTF_LAZY_INDEX"
 
 
 def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
-    """Put the hooks not turned off at the end of ``NODE_OPTIONS``; returns those."""
-    jsii_runtime.configure(environ)
+    """Arrange for the hooks not turned off to load into the kernel; returns those.
+
+    With the one-process runtime, the runtime loads them itself (``CDKTF_NODE_HOOKS``),
+    so no other node process started from here (npx, cdktf-cli) gets them; with jsii's
+    own runtime they go at the end of ``NODE_OPTIONS``. Either way their order is set
+    anew, also over what a parent process configured.
+    """
+    in_runtime = jsii_runtime.configure(environ)
     active = [hook for hook in HOOKS if environ.get(hook.disable_env_var) != "1"]
     for hook in active:
         if not hook.path.is_file():
@@ -64,11 +72,16 @@ def configure(environ: MutableMapping[str, str] = os.environ) -> list[Hook]:
                 f"{hook.path} is missing; set {hook.disable_env_var}=1 to run without it"
             )
     options = environ.get("NODE_OPTIONS", "")
-    for hook in HOOKS:  # also those a parent process put there: the order is set anew
+    for hook in HOOKS:
         options = options.replace(f" {hook.require_flag()}", "").replace(hook.require_flag(), "")
-    options = " ".join([options.strip(), *(hook.require_flag() for hook in active)]).strip()
-    if options:
-        environ["NODE_OPTIONS"] = options
+    if in_runtime and active:
+        environ[HOOKS_ENV_VAR] = os.pathsep.join(str(hook.path) for hook in active)
+    else:
+        environ.pop(HOOKS_ENV_VAR, None)
+        if not in_runtime:
+            options = " ".join([options.strip(), *(hook.require_flag() for hook in active)])
+    if options.strip():
+        environ["NODE_OPTIONS"] = options.strip()
     else:
         environ.pop("NODE_OPTIONS", None)
     if LAZY_INDEX in active:

@@ -9,6 +9,7 @@
 // stderr as the {"stdout"|"stderr": base64} lines jsii's own runtime sends.
 "use strict";
 const fs = require("node:fs");
+const path = require("node:path");
 
 const program = process.env.CDKTF_JSII_PROGRAM;
 if (!program || !fs.existsSync(program)) {
@@ -110,5 +111,11 @@ fs.readFileSync = function kernelReadFileSync(file, ...rest) {
   }
   return readFileSync.call(this, file, ...rest);
 };
+
+// The node hooks (tools/perf/jsii_node.py), in their order: loaded here rather than through
+// NODE_OPTIONS, so that no other node process started beside this one gets them.
+for (const hook of (process.env.CDKTF_NODE_HOOKS || "").split(path.delimiter)) {
+  if (hook) require(hook);
+}
 
 require(program);
