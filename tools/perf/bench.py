@@ -70,7 +70,8 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Sample:
     """Wall time, CPU time and peak memory of ``cmd``; fails if it fails."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        # (output kept only to show why a run failed)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=errors, stderr=errors)
         peak = 0
         done = threading.Event()
 
