@@ -534,6 +534,8 @@ def deploy_policy(
                 [
                     scope.arn("ecs", f"cluster/{scope.prefix}"),
                     scope.arn("ecs", f"service/{scope.prefix}/*"),
+                    # Tags given at registration need ecs:TagResource on the task definition.
+                    scope.arn("ecs", f"task-definition/{scope.prefix}-*:*"),
                 ],
             ),
             _allow(
@@ -576,7 +578,13 @@ def deploy_policy(
                     scope.arn("logs", f"log-group:/vpc/{scope.prefix}/*"),
                 ],
             ),
-            _allow("CreateKeysTagged", ("kms:CreateKey",), "*", StringEquals=request_tag),
+            # A key tagged at creation also needs kms:TagResource, before it has any tag.
+            _allow(
+                "CreateKeysTagged",
+                ("kms:CreateKey", "kms:TagResource"),
+                "*",
+                StringEquals=request_tag,
+            ),
             _allow("OwnKeys", KMS_KEYS, scope.arn("kms", "key/*"), StringEquals=tag),
             _allow(
                 "OwnKeyAliases",
