@@ -141,7 +141,10 @@ class Chain:
     # --- commands, run as `make` runs them ---
 
     def _env(self, mark: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("TARGET", "FORCE")}
+        # The chains' bootstraps make only the state bucket, whatever the shell (or GitHub
+        # Actions, which sets GITHUB_REPOSITORY) says; `make rehearse` rehearses the CI roles.
+        unset = ("TARGET", "FORCE", "GITHUB_REPOSITORY", "GITHUB_OIDC_PROVIDER")
+        env = {k: v for k, v in os.environ.items() if k not in (*unset, "BOOTSTRAP_STATE_BUCKET")}
         # Chains deploy at once: their stacks only, no app served on the one local port.
         return {**env, "ECS_LEARN_LOCAL_DIR": str(self.workdir), "SERVE_APP": "0", FAULT_MARK: mark}
 

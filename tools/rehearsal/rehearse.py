@@ -264,8 +264,10 @@ def rehearse(env_name: str, workdir: Path) -> int:
         # Release 1 is FIRST with the environments as configured; day 2 changes both.
         env = {k: v for k, v in target.child_env().items() if k != "CONFIG_OVERRIDES"}
         env["APP_VERSION"] = release.FIRST
-        # The bootstrap then creates the GitHub OIDC provider and the CI roles too.
+        # The bootstrap then creates the state bucket, the GitHub OIDC provider and the CI
+        # roles, whatever the shell says.
         env["GITHUB_REPOSITORY"] = ci_roles.REPOSITORY
+        env["GITHUB_OIDC_PROVIDER"] = env["BOOTSTRAP_STATE_BUCKET"] = "create"
         with clock.stage("synth"):
             log = ws.log("synth")
             _check("synth", commands.synth(ws, env, log=log), log)
