@@ -488,6 +488,8 @@ def deploy_policy(
     ec2_any = scope.arn("ec2", "*/*")
     role = f"role/{scope.prefix}-*"
     ecs_tasks = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    load_balancers = scope.arn("elasticloadbalancing", f"loadbalancer/app/{scope.prefix}-*/*")
+    task_definitions = scope.arn("ecs", f"task-definition/{scope.prefix}-*:*")
     return _document(
         [
             *_state_statements(scope, write=True),
@@ -515,7 +517,7 @@ def deploy_policy(
                 "LoadBalancers",
                 ELB_WRITE,
                 [
-                    scope.arn("elasticloadbalancing", f"loadbalancer/app/{scope.prefix}-*/*"),
+                    load_balancers,
                     scope.arn("elasticloadbalancing", f"targetgroup/{scope.prefix}-*/*"),
                     scope.arn("elasticloadbalancing", f"listener/app/{scope.prefix}-*/*"),
                 ],
@@ -523,10 +525,7 @@ def deploy_policy(
             _allow(
                 "WebAclAssociation",
                 WAF_ASSOCIATION,
-                [
-                    scope.arn("wafv2", "regional/webacl/*/*"),
-                    scope.arn("elasticloadbalancing", f"loadbalancer/app/{scope.prefix}-*/*"),
-                ],
+                [scope.arn("wafv2", "regional/webacl/*/*"), load_balancers],
             ),
             _allow(
                 "Ecs",
@@ -535,14 +534,10 @@ def deploy_policy(
                     scope.arn("ecs", f"cluster/{scope.prefix}"),
                     scope.arn("ecs", f"service/{scope.prefix}/*"),
                     # Tags given at registration need ecs:TagResource on the task definition.
-                    scope.arn("ecs", f"task-definition/{scope.prefix}-*:*"),
+                    task_definitions,
                 ],
             ),
-            _allow(
-                "TaskDefinitions",
-                ECS_TASK_DEFINITIONS,
-                scope.arn("ecs", f"task-definition/{scope.prefix}-*:*"),
-            ),
+            _allow("TaskDefinitions", ECS_TASK_DEFINITIONS, task_definitions),
             _allow("Registry", ECR_WRITE, scope.arn("ecr", f"repository/{scope.repository}")),
             _allow("RegistryLogin", ("ecr:GetAuthorizationToken",), "*"),
             _allow("Roles", IAM_ROLES, scope.arn("iam", role, region=False)),
