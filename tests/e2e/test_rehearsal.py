@@ -158,7 +158,7 @@ def test_second_apply_is_refused_while_the_first_holds_the_lock(
 def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path]) -> None:
     # GIVEN the plans the rehearsal kept (container definitions resolved, unlike cdk.tf.json)
     proc, _, workdir = rehearsal
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-6000:]  # stderr is merged into stdout
     plans = {p.stem: p for p in (workdir / "plans").glob("*.json")}
     assert set(plans) == {"dev-bootstrap", "dev-foundation", "dev-services"}
     # WHEN the security gate scans them beside the synthesized stacks
@@ -181,7 +181,7 @@ def test_plan_summary_reads_the_rehearsed_plans(rehearsal: tuple[Any, float, Pat
     from tools.review.plan_summary import changes, counts, load_plan, summarize
 
     proc, _, workdir = rehearsal
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-6000:]  # stderr is merged into stdout
     plan = load_plan(workdir / "plans" / "dev-foundation.json")
     # WHEN it is summarized THEN every resource is a no-op and the summary says so
     tally = counts(changes(plan))

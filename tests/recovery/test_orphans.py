@@ -152,3 +152,20 @@ def test_deleted_ecs_resources_still_listed_as_inactive_are_no_orphans(ctx: Cont
     ecs.delete_service(cluster="c", service="s", force=True)
     ecs.deregister_task_definition(taskDefinition=arn)
     assert {o.kind for o in orphans.find_orphans(ctx)} == {"ecs:cluster"}
+
+
+def test_a_second_active_revision_of_a_family_in_state_is_an_orphan(ctx: Context) -> None:
+    # GIVEN a family registered twice (a retried RegisterTaskDefinition) and state holding
+    # the second revision, with the family as its id, as the provider writes it
+    ecs = ctx.client("ecs")
+    tags = [{"key": k, "value": v} for k, v in {**TAGS, "Stack": "dev-services"}.items()]
+    container = [{"name": "a", "image": "b", "memory": 64}]
+    arns = [
+        ecs.register_task_definition(family="f", containerDefinitions=container, tags=tags)[
+            "taskDefinition"
+        ]["taskDefinitionArn"]
+        for _ in range(2)
+    ]
+    _save_state(ctx, "dev-services", {"aws_ecs_task_definition": {"id": "f", "arn": arns[1]}})
+    # WHEN the doctor scans THEN only the revision state does not name is an orphan
+    assert [o.arn for o in orphans.find_orphans(ctx)] == [arns[0]]

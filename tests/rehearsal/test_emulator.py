@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tools.emulator.emulator import HOST, Emulator, EmulatorError, answers, main, port_is_free
+from tools.emulator.emulator import (
+    HOST,
+    LOG_FILE,
+    Emulator,
+    EmulatorError,
+    answers,
+    main,
+    port_is_free,
+    retried_request,
+)
 
 
 def test_start_find_stop(tmp_path: Path) -> None:
@@ -26,6 +36,40 @@ def test_start_find_stop(tmp_path: Path) -> None:
     assert not Path(f"/proc/{started.pid}").exists()
     assert not (tmp_path / "emulator.json").exists()
     assert Emulator.find(tmp_path) is None
+
+
+def test_the_request_log_marks_sdk_retries(tmp_path: Path) -> None:
+    # GIVEN a running emulator
+    started = Emulator.start(tmp_path)
+    try:
+        # WHEN an SDK sends a JSON-protocol call as its second attempt, and another as its first
+        for attempt in (2, 1):
+            request = urllib.request.Request(
+                started.endpoint + "/",
+                data=b"{}",
+                headers={
+                    "X-Amz-Target": "AmazonEC2ContainerServiceV20141113.ListClusters",
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "amz-sdk-request": f"attempt={attempt}; max=25",
+                    "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/"
+                    "ap-northeast-1/ecs/aws4_request, SignedHeaders=host, Signature=x",
+                },
+            )
+            urllib.request.urlopen(request, timeout=10).read()
+    finally:
+        started.stop()
+    # THEN the log marks the retry once, with its action
+    log = (tmp_path / LOG_FILE).read_text()
+    assert log.count("retried request") == 1
+    assert "retried request attempt=2 ListClusters" in log
+
+
+def test_retried_request_reads_the_sdk_attempt_header() -> None:
+    assert retried_request({"amz-sdk-request": "attempt=1; max=3"}) == ""
+    assert retried_request({}) == ""
+    assert retried_request({"amz-sdk-request": "attempt=3; max=25"}) == (
+        "retried request attempt=3 (action in the body)"
+    )
 
 
 def test_find_ignores_a_dead_or_foreign_pid(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from config.naming import stack_name
 from tools.containers import harness as containers
-from tools.deploy import commands, deployments, image_guard, protection
+from tools.deploy import commands, deployments, image_guard, protection, task_definitions
 from tools.deploy.ci_variables import format_ci_variables
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import Result
@@ -106,6 +106,11 @@ def _destroy(
     stack_file = ws.stack_dir(foundation) / "cdk.tf.json"
     protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
     _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
+    services = stack_name(target.env_name, "services")
+    if services in stacks:
+        stack_file = ws.stack_dir(services) / "cdk.tf.json"
+        for line in task_definitions.sweep_after_destroy(target.client("ecs"), stack_file):
+            print(line)
 
 
 def _run(

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -26,6 +27,7 @@ import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from tools import processes
 
@@ -174,6 +176,36 @@ def _terminate_group(pgid: int, timeout: float = 15.0) -> None:
             time.sleep(0.1)
 
 
+SDK_ATTEMPT = re.compile(r"attempt=(\d+)")
+
+
+def retried_request(headers: Any) -> str:
+    """``retried request attempt=N <Action>`` when an AWS SDK sent this request again
+    (its ``amz-sdk-request`` header counts attempts), else ``""``. A retry of a call
+    that is not idempotent, such as RegisterTaskDefinition, can create a second resource.
+    """
+    found = SDK_ATTEMPT.search(headers.get("amz-sdk-request", ""))
+    if not found or int(found.group(1)) < 2:
+        return ""
+    action = headers.get("X-Amz-Target", "").rsplit(".", 1)[-1] or "(action in the body)"
+    return f"retried request attempt={found.group(1)} {action}"
+
+
+def _log_retries() -> None:
+    """Mark SDK retries in the request log (emulator.log), after the request line."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    plain = MotoRequestHandler.log_request
+
+    def log_request(self: Any, code: int | str = "-", size: int | str = "-") -> None:
+        plain(self, code, size)
+        note = retried_request(self.headers)
+        if note:
+            self.log("info", "  ^ %s", note)
+
+    MotoRequestHandler.log_request = log_request  # type: ignore[method-assign]
+
+
 def serve(port: int, ready_file: Path | None) -> None:
     """Apply the shim and serve moto on ``127.0.0.1:port`` until SIGTERM/SIGINT.
 
@@ -185,6 +217,7 @@ def serve(port: int, ready_file: Path | None) -> None:
     from tools.emulator import shim
 
     shim.apply()
+    _log_retries()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
     bound = server.get_host_and_port()[1]

@@ -190,6 +190,9 @@ def state_ids(states: dict[str, dict[str, Any]]) -> set[str]:
 
 
 def in_state(item: Tagged, ids: set[str]) -> bool:
+    if item.kind == "ecs:task-definition":
+        # State's ``id`` is the family: only the revision its ``arn`` names is in state.
+        return item.arn in ids
     return item.arn in ids or item.resource_id in ids or (bool(item.name) and item.name in ids)
 
 

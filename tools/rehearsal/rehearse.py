@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from config.naming import stack_name
-from tools.deploy import commands, deployments, protection
+from tools.deploy import commands, deployments, protection, task_definitions
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import CommandTimeout, Result
 from tools.deploy.target import LocalTarget, TargetError, local_target
@@ -232,6 +232,10 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
         log = ws.log("destroy-apps")
         result = _check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
         print(_summary(result.output))
+        if services in apps:  # as make destroy does
+            stack_file = ws.stack_dir(services) / "cdk.tf.json"
+            for line in task_definitions.sweep_after_destroy(target.client("ecs"), stack_file):
+                print(f"         {line}")
         if release.delete_secret(target):
             print(f"         deleted the secret {release.secret_name(target.env_name)} (boto3)")
     name = f"empty state bucket + destroy {boot}"

@@ -1,0 +1,63 @@
+"""After a destroy: deregister the task-definition revisions that no state holds.
+
+Terraform keeps one revision per ``aws_ecs_task_definition`` in state and
+deregisters it on destroy. A ``RegisterTaskDefinition`` that the AWS SDK sends
+twice (its first answer lost on the wire, then a retry) registers two
+revisions; state records the second, and the first stays ACTIVE after every
+destroy. ECS has no idempotency token for that call, so the destroy sweeps the
+families the services stack declares: once that stack is gone, no revision of
+them should be ACTIVE. ``make doctor`` lists such a revision as an orphan while
+the stack is still deployed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+def declared_families(stack_file: Path) -> list[str]:
+    """The ``family`` of every ``aws_ecs_task_definition`` in a synthesized stack."""
+    doc = json.loads(stack_file.read_text())
+    blocks = doc.get("resource", {}).get("aws_ecs_task_definition", {})
+    return sorted({str(block["family"]) for block in blocks.values()})
+
+
+def family_of(arn: str) -> str:
+    """``arn:...:task-definition/ecs-learn-dev-frontend:3`` -> ``ecs-learn-dev-frontend``."""
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def active_revisions(ecs: Any, family: str) -> list[str]:
+    """ARNs of the family's ACTIVE revisions (``familyPrefix`` matches prefixes: filtered)."""
+    found: list[str] = []
+    pages = ecs.get_paginator("list_task_definitions").paginate(
+        familyPrefix=family, status="ACTIVE"
+    )
+    for page in pages:
+        found += [a for a in page["taskDefinitionArns"] if family_of(a) == family]
+    return found
+
+
+def deregister_strays(ecs: Any, families: Iterable[str]) -> list[str]:
+    """Deregister every ACTIVE revision of ``families``; returns their ARNs.
+
+    Only for after the stack that declares the families was destroyed.
+    """
+    swept: list[str] = []
+    for family in families:
+        for arn in active_revisions(ecs, family):
+            ecs.deregister_task_definition(taskDefinition=arn)
+            swept.append(arn)
+    return swept
+
+
+def sweep_after_destroy(ecs: Any, stack_file: Path) -> list[str]:
+    """Deregister what the destroyed stack's families left ACTIVE; one line per revision."""
+    return [
+        f"deregistered task definition {arn.rsplit('/', 1)[-1]}: still ACTIVE after the "
+        "destroy and in no state (a retried RegisterTaskDefinition registers twice)"
+        for arn in deregister_strays(ecs, declared_families(stack_file))
+    ]
