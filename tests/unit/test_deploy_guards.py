@@ -107,6 +107,12 @@ def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Workspace
 
     for name in ("synth", "deploy", "destroy"):
         monkeypatch.setattr(deploy.commands, name, record(name))
+
+    def sweep(ecs: Any, stack_file: Path) -> list[str]:
+        calls.append(("sweep", [stack_file.parent.name], ecs))
+        return []
+
+    monkeypatch.setattr(deploy.task_definitions, "sweep_after_destroy", sweep)
     return ws, calls
 
 
@@ -124,7 +130,21 @@ def test_destroy_of_an_unprotected_environment_goes_ahead(recorded):
     ws, calls = recorded
     target = FakeTarget(FakeElbv2(dict.fromkeys(PROD_ALBS, False)))
     deploy._run("destroy", target, ws, {}, approve=True)
-    assert [c[0] for c in calls] == ["synth", "destroy"]
+    # THEN the services stack's leftover task-definition revisions are swept after the destroy
+    assert [c[0] for c in calls] == ["synth", "destroy", "sweep"]
+    assert calls[-1] == ("sweep", ["prod-services"], "ecs-client")
+
+
+def test_a_failed_destroy_sweeps_nothing(recorded, monkeypatch: pytest.MonkeyPatch):
+    # GIVEN cdktf destroy fails (the services stack may still hold its revisions)
+    ws, calls = recorded
+    monkeypatch.setattr(
+        deploy.commands, "destroy", lambda *a, **k: Result(returncode=1, seconds=0.0)
+    )
+    # WHEN destroy runs THEN it fails and no revision is deregistered
+    with pytest.raises(deploy.DeployError, match="cdktf destroy failed with exit code 1"):
+        deploy._run("destroy", FakeTarget(FakeElbv2({})), ws, {}, approve=True)
+    assert "sweep" not in [c[0] for c in calls]
 
 
 def test_disable_protection_applies_the_foundation_unprotected_then_destroys(
@@ -147,6 +167,7 @@ def test_disable_protection_applies_the_foundation_unprotected_then_destroys(
         ("synth", [], "off"),
         ("deploy", ["prod-foundation"], "off"),
         ("destroy", ["prod-foundation", "prod-images", "prod-services"], "off"),
+        ("sweep", ["prod-services"], "ecs-client"),
     ]
 
 
@@ -154,7 +175,7 @@ def test_a_stray_deletion_protection_setting_is_dropped_without_the_flag(recorde
     ws, calls = recorded
     target = FakeTarget(FakeElbv2({}))
     deploy._run("destroy", target, ws, {"DELETION_PROTECTION": "off"}, approve=True)
-    assert {c[2] for c in calls} == {None}
+    assert {c[2] for c in calls if c[0] != "sweep"} == {None}
 
 
 def test_disable_protection_is_refused_for_other_actions(capsys):
