@@ -41,7 +41,7 @@ test: install ## The full check suite that CI runs (lint, unit, apps, validate, 
 	scripts/check
 
 unit: install ## Fast tests only (no emulator rehearsal, no containers)
-	$(PY) -m pytest -m "not e2e and not containers" -q
+	$(PY) -m pytest -m "not e2e and not containers" -q -n auto --dist worksteal
 
 lint: install ## ruff format check + ruff lint + mypy --strict (settings in pyproject.toml)
 	.venv/bin/ruff format --check .

@@ -47,6 +47,22 @@ def test_https_and_waf_variant_validates(reports, stack):
     assert report["valid"] is True, report["diagnostics"]
 
 
+def test_validating_together_reports_an_error_against_its_own_stack_only(tmp_path):
+    # GIVEN two stacks of the same name (as two synths give) and a third with a typo
+    good = [_provider_only_stack(tmp_path / n / "dev-services") for n in ("a", "b")]
+    bad = _provider_only_stack(tmp_path / "c" / "dev-foundation")
+    doc = json.loads((bad / "cdk.tf.json").read_text())
+    doc["resource"] = {"aws_vpc": {"main": {"cidr_blok": "10.0.0.0/16"}}}
+    (bad / "cdk.tf.json").write_text(json.dumps(doc))
+    # WHEN they are validated in one terraform run
+    reports = validate_many([*good, bad])
+    # THEN only the bad one is invalid, and its error names its file and the argument
+    assert [reports[d]["valid"] for d in (*good, bad)] == [True, True, False]
+    (error,) = reports[bad]["diagnostics"]
+    assert error["range"]["filename"] == "cdk.tf.json"  # as terraform validate in the stack says
+    assert "cidr_blok" in error["detail"]
+
+
 def test_images_stack_is_the_only_one_needing_an_unmirrored_provider(synthed):
     mirror = find_mirror()
     needs = {name: unmirrored_providers(synthed.json(name), mirror) for name in synthed.stacks}
