@@ -52,6 +52,8 @@ PLAIN_ENV = {
     "CDKTF_NO_CODE_CACHE": "1",
 }
 # What a shell or a parent's configure() may have set that would change a measured run.
+# As `make unit` runs them (Makefile, scripts/check).
+UNIT_TEST_ARGS = ("-m", "not e2e and not containers", "-q", "-n", "auto", "--dist", "worksteal")
 INHERITED = ("NODE_OPTIONS", "JSII_RUNTIME", "JSII_NODE", "PYTHONDONTWRITEBYTECODE")
 TARGETS = {"synth_seconds": 1.2, "largest_mb": 250.0, "tests_seconds": 90.0}
 PROJECT, PLAIN = "this project", "plain cdktf"
@@ -277,7 +279,7 @@ def main(argv: list[str]) -> int:
     rows = target_rows(samples)
     tests = [
         measure(
-            [sys.executable, "-m", "pytest", "-m", "not e2e and not containers", "-q", "-x"],
+            [sys.executable, "-m", "pytest", *UNIT_TEST_ARGS, "-x"],
             {k: v for k, v in os.environ.items() if k not in INHERITED},
         )
         for _ in range(args.test_runs)
