@@ -34,8 +34,12 @@ FAKE_CDKTF = (
     "import subprocess, sys; subprocess.run([sys.argv[1], sys.argv[2]], start_new_session=True)"
 )
 
+# The driver takes Ctrl-C as an interactive shell's foreground job does, even when this test
+# runs in a background job (which starts with SIGINT ignored, and children inherit that).
 DRIVER = """
+import signal
 import sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from pathlib import Path
 from tools.deploy.procs import run
 here = Path(sys.argv[1])
@@ -87,3 +91,22 @@ def test_without_the_graceful_stop_the_lock_would_stay(tmp_path: Path) -> None:
     proc.kill()
     proc.wait()
     assert (tmp_path / "lock").exists() and not (tmp_path / "state-saved").exists()
+
+
+def test_the_deploy_command_takes_sigint_even_when_started_with_it_ignored() -> None:
+    # GIVEN a process started as a background job of a script: SIGINT ignored
+    code = (
+        "import signal; from tools.deploy.cli import take_interrupts; take_interrupts(); "
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
+        "signal.getsignal(signal.SIGTERM).__name__)"
+    )
+    # WHEN tools.deploy sets its handlers THEN SIGINT raises KeyboardInterrupt again, and
+    # SIGTERM is turned into the same graceful stop
+    out = subprocess.run(
+        ["bash", "-c", 'trap "" INT; exec "$0" -c "$1"', sys.executable, code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == ["True", "_terminate"]

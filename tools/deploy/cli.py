@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         help="destroy only: turn ALB deletion protection off first (deliberate teardown)",
     )
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    take_interrupts()
     try:
         if args.action == "down":
             return down()
@@ -322,6 +322,16 @@ def _recovery_hint(env_name: str | None) -> None:
 
     if env_name:
         after_failure(env_name)
+
+
+def take_interrupts() -> None:
+    """SIGINT and SIGTERM both stop Terraform gracefully, however this process was started.
+
+    A background job of a shell without job control starts with SIGINT ignored, and
+    Python then never raises KeyboardInterrupt; a deploy must still stop cleanly on it.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 def _terminate(signum: int, frame: object) -> None:
