@@ -427,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    # The Ctrl-C fault needs `make` to die of SIGINT as in a terminal; a background job of a
+    # script starts with SIGINT ignored, and the commands started here would inherit that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for t in threads:
             t.start()
