@@ -59,6 +59,16 @@ COMMANDS = {
 }
 
 
+# Tests that do not wait for the long runs go first, so that they run beside them.
+BESIDE_THE_LONG_RUNS = ("test_second_apply_is_refused_while_the_first_holds_the_lock",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(
+        key=lambda item: getattr(item, "originalname", item.name) not in BESIDE_THE_LONG_RUNS
+    )
+
+
 @pytest.fixture(scope="session")
 def background_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
     """Every long run, started at once; each test waits for its own."""

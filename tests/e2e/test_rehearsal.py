@@ -83,8 +83,14 @@ def _wait_for_object(s3: Any, bucket: str, key: str, timeout: float) -> dict[str
 
 
 @pytest.fixture
-def foundation(tmp_path: Path) -> Iterator[tuple[LocalTarget, Workspace, dict[str, str]]]:
-    """dev synthesized for a fresh emulator that has the (versioned) state bucket."""
+def foundation(
+    tmp_path: Path, background_runs: dict[str, Any]
+) -> Iterator[tuple[LocalTarget, Workspace, dict[str, str]]]:
+    """dev synthesized for a fresh emulator that has the (versioned) state bucket.
+
+    It asks for the long runs so that they have started: this test runs first, beside them
+    (tests/e2e/conftest.py), instead of after them.
+    """
     ws = Workspace(tmp_path)
     emulator = Emulator.start(tmp_path)
     try:
