@@ -108,8 +108,8 @@ def _destroy(
     _ok("cdktf destroy", commands.destroy(ws, stacks, env, auto_approve=approve))
     services = stack_name(target.env_name, "services")
     if services in stacks:
-        stack_file = ws.stack_dir(services) / "cdk.tf.json"
-        for line in task_definitions.sweep_after_destroy(target.client("ecs"), stack_file):
+        services_file = ws.stack_dir(services) / "cdk.tf.json"
+        for line in task_definitions.sweep_after_destroy(target.client("ecs"), services_file):
             print(line)
 
 

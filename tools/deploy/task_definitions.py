@@ -25,20 +25,12 @@ def declared_families(stack_file: Path) -> list[str]:
     return sorted({str(block["family"]) for block in blocks.values()})
 
 
-def family_of(arn: str) -> str:
-    """``arn:...:task-definition/ecs-learn-dev-frontend:3`` -> ``ecs-learn-dev-frontend``."""
-    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
-
-
 def active_revisions(ecs: Any, family: str) -> list[str]:
-    """ARNs of the family's ACTIVE revisions (``familyPrefix`` matches prefixes: filtered)."""
-    found: list[str] = []
+    """ARNs of the family's ACTIVE revisions (``familyPrefix`` takes the full family name)."""
     pages = ecs.get_paginator("list_task_definitions").paginate(
         familyPrefix=family, status="ACTIVE"
     )
-    for page in pages:
-        found += [a for a in page["taskDefinitionArns"] if family_of(a) == family]
-    return found
+    return [arn for page in pages for arn in page["taskDefinitionArns"]]
 
 
 def deregister_strays(ecs: Any, families: Iterable[str]) -> list[str]:
