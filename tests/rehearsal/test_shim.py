@@ -30,7 +30,7 @@ def test_every_patch_is_described() -> None:
         "ecs_steady_state",
         "elbv2_deletion_protection",
         "elbv2_repeated_target_group_delete",
-        "s3_role_session_authorization",
+        "role_session_authorization",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -340,14 +340,27 @@ def test_repeated_target_group_delete_gap_without_shim(unpatched: Clients) -> No
         elbv2.delete_target_group(TargetGroupArn=arn)
 
 
-def _role_session(aws: Clients, endpoint: str, policy: dict[str, Any]) -> Any:
-    """An S3 client signed with the session of a new role that holds ``policy``."""
+def _role_session(
+    aws: Clients,
+    endpoint: str,
+    policy: dict[str, Any],
+    service: str = "s3",
+    boundary: dict[str, Any] | None = None,
+) -> Any:
+    """A ``service`` client signed with the session of a new role that holds ``policy``
+    (and, when given, the permissions boundary ``boundary``)."""
     import boto3
 
     iam = aws("iam")
+    extra: dict[str, Any] = {}
+    if boundary is not None:
+        extra["PermissionsBoundary"] = iam.create_policy(
+            PolicyName=unique_name(), PolicyDocument=json.dumps(boundary)
+        )["Policy"]["Arn"]
     role = iam.create_role(
         RoleName=unique_name(),
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        **extra,
     )["Role"]
     iam.put_role_policy(
         RoleName=role["RoleName"], PolicyName="p", PolicyDocument=json.dumps(policy)
@@ -356,7 +369,7 @@ def _role_session(aws: Clients, endpoint: str, policy: dict[str, Any]) -> Any:
         RoleArn=role["Arn"], RoleSessionName="ci", WebIdentityToken="token"
     )["Credentials"]
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=endpoint,
         region_name="ap-northeast-1",
         aws_access_key_id=creds["AccessKeyId"],
@@ -426,3 +439,109 @@ def test_a_role_session_may_head_a_bucket_it_may_list(aws: Clients, emulator: An
     }
     # WHEN its session heads the bucket THEN it is allowed (moto alone calls it s3:HeadBucket)
     _role_session(aws, emulator.endpoint, policy).head_bucket(Bucket=bucket)
+
+
+# --- Role sessions, every service: IAM's resource-level rules --------------------------
+
+REGION = "ap-northeast-1"
+TASK_DEFINITIONS = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/ecs-learn-dev-*:*"
+
+
+def _allow(action: str, resource: str, **condition: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": action, "Resource": resource}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _registered_revision(aws: Clients) -> str:
+    return task_definition(aws, family=f"ecs-learn-dev-{unique_name()}")
+
+
+def test_a_star_only_action_scoped_to_a_resource_type_is_denied(
+    aws: Clients, emulator: Any
+) -> None:
+    # GIVEN the old deploy policy: DeregisterTaskDefinition on the task-definition ARNs,
+    # an action IAM's reference lists with no resource type (only "*")
+    revision = _registered_revision(aws)
+    policy = _policy(_allow("ecs:DeregisterTaskDefinition", TASK_DEFINITIONS))
+    ecs = _role_session(aws, emulator.endpoint, policy, service="ecs")
+    # WHEN the role session deregisters a revision THEN AWS's AccessDenied names the action
+    with pytest.raises(botocore.exceptions.ClientError) as denied:
+        ecs.deregister_task_definition(taskDefinition=revision)
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert "ecs:DeregisterTaskDefinition on *" in str(denied.value)
+
+
+def test_a_star_only_action_granted_on_star_is_allowed(aws: Clients, emulator: Any) -> None:
+    revision = _registered_revision(aws)
+    policy = _policy(_allow("ecs:DeregisterTaskDefinition", "*"))
+    ecs = _role_session(aws, emulator.endpoint, policy, service="ecs")
+    assert ecs.deregister_task_definition(taskDefinition=revision)["taskDefinition"]["status"] == (
+        "INACTIVE"
+    )
+
+
+def test_star_only_scoping_gap_without_shim(unpatched: Clients, plain_moto: str) -> None:
+    # Plain moto lets the mis-scoped session through: it enforces nothing by default.
+    revision = _registered_revision(unpatched)
+    policy = _policy(_allow("ecs:DeregisterTaskDefinition", TASK_DEFINITIONS))
+    ecs = _role_session(unpatched, plain_moto, policy, service="ecs")
+    ecs.deregister_task_definition(taskDefinition=revision)
+
+
+def _register(ecs: Any, family: str, role_arn: str) -> Any:
+    return ecs.register_task_definition(
+        family=family,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        taskRoleArn=role_arn,
+        containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}],
+    )
+
+
+def test_registering_passes_the_task_role_only_to_ecs_tasks(aws: Clients, emulator: Any) -> None:
+    # GIVEN a role that may register the family and pass a role only to EC2
+    family = f"ecs-learn-dev-{unique_name()}"
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/ecs-learn-dev-task"
+    register = _allow("ecs:RegisterTaskDefinition", TASK_DEFINITIONS)
+    to_ec2 = _allow(
+        "iam:PassRole", role_arn, StringEquals={"iam:PassedToService": "ec2.amazonaws.com"}
+    )
+    ecs = _role_session(aws, emulator.endpoint, _policy(register, to_ec2), service="ecs")
+    # WHEN it registers a task definition with that task role THEN PassRole is denied
+    with pytest.raises(botocore.exceptions.ClientError, match="iam:PassRole"):
+        _register(ecs, family, role_arn)
+    # AND with PassRole to ecs-tasks it registers
+    to_tasks = _allow(
+        "iam:PassRole", role_arn, StringEquals={"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    )
+    ecs = _role_session(aws, emulator.endpoint, _policy(register, to_tasks), service="ecs")
+    assert _register(ecs, family, role_arn)["taskDefinition"]["family"] == family
+
+
+def test_a_permissions_boundary_caps_what_the_policy_allows(aws: Clients, emulator: Any) -> None:
+    # GIVEN a role whose policy allows every ECS call but whose boundary allows only reads
+    everything = _policy(_allow("ecs:*", "*"))
+    reads = _policy(_allow("ecs:Describe*", "*"), _allow("ecs:List*", "*"))
+    ecs = _role_session(aws, emulator.endpoint, everything, service="ecs", boundary=reads)
+    ecs.list_clusters()
+    # WHEN it creates a cluster THEN the boundary denies it
+    with pytest.raises(botocore.exceptions.ClientError, match="permissions boundary"):
+        ecs.create_cluster(clusterName=unique_name())
+
+
+def test_an_explicit_deny_wins_over_an_allow(aws: Clients, emulator: Any) -> None:
+    policy = _policy(
+        _allow("iam:*", "*"),
+        {"Effect": "Deny", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
+    )
+    iam = _role_session(aws, emulator.endpoint, policy, service="iam")
+    with pytest.raises(botocore.exceptions.ClientError, match="explicit deny"):
+        iam.delete_role_permissions_boundary(RoleName="any")

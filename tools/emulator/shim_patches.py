@@ -338,47 +338,213 @@ def elbv2_repeated_target_group_delete() -> None:
 
 # moto's name for an S3 call -> the IAM action AWS authorizes it as.
 S3_IAM_ACTIONS = {"HeadBucket": "ListBucket"}
+# Where the emulator appends one JSON line per authorized role-session request.
+IAM_LOG_VARIABLE = "EMULATOR_IAM_LOG"
 
 
-def s3_role_session_authorization() -> None:
-    """S3: requests signed with role-session credentials are checked against the role's policies.
+class Backends:
+    """moto's state, as the IAM request context needs it (one account, one region)."""
 
-    moto enforces IAM only after ``INITIAL_NO_AUTH_ACTION_COUNT`` requests, for
-    every caller at once, so the rehearsal's own fake keys would be refused too.
-    With the patch, S3 requests signed with temporary credentials from STS
-    (``ASIA...`` keys, such as the CI roles' sessions) are always authorized by
-    moto's own evaluator, which matches S3 object and bucket ARNs; every other
-    request is as before. Only S3: for other services moto checks actions
-    against ``*`` alone, so ARN-scoped statements could not match.
+    def __init__(self, account: str, region: str, partition: str) -> None:
+        self.account, self.region, self.partition = account, region, partition
 
-    moto names HeadBucket ``s3:HeadBucket``, which no IAM policy can grant; it is
-    authorized as AWS does, as ``s3:ListBucket`` (``S3_IAM_ACTIONS``). Bucket
-    calls moto does not name (``?encryption``, ``?publicAccessBlock``, ...) it
-    authorizes as ``s3:ListBucket`` or ``s3:CreateBucket``: looser than AWS, never
-    stricter.
+    def role(self, name: str) -> Any:
+        from moto.iam.models import iam_backends
+
+        roles = iam_backends[self.account][self.partition].get_roles()
+        return next((r for r in roles if r.name == name), None)
+
+    def _key(self, key_id: str) -> Any:
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[self.account][self.region]
+        if key_id.startswith("alias/") or ":alias/" in key_id:
+            key_id = backend.get_key_id_from_alias(key_id.split(":")[-1]) or key_id
+        return backend.keys.get(backend.get_key_id(key_id)), backend
+
+    def key_arn(self, key_id: str) -> str:
+        key, _ = self._key(key_id)
+        return (
+            str(key.arn)
+            if key
+            else f"arn:{self.partition}:kms:{self.region}:{self.account}:key/{key_id}"
+        )
+
+    def key_tags(self, key_id: str) -> dict[str, list[str]]:
+        key, backend = self._key(key_id)
+        if key is None:
+            return {}
+        tags = backend.list_resource_tags(key.id).get("Tags", [])
+        return {f"aws:ResourceTag/{t['TagKey']}": [t["TagValue"]] for t in tags}
+
+    def alias_target(self, alias: str) -> str | None:
+        _, backend = self._key("alias/none")
+        target = backend.get_key_id_from_alias(alias)
+        return str(target) if target else None
+
+    def policies(self, role: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """The role's identity policies (inline and attached) and its permissions boundary."""
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[self.account][self.partition]
+        docs = [_document(d) for d in role.policies.values()]
+        docs += [_default_version(p) for p in role.managed_policies.values()]
+        boundary = None
+        if role.permissions_boundary_arn:
+            boundary = _default_version(backend.get_policy(role.permissions_boundary_arn))
+        return docs, boundary
+
+
+def _default_version(policy: Any) -> dict[str, Any]:
+    version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
+    return _document(version.document)
+
+
+def _document(document: Any) -> dict[str, Any]:
+    from urllib.parse import unquote
+
+    if isinstance(document, dict):
+        return document
+    text = str(document)
+    return dict(json.loads(unquote(text) if text.startswith("%7B") else text))
+
+
+def _request_params(response: Any) -> dict[str, Any]:
+    from tools.emulator.iam_requests import parse_params
+
+    if getattr(response, "automated_parameter_parsing", False) and isinstance(
+        getattr(response, "params", None), dict
+    ):
+        return dict(response.params)
+    if response.body and str(response.body).lstrip().startswith("{"):
+        return parse_params(response.body, {})
+    try:
+        return dict(response._get_params())
+    except Exception:
+        return parse_params(None, dict(response.querystring))
+
+
+class IamLog:
+    """One JSON line per authorized request, to ``$EMULATOR_IAM_LOG`` when set."""
+
+    _lock = __import__("threading").Lock()
+
+    @classmethod
+    def write(cls, record: dict[str, Any]) -> None:
+        import os
+
+        path = os.environ.get(IAM_LOG_VARIABLE)
+        if not path:
+            return
+        with cls._lock, open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+
+
+def _access_denied(message: str, *, json_protocol: bool) -> Exception:
+    """AWS's ``AccessDenied`` (HTTP 403) with ``message``, in the protocol's error format."""
+    from moto.core.exceptions import _RESTError
+
+    error = (JsonRESTError if json_protocol else _RESTError)("AccessDenied", message)
+    error.code = 403
+    return error
+
+
+def role_session_authorization() -> None:
+    """Requests signed by a role session are authorized as IAM does, for every service.
+
+    moto enforces IAM only after ``INITIAL_NO_AUTH_ACTION_COUNT`` requests, for every
+    caller at once, and then matches actions against ``*`` alone: a statement scoped
+    to an action's wrong resource type passes, and conditions are ignored. With the
+    patch, requests signed with STS temporary credentials (``ASIA...`` keys, the CI
+    roles' sessions) are evaluated by ``tools.emulator.iam_eval`` against the role's
+    inline and attached policies and its permissions boundary, following AWS's
+    policy evaluation logic
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html);
+    ``tools.emulator.iam_requests`` derives the resources and condition keys from the
+    request as the Service Authorization Reference defines them. An action that
+    supports no resource-level permissions is checked on ``"*"`` only. A denial
+    answers ``AccessDenied`` naming the role, action, resource and the statements that
+    came closest. Every other caller (the emulator's admin keys) is as before.
+
+    S3: moto names HeadBucket ``s3:HeadBucket``, which no IAM policy can grant; it is
+    authorized as AWS does, as ``s3:ListBucket``.
     """
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.access_control import S3IAMRequest
+    from moto.utilities.utils import get_partition
+
+    from tools.emulator import iam_eval, iam_requests
 
     original = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
     def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         credential = str(self.headers.get("Authorization", "")).split("Credential=")[-1]
-        if iam_request_cls is not S3IAMRequest or not credential.startswith("ASIA"):
+        if not credential.startswith("ASIA"):
             original(self, iam_request_cls, resource)
             return
+        query = urlparse(self.uri).query
+        s3 = iam_request_cls is S3IAMRequest
+        action = self._get_action()
         request = iam_request_cls(
             account_id=self.current_account,
             method=self.method,
-            path=self.raw_path
-            + (f"?{urlparse(self.uri).query}" if urlparse(self.uri).query else ""),
+            path=self.raw_path + (f"?{query}" if query else ""),
             data=self.data,
             body=self.raw_body,
             headers=self.headers,
-            action=S3_IAM_ACTIONS.get(self._get_action(), self._get_action()),
+            action=S3_IAM_ACTIONS.get(action, action) if s3 else action,
         )
         request.check_signature()
-        request.check_action_permitted(resource)
+        if request._action == "sts:GetCallerIdentity":
+            return  # AWS needs no permission for it
+        scope = credential.split("/")
+        region, service = scope[2], scope[3]
+        partition = get_partition(region)
+        backends = Backends(self.current_account, region, partition)
+        role = backends.role(request._access_key._owner_role_name)
+        principal = str(request._access_key.arn)
+        if s3:
+            checks = [iam_eval.Request(request._action, (resource,))]
+            modelled = True
+        else:
+            call = iam_requests.Call(
+                prefix=iam_requests.IAM_PREFIX.get(service, service),
+                action=action,
+                params=_request_params(self),
+                partition=partition,
+                region=region,
+                account=self.current_account,
+                principal=role.arn if role else principal,
+                backends=backends,
+            )
+            checks, modelled = iam_requests.authorizations(call)
+        policies, boundary = backends.policies(role) if role else ([], None)
+        base = {"aws:SecureTransport": ["true"], "aws:RequestedRegion": [region]}
+        if role is not None:
+            base["aws:PrincipalArn"] = [str(role.arn)]
+        for check in checks:
+            evaluated = iam_eval.Request(check.action, check.resources, {**base, **check.context})
+            if not modelled:  # resources unknown: the action alone, as moto would
+                evaluated = iam_eval.Request(check.action, ("*",), base)
+            decision = iam_eval.evaluate(evaluated, policies, boundary=boundary)
+            if not modelled and not decision.allowed and decision.closest:
+                decision = iam_eval.Decision(True)  # some statement grants the action somewhere
+            IamLog.write(
+                {
+                    "principal": principal,
+                    "action": check.action,
+                    "resources": list(check.resources),
+                    "modelled": modelled,
+                    "allowed": decision.allowed,
+                    "reason": decision.reason,
+                }
+            )
+            if not decision.allowed:
+                message = iam_eval.describe_denial(principal, evaluated, decision)
+                print(f"iam: DENIED {message}", flush=True)
+                if s3:
+                    request._raise_access_denied()
+                raise _access_denied(message, json_protocol=bool(self.headers.get("X-Amz-Target")))
 
     setattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
 
@@ -391,5 +557,5 @@ ALL = (
     ecs_steady_state,
     elbv2_deletion_protection,
     elbv2_repeated_target_group_delete,
-    s3_role_session_authorization,
+    role_session_authorization,
 )
