@@ -35,6 +35,9 @@ HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
 STATE_FILE = "emulator.json"
 LOG_FILE = "emulator.log"
+# One JSON line per request a role session made, with IAM's decision (shim_patches.IamLog).
+IAM_LOG_FILE = "iam.jsonl"
+IAM_LOG_VARIABLE = "EMULATOR_IAM_LOG"
 MODULE = "tools.emulator.emulator"
 
 
@@ -97,6 +100,7 @@ class Emulator:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, IAM_LOG_VARIABLE: str(workdir / IAM_LOG_FILE)},
             start_new_session=True,  # own process group: killpg ends it all
         )
         log.close()
@@ -174,6 +178,14 @@ def _terminate_group(pgid: int, timeout: float = 15.0) -> None:
             if not _pid_alive(pgid):
                 return
             time.sleep(0.1)
+
+
+def iam_decisions(workdir: Path) -> list[dict[str, Any]]:
+    """Every IAM decision the emulator in ``workdir`` logged, oldest first."""
+    path = workdir / IAM_LOG_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 SDK_ATTEMPT = re.compile(r"attempt=(\d+)")

@@ -338,8 +338,6 @@ def elbv2_repeated_target_group_delete() -> None:
 
 # moto's name for an S3 call -> the IAM action AWS authorizes it as.
 S3_IAM_ACTIONS = {"HeadBucket": "ListBucket"}
-# Where the emulator appends one JSON line per authorized role-session request.
-IAM_LOG_VARIABLE = "EMULATOR_IAM_LOG"
 
 
 class Backends:
@@ -432,6 +430,8 @@ class IamLog:
     @classmethod
     def write(cls, record: dict[str, Any]) -> None:
         import os
+
+        from tools.emulator.emulator import IAM_LOG_VARIABLE
 
         path = os.environ.get(IAM_LOG_VARIABLE)
         if not path:

@@ -10,13 +10,15 @@ backend carry that session's credentials instead of the fake keys:
   ``terraform apply`` is refused at the lock, and a direct ``PutObject`` of the
   state is ``AccessDenied``;
 * deploy role: ``terraform apply`` takes and releases the lock and applies (no
-  change); a read of another environment's state is ``AccessDenied``.
+  change); a read of another environment's state is ``AccessDenied``;
+* deploy role, a release: ``<env>-services`` applied with every task definition
+  replaced, so ECS registers new revisions, passes the task roles, updates the
+  services and deregisters the old revisions, as each release does.
 
-How far this goes: the emulator (moto) authorizes S3 requests of role sessions
-against the role's policies, object ARNs included (shim patch
-``s3_role_session_authorization``). It does not check the OIDC token or the
-trust policy on ``AssumeRoleWithWebIdentity``, nor non-S3 permissions; those are
-covered by ``tests/unit/test_ci_identity.py`` and ``test_ci_permissions.py``.
+The emulator authorizes every request of a role session as IAM does (shim patch
+``role_session_authorization``); ``iam_report`` counts the decisions and names
+any denial. It does not check the OIDC token or the trust policy on
+``AssumeRoleWithWebIdentity``; ``tests/unit/test_ci_identity.py`` does.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tools.deploy import commands
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import run
 from tools.deploy.target import LocalTarget
+from tools.emulator.emulator import iam_decisions
 from tools.terraform import terraform_binary
 
 REPOSITORY = "example-org/ecs-learn"
@@ -111,15 +114,47 @@ def _denied(call: Any, **kwargs: Any) -> bool:
     return False
 
 
+def denials(ws: Workspace, since: int = 0) -> list[str]:
+    """The emulator's IAM denials after the first ``since`` decisions, one line each."""
+    return [
+        f"{d['principal']}: {d['action']} on {', '.join(d['resources'])}: {d['reason']}"
+        for d in iam_decisions(ws.root)[since:]
+        if not d["allowed"]
+    ]
+
+
+def iam_report(ws: Workspace) -> str:
+    """How many role-session requests the emulator evaluated, and how many it denied."""
+    decisions = iam_decisions(ws.root)
+    denied = sum(1 for d in decisions if not d["allowed"])
+    unmodelled = sorted({d["action"] for d in decisions if not d["modelled"]})
+    line = f"IAM: {len(decisions)} role-session requests evaluated, {denied} denied"
+    if unmodelled:
+        line += f"; resources not modelled (action checked alone) for {', '.join(unmodelled)}"
+    return line
+
+
 def _steps(
     copy: Path, label: str, steps: list[list[str]], ws: Workspace, env: Mapping[str, str]
 ) -> None:
     """Run each Terraform command in ``copy``; each must succeed."""
     for args in steps:
         log = ws.log(f"ci-{label}-{args[0]}")
+        before = len(iam_decisions(ws.root))
         result = _terraform(copy, [*args, "-input=false", "-no-color"], env, log)
         if result.returncode != 0:
-            raise RoleCheckFailed(f"{label} role: terraform {args[0]} failed; log {log}")
+            refused = "\n  ".join(denials(ws, before))
+            raise RoleCheckFailed(
+                f"{label} role: terraform {args[0]} failed; log {log}"
+                + (f"\n  IAM denied:\n  {refused}" if refused else "")
+            )
+
+
+def task_definition_addresses(copy: Path) -> list[str]:
+    """The Terraform addresses of the task definitions in the stack at ``copy``."""
+    stack = json.loads((copy / "cdk.tf.json").read_text())
+    found = stack.get("resource", {}).get("aws_ecs_task_definition", {})
+    return [f"aws_ecs_task_definition.{name}" for name in sorted(found)]
 
 
 def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> list[str]:
@@ -150,6 +185,13 @@ def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> l
     deploy = assume(target, arns["ci_deploy_role_arn"], "rehearsal-deploy")
     copy = session_copy(ws, foundation, deploy, "deploy")
     _steps(copy, "deploy", [["init"], ["apply", "-auto-approve"]], ws, env)
+    services = stack_name(target.env_name, "services")
+    copy = session_copy(ws, services, deploy, "deploy")
+    replaced = task_definition_addresses(copy)
+    if not replaced:
+        raise RoleCheckFailed(f"{services} declares no aws_ecs_task_definition")
+    release = ["apply", "-auto-approve", *(f"-replace={a}" for a in replaced)]
+    _steps(copy, "deploy-release", [["init"], release], ws, env)
     other = "prod" if target.env_name != "prod" else "dev"
     other_key = f"{other}/{other}-foundation.tfstate"
     if not _denied(_s3(target, deploy).get_object, Bucket=state, Key=other_key):
@@ -159,4 +201,6 @@ def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> l
         "plan role: terraform apply refused at the lock; PutObject of the state AccessDenied",
         f"deploy role: terraform apply of {foundation} locked, applied and unlocked the state",
         f"deploy role: reading {other}'s state AccessDenied",
+        f"deploy role: {services} released new revisions of {len(replaced)} task definitions",
+        iam_report(ws),
     ]
