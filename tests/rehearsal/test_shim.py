@@ -31,6 +31,7 @@ def test_every_patch_is_described() -> None:
         "elbv2_deletion_protection",
         "elbv2_repeated_target_group_delete",
         "role_session_authorization",
+        "ecs_task_definition_rules",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -545,3 +546,39 @@ def test_an_explicit_deny_wins_over_an_allow(aws: Clients, emulator: Any) -> Non
     iam = _role_session(aws, emulator.endpoint, policy, service="iam")
     with pytest.raises(botocore.exceptions.ClientError, match="explicit deny"):
         iam.delete_role_permissions_boundary(RoleName="any")
+
+
+# --- ECS task definitions: what RegisterTaskDefinition refuses ---------------------------
+
+
+def _fargate(aws: Clients, cpu: str, memory: str, essential: bool = True) -> Any:
+    return aws("ecs").register_task_definition(
+        family=unique_name(),
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu=cpu,
+        memory=memory,
+        containerDefinitions=[{"name": "app", "image": "nginx", "essential": essential}],
+    )
+
+
+def test_a_task_definition_without_an_essential_container_is_refused(aws: Clients) -> None:
+    with pytest.raises(botocore.exceptions.ClientError, match="any essential container"):
+        _fargate(aws, "256", "512", essential=False)
+
+
+@pytest.mark.parametrize(("cpu", "memory"), [("256", "4096"), ("512", "512"), ("300", "1024")])
+def test_a_fargate_size_outside_aws_table_is_refused(aws: Clients, cpu: str, memory: str) -> None:
+    with pytest.raises(botocore.exceptions.ClientError, match="No Fargate configuration exists"):
+        _fargate(aws, cpu, memory)
+
+
+@pytest.mark.parametrize(("cpu", "memory"), [("256", "512"), ("1024", "3072"), ("8192", "20480")])
+def test_a_fargate_size_in_aws_table_registers(aws: Clients, cpu: str, memory: str) -> None:
+    assert _fargate(aws, cpu, memory)["taskDefinition"]["cpu"] == cpu
+
+
+def test_task_definition_rules_gap_without_shim(unpatched: Clients) -> None:
+    # Plain moto registers both: no essential container, and 256 CPU with 4 GB.
+    _fargate(unpatched, "256", "512", essential=False)
+    _fargate(unpatched, "256", "4096")

@@ -549,6 +549,69 @@ def role_session_authorization() -> None:
     setattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
 
 
+# Fargate's task sizes: CPU units -> the memory (MiB) each allows, from
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+
+def task_definition_problem(
+    containers: list[dict[str, Any]], compatibilities: list[str], cpu: Any, memory: Any
+) -> str | None:
+    """AWS's refusal of a task definition, or None. ``essential`` defaults to true."""
+    if containers and not any(c.get("essential", True) for c in containers):
+        return "Task definition doesn't have any essential container."
+    if "FARGATE" in compatibilities:
+        try:
+            size = (int(str(cpu)), int(str(memory)))
+        except ValueError:
+            size = None
+        if size is None or size[1] not in FARGATE_SIZES.get(size[0], ()):
+            return (
+                f"No Fargate configuration exists for given values: {cpu} CPU, {memory} memory. "
+                "See the Amazon ECS documentation for the valid values."
+            )
+    return None
+
+
+def ecs_task_definition_rules() -> None:
+    """ECS: RegisterTaskDefinition refuses what AWS refuses: no essential container, and a
+    Fargate CPU/memory pair that is not in AWS's table.
+
+    "All tasks must have at least one essential container"
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html),
+    and a Fargate task's ``cpu``/``memory`` must be one of the pairs in
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html.
+    moto registers both. With the patch they are ``ClientException``, with AWS's messages.
+    """
+    from moto.ecs import responses
+    from moto.ecs.exceptions import EcsClientException
+
+    original = responses.EC2ContainerServiceResponse.register_task_definition
+
+    def register_task_definition(self: Any) -> Any:
+        problem = task_definition_problem(
+            self._get_param("containerDefinitions") or [],
+            self._get_param("requiresCompatibilities") or [],
+            self._get_param("cpu"),
+            self._get_param("memory"),
+        )
+        if problem:
+            raise EcsClientException(problem)
+        return original(self)
+
+    setattr(
+        responses.EC2ContainerServiceResponse, "register_task_definition", register_task_definition
+    )
+
+
 ALL = (
     appautoscaling_tags,
     security_group_rule_descriptions,
@@ -558,4 +621,5 @@ ALL = (
     elbv2_deletion_protection,
     elbv2_repeated_target_group_delete,
     role_session_authorization,
+    ecs_task_definition_rules,
 )
