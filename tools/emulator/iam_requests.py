@@ -206,6 +206,9 @@ def _ecr(call: Call) -> list[Request]:
     if a in ("TagResource", "UntagResource", "ListTagsForResource"):
         ctx = _tag_context(_tags(call, "tags", "Key", "Value")) if a == "TagResource" else {}
         return [Request(f"ecr:{a}", (str(p["resourceArn"]),), ctx)]
+    if a == "DescribeRepositories" and p.get("repositoryNames"):
+        arns = tuple(call.arn("ecr", f"repository/{n}") for n in p["repositoryNames"])
+        return [Request("ecr:DescribeRepositories", arns)]
     if "repositoryName" not in p:
         raise KeyError(a)
     arn = call.arn("ecr", f"repository/{p['repositoryName']}")
@@ -248,7 +251,25 @@ def _cloudwatch(call: Call) -> list[Request]:
     return [Request(f"cloudwatch:{a}", tuple(call.arn("cloudwatch", f"alarm:{n}") for n in names))]
 
 
+def _scaling(call: Call) -> list[Request]:
+    if call.action in ("TagResource", "UntagResource", "ListTagsForResource"):
+        ctx = _tag_context(_tags(call, "Tags", "", "")) if call.action == "TagResource" else {}
+        arn = str(call.params["ResourceARN"])
+        return [Request(f"application-autoscaling:{call.action}", (arn,), ctx)]
+    raise KeyError(call.action)
+
+
+def _ec2(call: Call) -> list[Request]:
+    if call.action == "DescribeVpcAttribute":
+        return [
+            Request("ec2:DescribeVpcAttribute", (call.arn("ec2", f"vpc/{call.params['VpcId']}"),))
+        ]
+    raise KeyError(call.action)
+
+
 DERIVE: dict[str, Callable[[Call], list[Request]]] = {
+    "application-autoscaling": _scaling,
+    "ec2": _ec2,
     "ecs": _ecs,
     "elasticloadbalancing": _elb,
     "iam": _iam,

@@ -123,15 +123,20 @@ def denials(ws: Workspace, since: int = 0) -> list[str]:
     ]
 
 
-def iam_report(ws: Workspace) -> str:
-    """How many role-session requests the emulator evaluated, and how many it denied."""
+def iam_report(ws: Workspace, *, expected: int) -> tuple[str, int]:
+    """One line: how many role-session requests the emulator evaluated, and how many it
+    denied besides the ``expected`` denials of the checks that must be refused; and the
+    number of those other denials."""
     decisions = iam_decisions(ws.root)
-    denied = sum(1 for d in decisions if not d["allowed"])
+    denied = sum(1 for d in decisions if not d["allowed"]) - expected
     unmodelled = sorted({d["action"] for d in decisions if not d["modelled"]})
-    line = f"IAM: {len(decisions)} role-session requests evaluated, {denied} denied"
+    line = (
+        f"IAM: {len(decisions)} role-session requests evaluated; {expected} denied as the "
+        f"checks above require, {denied} denied otherwise"
+    )
     if unmodelled:
         line += f"; resources not modelled (action checked alone) for {', '.join(unmodelled)}"
-    return line
+    return line, denied
 
 
 def _steps(
@@ -170,6 +175,7 @@ def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> l
     plan = assume(target, arns["ci_plan_role_arn"], "rehearsal-plan")
     copy = session_copy(ws, foundation, plan, "plan")
     _steps(copy, "plan", [["init"], ["plan", "-lock=false", "-detailed-exitcode"]], ws, env)
+    refusals_from = len(iam_decisions(ws.root))
     log = ws.log("ci-plan-apply")
     refused = _terraform(
         copy, ["apply", "-auto-approve", "-lock-timeout=0s", "-input=false", "-no-color"], env, log
@@ -181,6 +187,7 @@ def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> l
         raise RoleCheckFailed(f"plan role: terraform apply was not refused at the lock; log {log}")
     if not _denied(_s3(target, plan).put_object, Bucket=state, Key=key, Body=b"{}"):
         raise RoleCheckFailed(f"plan role: PutObject of s3://{state}/{key} was not denied")
+    expected = len(denials(ws, refusals_from))
 
     deploy = assume(target, arns["ci_deploy_role_arn"], "rehearsal-deploy")
     copy = session_copy(ws, foundation, deploy, "deploy")
@@ -194,13 +201,18 @@ def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> l
     _steps(copy, "deploy-release", [["init"], release], ws, env)
     other = "prod" if target.env_name != "prod" else "dev"
     other_key = f"{other}/{other}-foundation.tfstate"
+    refusals_from = len(iam_decisions(ws.root))
     if not _denied(_s3(target, deploy).get_object, Bucket=state, Key=other_key):
         raise RoleCheckFailed(f"deploy role: reading s3://{state}/{other_key} was not denied")
+    expected += len(denials(ws, refusals_from))
+    report, unexpected = iam_report(ws, expected=expected)
+    if unexpected:
+        raise RoleCheckFailed(f"{report}:\n  " + "\n  ".join(denials(ws)))
     return [
         f"plan role: terraform plan of {foundation} read the state and planned no change",
         "plan role: terraform apply refused at the lock; PutObject of the state AccessDenied",
         f"deploy role: terraform apply of {foundation} locked, applied and unlocked the state",
         f"deploy role: reading {other}'s state AccessDenied",
         f"deploy role: {services} released new revisions of {len(replaced)} task definitions",
-        iam_report(ws),
+        report,
     ]
