@@ -32,6 +32,7 @@ def test_every_patch_is_described() -> None:
         "elbv2_repeated_target_group_delete",
         "role_session_authorization",
         "ecs_task_definition_rules",
+        "ecs_task_start_authorization",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -582,3 +583,101 @@ def test_task_definition_rules_gap_without_shim(unpatched: Clients) -> None:
     # Plain moto registers both: no essential container, and 256 CPU with 4 GB.
     _fargate(unpatched, "256", "512", essential=False)
     _fargate(unpatched, "256", "4096")
+
+
+# --- ECS: the execution role must let the agent start the task -------------------------
+
+IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/ecs-learn:backend-1"
+REPOSITORY_ARN = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/ecs-learn"
+LOG_GROUP = "/ecs/ecs-learn-dev/backend"
+PULL = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
+
+def _execution_role(aws: Clients, pull: tuple[str, ...] = PULL) -> str:
+    policy = _policy(
+        _allow("ecr:GetAuthorizationToken", "*"),
+        {"Effect": "Allow", "Action": list(pull), "Resource": REPOSITORY_ARN},
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{LOG_GROUP}:log-stream:*",
+        },
+    )
+    iam = aws("iam")
+    name = unique_name()
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(_policy()))["Role"][
+        "Arn"
+    ]
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    return str(arn)
+
+
+def _ecr_task(aws: Clients, role_arn: str) -> str:
+    container = {
+        "name": "backend",
+        "image": IMAGE,
+        "essential": True,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": LOG_GROUP,
+                "awslogs-region": REGION,
+                "awslogs-stream-prefix": "backend",
+            },
+        },
+    }
+    return str(
+        aws("ecs").register_task_definition(
+            family=unique_name(),
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+            executionRoleArn=role_arn,
+            containerDefinitions=[container],
+        )["taskDefinition"]["taskDefinitionArn"]
+    )
+
+
+BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+
+
+def test_a_task_whose_execution_role_may_pull_and_log_runs(aws: Clients) -> None:
+    _, _, described = fargate_service(aws, runs=_ecr_task(aws, _execution_role(aws)))
+    assert described["runningCount"] == 1
+    assert described["deployments"][0]["rolloutState"] == "COMPLETED"
+
+
+def test_an_execution_role_that_cannot_pull_fails_the_deployment(aws: Clients) -> None:
+    # GIVEN an execution role without ecr:GetDownloadUrlForLayer
+    role = _execution_role(aws, pull=("ecr:BatchGetImage",))
+    # WHEN a service starts a task with it
+    _, _, described = fargate_service(aws, runs=_ecr_task(aws, role))
+    # THEN no task runs, the deployment failed, and the event names AWS's reason
+    assert described["runningCount"] == 0
+    assert described["deployments"][0]["rolloutState"] == "FAILED"
+    message = described["events"][0]["message"]
+    assert "CannotPullContainerError" in message
+    assert "ecr:GetDownloadUrlForLayer" in message
+
+
+def test_a_release_whose_tasks_cannot_start_rolls_back(aws: Clients) -> None:
+    # GIVEN a service running a task definition whose execution role works
+    good = _ecr_task(aws, _execution_role(aws))
+    cluster, service, _ = fargate_service(aws, runs=good, deploymentConfiguration=BREAKER)
+    # WHEN it is updated to one whose execution role cannot pull
+    bad = _ecr_task(aws, _execution_role(aws, pull=("ecr:BatchGetImage",)))
+    aws("ecs").update_service(cluster=cluster, service=service, taskDefinition=bad)
+    # THEN the circuit breaker rolls back to the working task definition
+    described = aws("ecs").describe_services(cluster=cluster, services=[service])["services"][0]
+    assert described["taskDefinition"] == good
+    assert described["runningCount"] == 1
+    assert "rolled back" in described["deployments"][0]["rolloutStateReason"]
+
+
+def test_task_start_authorization_gap_without_shim(unpatched: Clients) -> None:
+    # Plain moto records the service with no failed deployment and no event.
+    role = _execution_role(unpatched, pull=("ecr:BatchGetImage",))
+    _, _, described = fargate_service(unpatched, runs=_ecr_task(unpatched, role))
+    assert described["events"] == []
+    assert described["deployments"][0]["rolloutState"] != "FAILED"

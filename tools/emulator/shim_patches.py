@@ -249,7 +249,8 @@ def ecs_steady_state() -> None:
     task definition runs. With the patch every CreateService and UpdateService
     ends with one PRIMARY deployment of the service's task definition (as an
     ARN), ``COMPLETED``, all desired tasks running; a new task definition or
-    ``forceNewDeployment`` starts a new deployment. Failures are not simulated.
+    ``forceNewDeployment`` starts a new deployment. Tasks that could not start are
+    ``ecs_task_start_authorization``'s.
     """
     from moto.ecs.models import EC2ContainerServiceBackend
 
@@ -340,73 +341,6 @@ def elbv2_repeated_target_group_delete() -> None:
 S3_IAM_ACTIONS = {"HeadBucket": "ListBucket"}
 
 
-class Backends:
-    """moto's state, as the IAM request context needs it (one account, one region)."""
-
-    def __init__(self, account: str, region: str, partition: str) -> None:
-        self.account, self.region, self.partition = account, region, partition
-
-    def role(self, name: str) -> Any:
-        from moto.iam.models import iam_backends
-
-        roles = iam_backends[self.account][self.partition].get_roles()
-        return next((r for r in roles if r.name == name), None)
-
-    def _key(self, key_id: str) -> Any:
-        from moto.kms.models import kms_backends
-
-        backend = kms_backends[self.account][self.region]
-        if key_id.startswith("alias/") or ":alias/" in key_id:
-            key_id = backend.get_key_id_from_alias(key_id.split(":")[-1]) or key_id
-        return backend.keys.get(backend.get_key_id(key_id)), backend
-
-    def key_arn(self, key_id: str) -> str:
-        key, _ = self._key(key_id)
-        return (
-            str(key.arn)
-            if key
-            else f"arn:{self.partition}:kms:{self.region}:{self.account}:key/{key_id}"
-        )
-
-    def key_tags(self, key_id: str) -> dict[str, list[str]]:
-        key, backend = self._key(key_id)
-        if key is None:
-            return {}
-        tags = backend.list_resource_tags(key.id).get("Tags", [])
-        return {f"aws:ResourceTag/{t['TagKey']}": [t["TagValue"]] for t in tags}
-
-    def alias_target(self, alias: str) -> str | None:
-        _, backend = self._key("alias/none")
-        target = backend.get_key_id_from_alias(alias)
-        return str(target) if target else None
-
-    def policies(self, role: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """The role's identity policies (inline and attached) and its permissions boundary."""
-        from moto.iam.models import iam_backends
-
-        backend = iam_backends[self.account][self.partition]
-        docs = [_document(d) for d in role.policies.values()]
-        docs += [_default_version(p) for p in role.managed_policies.values()]
-        boundary = None
-        if role.permissions_boundary_arn:
-            boundary = _default_version(backend.get_policy(role.permissions_boundary_arn))
-        return docs, boundary
-
-
-def _default_version(policy: Any) -> dict[str, Any]:
-    version = next(v for v in policy.versions if v.version_id == policy.default_version_id)
-    return _document(version.document)
-
-
-def _document(document: Any) -> dict[str, Any]:
-    from urllib.parse import unquote
-
-    if isinstance(document, dict):
-        return document
-    text = str(document)
-    return dict(json.loads(unquote(text) if text.startswith("%7B") else text))
-
-
 def _request_params(response: Any) -> dict[str, Any]:
     from tools.emulator.iam_requests import parse_params
 
@@ -474,6 +408,7 @@ def role_session_authorization() -> None:
     from moto.utilities.utils import get_partition
 
     from tools.emulator import iam_eval, iam_requests
+    from tools.emulator.iam_state import Backends
 
     original = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
@@ -549,6 +484,87 @@ def role_session_authorization() -> None:
     setattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
 
 
+def fail_start(service: Any, problem: str, previous: str | None) -> None:
+    """Leave ``service`` as ECS does when its new tasks cannot start: the circuit
+    breaker fails the deployment, and with rollback on (and an earlier task definition)
+    it rolls back to it; otherwise no task runs."""
+    from moto.core.utils import utcnow
+    from moto.moto_api._internal import mock_random
+
+    settings = getattr(service, "deployment_configuration", None) or {}
+    breaker = settings.get("deploymentCircuitBreaker") or {}
+    event = {
+        "id": str(mock_random.uuid4()),
+        "createdAt": utcnow(),
+        "message": f"(service {service.name}) tasks failed to start: {problem}",
+    }
+    service.events.insert(0, event)
+    if breaker.get("rollback") and previous and previous != service.task_definition:
+        failed = service.task_definition
+        service.task_definition = previous
+        settle_service(service, new_deployment=True)
+        service.deployments[0]["rolloutStateReason"] = (
+            f"ECS deployment circuit breaker: rolled back from {failed}: {problem}"
+        )
+        return
+    service.running_count = 0
+    if service.deployments:
+        service.deployments[0].update(
+            runningCount=0,
+            failedTasks=service.desired_count or 0,
+            rolloutState="FAILED",
+            rolloutStateReason=f"ECS deployment circuit breaker: tasks failed to start. {problem}",
+        )
+
+
+def ecs_task_start_authorization() -> None:
+    """ECS: a task starts only if its execution role lets the ECS agent start it.
+
+    moto starts no task, so an execution role that cannot pull the image, write the
+    log stream or read a secret goes unnoticed. On AWS the agent makes those calls with
+    the execution role before the task runs
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html),
+    and a refused call stops the task with ``CannotPullContainerError`` or
+    ``ResourceInitializationError``; the deployment circuit breaker then fails the
+    deployment or rolls it back
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+    With the patch, each CreateService and UpdateService evaluates those calls with
+    ``tools.emulator.iam_eval`` (``tools.emulator.ecs_agent``); a denial is a service
+    event naming the reason, and the deployment fails (no task runs) or, with rollback
+    on, goes back to the previous task definition.
+    """
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.utilities.utils import get_partition
+
+    from tools.emulator.ecs_agent import start_problem
+    from tools.emulator.iam_state import Backends
+
+    backend_cls = EC2ContainerServiceBackend
+    inner_create = backend_cls.create_service
+    inner_update = backend_cls.update_service
+
+    def check(self: Any, service: Any, previous: str | None) -> Any:
+        backends = Backends(self.account_id, self.region_name, get_partition(self.region_name))
+        problem = start_problem(self.describe_task_definition(service.task_definition), backends)
+        if problem:
+            print(f"ecs: {service.name}: {problem}", flush=True)
+            fail_start(service, problem, previous)
+        return service
+
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return check(self, inner_create(self, *args, **kwargs), None)
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        cluster = service_properties.get("cluster", "default")
+        name = str(service_properties["service"]).split("/")[-1]
+        running = self._get_service(cluster, name).task_definition
+        previous = self.describe_task_definition(running).arn if running else None
+        return check(self, inner_update(self, service_properties), previous)
+
+    setattr(backend_cls, "create_service", create_service)
+    setattr(backend_cls, "update_service", update_service)
+
+
 # Fargate's task sizes: CPU units -> the memory (MiB) each allows, from
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -622,4 +638,5 @@ ALL = (
     elbv2_repeated_target_group_delete,
     role_session_authorization,
     ecs_task_definition_rules,
+    ecs_task_start_authorization,
 )
