@@ -104,7 +104,6 @@ ELB_WRITE = (
     "elasticloadbalancing:RemoveTags",
     "elasticloadbalancing:SetSecurityGroups",
     "elasticloadbalancing:SetSubnets",
-    "elasticloadbalancing:SetWebAcl",
 )
 ECS_WRITE = (
     "ecs:CreateCluster",
@@ -118,8 +117,8 @@ ECS_WRITE = (
     "ecs:UpdateClusterSettings",
     "ecs:UpdateService",
 )
-# Task definitions are scoped by family name (``<prefix>-<service>``).
-ECS_TASK_DEFINITIONS = ("ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition")
+# Task definitions are registered scoped by family name (``<prefix>-<service>``).
+ECS_TASK_DEFINITIONS = ("ecs:RegisterTaskDefinition",)
 ECR_WRITE = (
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchDeleteImage",
@@ -294,7 +293,11 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "ecs:DeleteCluster",
         "iam:CreateServiceLinkedRole",
     ),
-    "aws_ecs_task_definition": (*ECS_TASK_DEFINITIONS, "iam:PassRole"),
+    "aws_ecs_task_definition": (
+        *ECS_TASK_DEFINITIONS,
+        "ecs:DeregisterTaskDefinition",
+        "iam:PassRole",
+    ),
     "aws_ecs_service": ("ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService"),
     "aws_ecr_repository": (
         "ecr:CreateRepository",
@@ -538,6 +541,10 @@ def deploy_policy(
                 ],
             ),
             _allow("TaskDefinitions", ECS_TASK_DEFINITIONS, task_definitions),
+            # IAM authorizes these two on "*" only (no resource type in its reference):
+            # an ARN here would never match, and AWS would refuse the call.
+            _allow("DeregisterTaskDefinitions", ("ecs:DeregisterTaskDefinition",), "*"),
+            _allow("SetWebAcl", ("elasticloadbalancing:SetWebAcl",), "*"),
             _allow("Registry", ECR_WRITE, scope.arn("ecr", f"repository/{scope.repository}")),
             _allow("RegistryLogin", ("ecr:GetAuthorizationToken",), "*"),
             _allow("Roles", IAM_ROLES, scope.arn("iam", role, region=False)),
