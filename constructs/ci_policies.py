@@ -488,7 +488,9 @@ def deploy_policy(
     """
     tag = {"aws:ResourceTag/Environment": scope.env}
     request_tag = {"aws:RequestTag/Environment": scope.env}
-    ec2_any = scope.arn("ec2", "*/*")
+    # Every EC2 resource of the region; "*/*" would wildcard the ARN's resource-type part,
+    # which the ARN rules do not allow (parliament flags it).
+    ec2_any = scope.arn("ec2", "*")
     role = f"role/{scope.prefix}-*"
     ecs_tasks = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     load_balancers = scope.arn("elasticloadbalancing", f"loadbalancer/app/{scope.prefix}-*/*")
