@@ -28,7 +28,7 @@ _REFERENCE = re.compile(r"\$\{([^}]+)\}")
 POLICY_HOLDERS = (("aws_iam_role_policy", "policy"), ("aws_iam_policy", "policy"))
 
 
-def _resolve(text: str, stack: dict[str, Any]) -> str:
+def resolve(text: str, stack: dict[str, Any]) -> str:
     """``text`` with each Terraform reference replaced by the value it stands for.
 
     An unknown reference raises, so a policy is never checked half-resolved."""
@@ -47,7 +47,7 @@ def _resolve(text: str, stack: dict[str, Any]) -> str:
                 partition=PARTITION,
                 region=region,
                 account=ACCOUNT,
-                name=_resolve(resource["name"], stack),
+                name=resolve(resource["name"], stack),
                 path=resource.get("path", "/"),
             )
         raise AssertionError(f"cannot resolve ${{{ref}}} in a policy")
@@ -64,7 +64,7 @@ def synthesized_policies(runs: Mapping[str, Synth]) -> dict[str, dict[str, Any]]
             for tf_type, attribute in POLICY_HOLDERS:
                 for block in stack.get("resource", {}).get(tf_type, {}).values():
                     path = block["//"]["metadata"]["path"]
-                    found[f"{label} {path}"] = json.loads(_resolve(block[attribute], stack))
+                    found[f"{label} {path}"] = json.loads(resolve(block[attribute], stack))
     return found
 
 
