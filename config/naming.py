@@ -37,3 +37,9 @@ def task_role_name(name_prefix: str, service: str) -> str:
 def flow_logs_role_name(name_prefix: str) -> str:
     """The role VPC flow logs write with (constructs/flow_logs.py names it this way)."""
     return f"{name_prefix}-flow-logs"
+
+
+def workload_boundary_name(name_prefix: str) -> str:
+    """The permissions boundary of every role the app stacks create (``<env>-bootstrap``
+    makes it): ``ecs-learn-dev`` -> ``ecs-learn-dev-workload-boundary``."""
+    return f"{name_prefix}-workload-boundary"

@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from constructs.workload_boundary import boundary_arn
+
 Statement = dict[str, Any]
 
 # The provider's reads of every resource it refreshes. Describe/List calls of these
@@ -104,7 +106,6 @@ ELB_WRITE = (
     "elasticloadbalancing:RemoveTags",
     "elasticloadbalancing:SetSecurityGroups",
     "elasticloadbalancing:SetSubnets",
-    "elasticloadbalancing:SetWebAcl",
 )
 ECS_WRITE = (
     "ecs:CreateCluster",
@@ -118,8 +119,26 @@ ECS_WRITE = (
     "ecs:UpdateClusterSettings",
     "ecs:UpdateService",
 )
-# Task definitions are scoped by family name (``<prefix>-<service>``).
-ECS_TASK_DEFINITIONS = ("ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition")
+# Task definitions are registered scoped by family name (``<prefix>-<service>``).
+ECS_TASK_DEFINITIONS = ("ecs:RegisterTaskDefinition",)
+# Reads both CI roles hold (``read_policy``), so the deploy lists leave them out: its
+# inline policy must stay within IAM's 10,240 characters.
+ECR_READS = ("ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource")
+IAM_ROLE_READS = (
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+)
+S3_BUCKET_READS = (
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucket*",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
+)
 ECR_WRITE = (
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchDeleteImage",
@@ -129,10 +148,7 @@ ECR_WRITE = (
     "ecr:DeleteLifecyclePolicy",
     "ecr:DeleteRepository",
     "ecr:GetDownloadUrlForLayer",
-    "ecr:GetLifecyclePolicy",
-    "ecr:GetRepositoryPolicy",
     "ecr:InitiateLayerUpload",
-    "ecr:ListTagsForResource",
     "ecr:PutImage",
     "ecr:PutImageScanningConfiguration",
     "ecr:PutImageTagMutability",
@@ -141,21 +157,27 @@ ECR_WRITE = (
     "ecr:UntagResource",
     "ecr:UploadLayerPart",
 )
-IAM_ROLES = (
+# Creating and changing a role (IAM's Permissions management level): only with the
+# workload boundary attached (``workload_boundary.py``). No UpdateAssumeRolePolicy:
+# a role's trust changes only by replacing the role (or by an administrator).
+IAM_ROLE_WRITES = (
     "iam:CreateRole",
     "iam:DeleteRole",
     "iam:DeleteRolePolicy",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListRolePolicies",
     "iam:PutRolePolicy",
-    "iam:TagRole",
-    "iam:UntagRole",
-    "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
+)
+# Tags (Tagging level) of the environment's roles, by name, and the one read the
+# provider makes on a role delete that ``read_policy`` lacks.
+IAM_ROLE_READS_AND_TAGS = ("iam:ListInstanceProfilesForRole", "iam:TagRole", "iam:UntagRole")
+# Never: removing or swapping a role's boundary, or rewriting the boundary policy.
+IAM_BOUNDARY_CHANGES = ("iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary")
+IAM_BOUNDARY_POLICY_CHANGES = (
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
 )
 LOGS_WRITE = (
     "logs:AssociateKmsKey",
@@ -197,12 +219,6 @@ S3_BUCKETS = (
     "s3:CreateBucket",
     "s3:DeleteBucket",
     "s3:DeleteBucketPolicy",
-    "s3:GetAccelerateConfiguration",
-    "s3:GetBucket*",
-    "s3:GetEncryptionConfiguration",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration",
-    "s3:ListBucket",
     "s3:PutBucketOwnershipControls",
     "s3:PutBucketPolicy",
     "s3:PutBucketPublicAccessBlock",
@@ -294,7 +310,11 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "ecs:DeleteCluster",
         "iam:CreateServiceLinkedRole",
     ),
-    "aws_ecs_task_definition": (*ECS_TASK_DEFINITIONS, "iam:PassRole"),
+    "aws_ecs_task_definition": (
+        *ECS_TASK_DEFINITIONS,
+        "ecs:DeregisterTaskDefinition",
+        "iam:PassRole",
+    ),
     "aws_ecs_service": ("ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService"),
     "aws_ecr_repository": (
         "ecr:CreateRepository",
@@ -309,12 +329,7 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "ecr:GetLifecyclePolicy",
         "ecr:DeleteLifecyclePolicy",
     ),
-    "aws_iam_role": (
-        "iam:CreateRole",
-        "iam:GetRole",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:DeleteRole",
-    ),
+    "aws_iam_role": ("iam:CreateRole", "iam:GetRole", "iam:DeleteRole"),
     "aws_iam_role_policy": ("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"),
     "aws_cloudwatch_log_group": (
         "logs:CreateLogGroup",
@@ -391,6 +406,11 @@ class Scope:
     def bucket_arn(self) -> str:
         return f"arn:{self.partition}:s3:::{self.state_bucket}"
 
+    @property
+    def boundary_arn(self) -> str:
+        """The workload roles' permissions boundary (``workload_boundary.py``)."""
+        return boundary_arn(partition=self.partition, account=self.account, prefix=self.prefix)
+
 
 def _allow(
     sid: str, actions: tuple[str, ...], resources: list[str] | str, **cond: Any
@@ -404,6 +424,10 @@ def _allow(
     if cond:
         statement["Condition"] = cond
     return statement
+
+
+def _deny(sid: str, actions: tuple[str, ...], resources: list[str] | str) -> Statement:
+    return {"Sid": sid, "Effect": "Deny", "Action": sorted(set(actions)), "Resource": resources}
 
 
 def _state_statements(scope: Scope, *, write: bool) -> list[Statement]:
@@ -430,26 +454,21 @@ def _state_statements(scope: Scope, *, write: bool) -> list[Statement]:
 def read_policy(scope: Scope) -> dict[str, Any]:
     """Reads both roles share (a managed policy): refresh every resource of the stacks,
     and what ``make doctor`` lists. No write action, no state access."""
-    iam_reads = (
-        "iam:GetRole",
-        "iam:GetRolePolicy",
-        "iam:ListAttachedRolePolicies",
-        "iam:ListRolePolicies",
-        "iam:ListRoleTags",
-    )
-    ecr_reads = ("ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource")
-    s3_reads = tuple(a for a in S3_BUCKETS if ":Get" in a or ":List" in a)
     return _document(
         [
             _allow("Read", READ_ACTIONS, "*"),
             _allow(
-                "ReadRoles", iam_reads, scope.arn("iam", f"role/{scope.prefix}-*", region=False)
+                "ReadRoles",
+                IAM_ROLE_READS,
+                scope.arn("iam", f"role/{scope.prefix}-*", region=False),
             ),
-            _allow("ReadRegistry", ecr_reads, scope.arn("ecr", f"repository/{scope.repository}")),
+            _allow("ReadRegistry", ECR_READS, scope.arn("ecr", f"repository/{scope.repository}")),
             # The images stack's registry login; the token allows only what the role may.
             _allow("RegistryLogin", ("ecr:GetAuthorizationToken",), "*"),
             _allow(
-                "ReadAccessLogBuckets", s3_reads, f"arn:{scope.partition}:s3:::{scope.prefix}-*"
+                "ReadAccessLogBuckets",
+                S3_BUCKET_READS,
+                f"arn:{scope.partition}:s3:::{scope.prefix}-*",
             ),
             # `make doctor` (tools/recovery/orphans.py): what carries the environment's tags.
             _allow("ListTagged", ("tag:GetResources", "iam:ListRoles", "iam:ListPolicies"), "*"),
@@ -482,10 +501,20 @@ def deploy_policy(
     ``passable_roles`` are the task and execution role names that may be passed,
     only to ``ecs-tasks.amazonaws.com``; ``flow_logs_role`` may be passed only to
     ``vpc-flow-logs.amazonaws.com``.
+
+    Roles ``<prefix>-*`` may be created, changed and deleted only with the workload
+    boundary ``scope.boundary_arn`` attached, and neither that boundary nor the
+    boundary policy can be removed or rewritten (explicit denies); no policy can be
+    attached or detached, and trust policies cannot be updated. Two IAM writes are
+    not tied to the boundary: ``iam:PassRole`` (of the named roles, each only to its
+    service) and ``iam:CreateServiceLinkedRole`` (only for ECS, Application Auto
+    Scaling and ELB, whose roles AWS defines).
     """
     tag = {"aws:ResourceTag/Environment": scope.env}
     request_tag = {"aws:RequestTag/Environment": scope.env}
-    ec2_any = scope.arn("ec2", "*/*")
+    # Every EC2 resource of the region; "*/*" would wildcard the ARN's resource-type part,
+    # which the ARN rules do not allow (parliament flags it).
+    ec2_any = scope.arn("ec2", "*")
     role = f"role/{scope.prefix}-*"
     ecs_tasks = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     load_balancers = scope.arn("elasticloadbalancing", f"loadbalancer/app/{scope.prefix}-*/*")
@@ -538,9 +567,22 @@ def deploy_policy(
                 ],
             ),
             _allow("TaskDefinitions", ECS_TASK_DEFINITIONS, task_definitions),
+            # IAM authorizes these two on "*" only (no resource type in its reference):
+            # an ARN here would never match, and AWS would refuse the call.
+            _allow("DeregisterTaskDefinitions", ("ecs:DeregisterTaskDefinition",), "*"),
+            _allow("SetWebAcl", ("elasticloadbalancing:SetWebAcl",), "*"),
             _allow("Registry", ECR_WRITE, scope.arn("ecr", f"repository/{scope.repository}")),
             _allow("RegistryLogin", ("ecr:GetAuthorizationToken",), "*"),
-            _allow("Roles", IAM_ROLES, scope.arn("iam", role, region=False)),
+            _allow(
+                "RoleWrites",
+                IAM_ROLE_WRITES,
+                scope.arn("iam", role, region=False),
+                StringEquals={"iam:PermissionsBoundary": scope.boundary_arn},
+            ),
+            _allow("Roles", IAM_ROLE_READS_AND_TAGS, scope.arn("iam", role, region=False)),
+            # Explicit denies win over any allow, including one a later edit adds.
+            _deny("KeepBoundaries", IAM_BOUNDARY_CHANGES, "*"),
+            _deny("KeepBoundaryPolicy", IAM_BOUNDARY_POLICY_CHANGES, scope.boundary_arn),
             _allow(
                 "PassTaskRoles",
                 ("iam:PassRole",),

@@ -9,14 +9,17 @@ from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
+from config.naming import flow_logs_role_name
 from constructs import Construct
+from constructs.iam import service_trust
 
 
 class FlowLogs(Construct):
     """Record ALL traffic of ``vpc_id`` into ``/vpc/<name>/flow-logs``.
 
-    The delivery role may write only to that log group. ``kms_key_arn``
-    (default none) encrypts the group.
+    The delivery role may write only to that log group; it carries
+    ``permissions_boundary`` (required) and VPC flow logs may assume it only for
+    ``source_account`` (required). ``kms_key_arn`` (default none) encrypts the group.
 
     Attributes: ``log_group_name``.
     """
@@ -29,6 +32,8 @@ class FlowLogs(Construct):
         name: str,
         vpc_id: str,
         retention_days: int,
+        permissions_boundary: str,
+        source_account: str,
         kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
@@ -39,22 +44,15 @@ class FlowLogs(Construct):
             retention_in_days=retention_days,
             kms_key_id=kms_key_arn,
         )
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
         role = IamRole(
             self,
             "role",
-            name=f"{name}-flow-logs",
+            name=flow_logs_role_name(name),
             description="VPC flow logs delivery",
-            assume_role_policy=json.dumps(trust),
+            assume_role_policy=service_trust(
+                "vpc-flow-logs.amazonaws.com", source_account=source_account
+            ),
+            permissions_boundary=permissions_boundary,
         )
         IamRolePolicy(
             self,

@@ -16,18 +16,31 @@ from constructs import Construct
 
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
-ECS_TASKS_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+
+def service_trust(service: str, *, source_account: str) -> str:
+    """A trust policy letting ``service`` assume the role only on behalf of
+    ``source_account`` (AWS's guard against the confused deputy)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": source_account}},
+                }
+            ],
+        }
+    )
+
+
+def _require_boundary(permissions_boundary: str) -> None:
+    if not permissions_boundary:
+        raise ValueError(
+            f"permissions_boundary={permissions_boundary!r} leaves the role uncapped; "
+            "pass the workload boundary's ARN"
+        )
 
 
 def execution_policy(
@@ -97,7 +110,9 @@ def execution_policy(
 class TaskExecutionRole(Construct):
     """The role the ECS agent assumes to start tasks (shared by both services).
 
-    Inputs: ``secret_arns`` (default none) adds read access to exactly those secrets;
+    Inputs: ``permissions_boundary`` (required) is the policy ARN capping the role;
+    ``source_account`` (required) the account ECS may assume it for;
+    ``secret_arns`` (default none) adds read access to exactly those secrets;
     ``secrets_kms_key_arns`` (default none) adds ``kms:Decrypt`` on exactly those
     customer-managed keys, via Secrets Manager in ``region`` (required with keys).
 
@@ -112,6 +127,8 @@ class TaskExecutionRole(Construct):
         role_name: str,
         repository_arn: str,
         log_group_arns: list[str],
+        permissions_boundary: str,
+        source_account: str,
         secret_arns: list[str] | None = None,
         secrets_kms_key_arns: list[str] | None = None,
         region: str | None = None,
@@ -119,6 +136,7 @@ class TaskExecutionRole(Construct):
         super().__init__(scope, id_)
         if not log_group_arns:
             raise ValueError("log_group_arns=[] leaves the awslogs driver unable to write")
+        _require_boundary(permissions_boundary)
         keys = list(secrets_kms_key_arns or [])
         if keys and not secret_arns:
             raise ValueError(
@@ -138,7 +156,10 @@ class TaskExecutionRole(Construct):
             "role",
             name=role_name,
             description="ECS agent: pull images, write logs, read configured secrets",
-            assume_role_policy=ECS_TASKS_TRUST,
+            assume_role_policy=service_trust(
+                "ecs-tasks.amazonaws.com", source_account=source_account
+            ),
+            permissions_boundary=permissions_boundary,
         )
         IamRolePolicy(
             self,
@@ -160,19 +181,35 @@ class TaskExecutionRole(Construct):
 class TaskRole(Construct):
     """The role the app's own code gets; no permissions by default.
 
-    Attach policies here when the app needs AWS (S3, SQS, ...), per service.
+    Attach policies here when the app needs AWS (S3, SQS, ...), per service, and
+    widen the workload boundary (``workload_boundary.py``) to match: the role
+    carries ``permissions_boundary`` (required), and ECS may assume it only for
+    ``source_account`` (required).
 
     Attributes: ``role_arn``, ``role_name``.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, role_name: str, service: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        role_name: str,
+        service: str,
+        permissions_boundary: str,
+        source_account: str,
+    ) -> None:
         super().__init__(scope, id_)
+        _require_boundary(permissions_boundary)
         role = IamRole(
             self,
             "role",
             name=role_name,
             description=f"Application permissions of the {service} service (none by default)",
-            assume_role_policy=ECS_TASKS_TRUST,
+            assume_role_policy=service_trust(
+                "ecs-tasks.amazonaws.com", source_account=source_account
+            ),
+            permissions_boundary=permissions_boundary,
         )
         self.role_arn = role.arn
         self.role_name = role.name

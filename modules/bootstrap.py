@@ -1,5 +1,6 @@
 """``<env>-bootstrap``: the S3 state bucket every other stack of the environment uses,
-and, when a GitHub repository is configured, the roles its workflows assume.
+the permissions boundary of the roles the foundation creates, and, when a GitHub
+repository is configured, the roles its workflows assume.
 
 It cannot keep its own state in the bucket it creates, so its state is local:
 for real AWS in cdktf's default place, ``terraform.<env>-bootstrap.tfstate``
@@ -14,6 +15,7 @@ from __future__ import annotations
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 
 from config import EnvironmentConfig
 from config.naming import (
@@ -21,11 +23,13 @@ from config.naming import (
     flow_logs_role_name,
     stack_name,
     task_role_name,
+    workload_boundary_name,
 )
 from constructs import Construct
 from constructs.ci_identity import CiRoles, GithubOidcProvider
-from constructs.ci_policies import Scope
+from constructs.ci_policies import Scope, as_json
 from constructs.state_bucket import StateBucket
+from constructs.workload_boundary import workload_boundary
 from modules.common import aws_provider
 
 
@@ -41,7 +45,9 @@ def emulator_state_file(stack_name: str) -> str:
 
 class BootstrapStack(TerraformStack):
     """The state bucket named by ``env.state.bucket``, in the environment's region,
-    unless ``env.state.bootstrap_bucket`` is ``existing``; and with
+    unless ``env.state.bootstrap_bucket`` is ``existing``; always the managed policy
+    ``<prefix>-workload-boundary`` (``constructs/workload_boundary.py``), which the
+    foundation's roles carry as their permissions boundary; and with
     ``env.ci.github_repository`` set, the GitHub OIDC provider (or a lookup of
     the account's existing one) and the environment's CI plan and deploy roles.
 
@@ -49,7 +55,8 @@ class BootstrapStack(TerraformStack):
     ``<cwd>/terraform.<stack>.tfstate``). Needs ``env.state.backend == "s3"``.
 
     Attributes: ``state_bucket`` (the ``StateBucket`` construct, or None for an
-    existing bucket), ``ci_roles`` (``CiRoles`` or None).
+    existing bucket), ``workload_boundary`` (the ``IamPolicy``), ``ci_roles``
+    (``CiRoles`` or None).
     """
 
     def __init__(
@@ -73,9 +80,42 @@ class BootstrapStack(TerraformStack):
             self.state_bucket = StateBucket(self, "state-bucket", bucket_name=env.state.bucket)
             TerraformOutput(self, "state_bucket_name", value=self.state_bucket.bucket_name)
             TerraformOutput(self, "state_bucket_arn", value=self.state_bucket.bucket_arn)
-        self.ci_roles = self._ci_roles(env) if env.ci.github_repository else None
+        permissions = Scope(
+            partition=DataAwsPartition(self, "partition").partition,
+            region=env.region,
+            account=DataAwsCallerIdentity(self, "account").account_id,
+            env=env.name,
+            prefix=env.name_prefix,
+            state_bucket=env.state.bucket,
+            repository=env.registry.repository_name,
+        )
+        self.workload_boundary = self._workload_boundary(env, permissions)
+        self.ci_roles = self._ci_roles(env, permissions) if env.ci.github_repository else None
 
-    def _ci_roles(self, env: EnvironmentConfig) -> CiRoles:
+    def _workload_boundary(self, env: EnvironmentConfig, scope: Scope) -> IamPolicy:
+        # Apart from the CI roles: the foundation's roles carry it even when CI does not exist.
+        document = workload_boundary(
+            partition=scope.partition,
+            region=scope.region,
+            account=scope.account,
+            prefix=scope.prefix,
+            repository=scope.repository,
+            secret_arns=[arn for s in env.services for arn in s.secrets.values()],
+            secrets_kms_key_arns=[
+                s.secrets_kms_key_arn for s in env.services if s.secrets_kms_key_arn
+            ],
+        )
+        policy = IamPolicy(
+            self,
+            "workload-boundary",
+            name=workload_boundary_name(scope.prefix),
+            description=f"The most any role of {scope.prefix}'s stacks may do",
+            policy=as_json(document),
+        )
+        TerraformOutput(self, "workload_boundary_arn", value=policy.arn)
+        return policy
+
+    def _ci_roles(self, env: EnvironmentConfig, scope: Scope) -> CiRoles:
         assert env.ci.github_repository and env.state.bucket  # checked by the caller and config
         oidc = GithubOidcProvider(self, "github-oidc", mode=env.ci.oidc_provider)
         prefix = env.name_prefix
@@ -85,15 +125,7 @@ class BootstrapStack(TerraformStack):
             oidc_provider_arn=oidc.arn,
             repository=env.ci.github_repository,
             github_environment=env.ci.github_environment,
-            permissions=Scope(
-                partition=DataAwsPartition(self, "partition").partition,
-                region=env.region,
-                account=DataAwsCallerIdentity(self, "account").account_id,
-                env=env.name,
-                prefix=prefix,
-                state_bucket=env.state.bucket,
-                repository=env.registry.repository_name,
-            ),
+            permissions=scope,
             passable_roles=[
                 execution_role_name(prefix),
                 *(task_role_name(prefix, s.name) for s in env.services),

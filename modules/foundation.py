@@ -6,6 +6,8 @@ Built once and changed rarely; the services stack reads its outputs.
 from __future__ import annotations
 
 from cdktf import TerraformOutput
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 
 from config import EnvironmentConfig
 from config.naming import execution_role_name, task_role_name
@@ -24,11 +26,15 @@ from constructs.log_key import LogEncryptionKey
 from constructs.network import Network
 from constructs.registry import Registry
 from constructs.security_groups import SecurityGroups
+from constructs.workload_boundary import boundary_arn
 from modules.common import EnvironmentStack, name_prefix
 
 
 class FoundationStack(EnvironmentStack):
     """Network, security groups, endpoints, both ALBs, ECR, the cluster and IAM.
+
+    Every role here carries ``<prefix>-workload-boundary`` as its permissions
+    boundary; ``<env>-bootstrap`` creates that policy, so apply it first.
 
     Attributes used by other stacks: ``network``, ``security_groups``,
     ``external_alb``, ``internal_alb``, ``registry``, ``cluster``,
@@ -40,6 +46,14 @@ class FoundationStack(EnvironmentStack):
         prefix = name_prefix(env)
         fe, be = env.frontend, env.backend
         lb_cfg = env.load_balancer
+        account = DataAwsCallerIdentity(self, "account").account_id
+        # The bootstrap's policy (modules/bootstrap.py), named, not looked up: a lookup
+        # would need iam:GetPolicy, and the name is fixed by the prefix.
+        boundary = boundary_arn(
+            partition=DataAwsPartition(self, "partition").partition,
+            account=account,
+            prefix=prefix,
+        )
 
         self.network = Network(
             self,
@@ -72,6 +86,8 @@ class FoundationStack(EnvironmentStack):
                 name=prefix,
                 vpc_id=self.network.vpc_id,
                 retention_days=env.log_retention_days,
+                permissions_boundary=boundary,
+                source_account=account,
                 kms_key_arn=log_key,
             )
         access_logs = (
@@ -162,6 +178,8 @@ class FoundationStack(EnvironmentStack):
             role_name=execution_role_name(prefix),
             repository_arn=self.registry.repository_arn,
             log_group_arns=list(self.cluster.log_group_arns.values()),
+            permissions_boundary=boundary,
+            source_account=account,
             secret_arns=[arn for s in env.services for arn in s.secrets.values()],
             secrets_kms_key_arns=sorted(
                 {s.secrets_kms_key_arn for s in env.services if s.secrets_kms_key_arn}
@@ -174,6 +192,8 @@ class FoundationStack(EnvironmentStack):
                 f"task-role-{s.name}",
                 role_name=task_role_name(prefix, s.name),
                 service=s.name,
+                permissions_boundary=boundary,
+                source_account=account,
             )
             for s in env.services
         }

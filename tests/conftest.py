@@ -56,6 +56,13 @@ def synthed_secrets(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def synthed_ci(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev and prod with their ``<env>-bootstrap`` stacks and CI roles (``GITHUB_REPOSITORY``)."""
+    envs = environments({**DEFAULT_SETTINGS, "GITHUB_REPOSITORY": "my-org/ecs-learn"})
+    return synth(envs, tmp_path_factory.mktemp("synth-ci"), bootstrap=True)
+
+
+@pytest.fixture(scope="session")
 def synthed_local(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """dev for the local emulator target with on-disk state (offline work)."""
     envs = environments({"ENVS": "dev", "APP_VERSION": "1.2.3", "STATE_BACKEND": "local"})

@@ -15,11 +15,13 @@ from functools import cache
 from typing import Any
 
 import pytest
+from moto.iam.access_control import IAMPolicy, PermissionResult
 from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
 from config.naming import execution_role_name, flow_logs_role_name, task_role_name
 from constructs.ci_policies import (
     DEPLOY_ACTIONS,
+    IAM_ROLE_WRITES,
     RECOVERY_ACTIONS,
     Scope,
     deploy_policy,
@@ -181,8 +183,10 @@ def test_no_statement_grants_a_whole_service_or_everything() -> None:
 
 
 def test_iam_permissions_reach_only_this_environments_roles() -> None:
-    # GIVEN every statement granting an iam: action
+    # GIVEN every statement granting an iam: action (denies may reach further)
     for statement in _statements(DEPLOY_ROLE):
+        if statement["Effect"] != "Allow":
+            continue
         actions = [a for a in _list(statement["Action"]) if a.startswith("iam:")]
         if not actions:
             continue
@@ -248,3 +252,99 @@ def test_the_deploy_policy_fits_iams_inline_limit_with_the_longest_names() -> No
     assert size <= INLINE_POLICY_LIMIT, f"{size} chars"
     size = len(re.sub(r"\s", "", json.dumps(read_policy(scope))))
     assert size <= MANAGED_POLICY_LIMIT, f"{size} chars"
+
+
+BOUNDARY = f"arn:aws:iam::123456789012:policy/{PREFIX}-workload-boundary"
+ROLE = f"arn:aws:iam::123456789012:role/{PREFIX}-frontend-task"
+# IAM writes on roles that are not tied to the boundary: passing a named role to one
+# service, and AWS's own service-linked roles.
+BOUNDARY_EXCEPTIONS = {"iam:PassRole", "iam:CreateServiceLinkedRole"}
+
+
+def _access_level(action: str) -> str:
+    service, name = action.split(":")
+    return str(get_action_data(service, name)[service][0]["access_level"])
+
+
+def _allowed(policy: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    return [
+        (statement, action)
+        for statement in _statements(policy)
+        if statement["Effect"] == "Allow"
+        for pattern in _list(statement["Action"])
+        for action in _expand(pattern)
+    ]
+
+
+def test_every_role_write_requires_the_workload_boundary() -> None:
+    # GIVEN every IAM write the deploy role holds (Write or Permissions management level)
+    writes = [
+        (statement, action)
+        for statement, action in _allowed(DEPLOY_ROLE)
+        if action.startswith("iam:")
+        and _access_level(action) in ("Write", "Permissions management")
+        and action not in BOUNDARY_EXCEPTIONS
+    ]
+    # THEN they are exactly the role writes, each only with the boundary attached
+    assert sorted({a for _, a in writes}) == sorted(IAM_ROLE_WRITES)
+    for statement, action in writes:
+        assert statement["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}, (
+            action
+        )
+
+
+def test_the_deploy_role_can_neither_retrust_nor_attach_policies_to_roles() -> None:
+    granted = {action for _, action in _allowed(DEPLOY_ROLE)}
+    assert (
+        not {
+            "iam:UpdateAssumeRolePolicy",
+            "iam:AttachRolePolicy",
+            "iam:DetachRolePolicy",
+        }
+        & granted
+    )
+    assert "iam:UpdateAssumeRolePolicy" not in DEPLOY_ACTIONS["aws_iam_role"]
+
+
+def test_the_boundary_and_its_policy_are_explicitly_denied_changes() -> None:
+    denies = {
+        (action, resource)
+        for statement in _statements(DEPLOY)
+        if statement["Effect"] == "Deny"
+        for action in _list(statement["Action"])
+        for resource in _list(statement["Resource"])
+    }
+    assert denies == {
+        ("iam:DeleteRolePermissionsBoundary", "*"),
+        ("iam:PutRolePermissionsBoundary", "*"),
+        ("iam:CreatePolicyVersion", BOUNDARY),
+        ("iam:DeletePolicy", BOUNDARY),
+        ("iam:DeletePolicyVersion", BOUNDARY),
+        ("iam:SetDefaultPolicyVersion", BOUNDARY),
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "boundary", "expected"),
+    [
+        ("iam:CreateRole", ROLE, BOUNDARY, PermissionResult.PERMITTED),
+        ("iam:PutRolePolicy", ROLE, BOUNDARY, PermissionResult.PERMITTED),
+        # A role with another boundary is refused. (moto skips a condition whose key the
+        # request lacks, so "no boundary at all" is left to the test above.)
+        ("iam:CreateRole", ROLE, BOUNDARY.replace(PREFIX, "other"), PermissionResult.DENIED),
+        ("iam:PutRolePermissionsBoundary", ROLE, BOUNDARY, PermissionResult.DENIED),
+        ("iam:DeleteRolePermissionsBoundary", ROLE, BOUNDARY, PermissionResult.DENIED),
+        ("iam:CreatePolicyVersion", BOUNDARY, None, PermissionResult.DENIED),
+        ("iam:UpdateAssumeRolePolicy", ROLE, BOUNDARY, PermissionResult.NEUTRAL),
+        ("iam:AttachRolePolicy", ROLE, BOUNDARY, PermissionResult.NEUTRAL),
+    ],
+)
+def test_moto_evaluates_role_changes_against_the_boundary(
+    action: str, resource: str, boundary: str | None, expected: PermissionResult
+) -> None:
+    # moto's policy evaluator; NEUTRAL means no statement allows it (IAM's implicit deny).
+    values = {"iam:PermissionsBoundary": boundary} if boundary else {}
+    result = IAMPolicy(json.dumps(DEPLOY)).is_action_permitted(
+        action, resource, incoming_condition_values=values
+    )
+    assert result == expected

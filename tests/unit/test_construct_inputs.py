@@ -70,6 +70,8 @@ EXECUTION_ROLE = {
     "repository_arn": "arn",
     "log_group_arns": ["l"],
     "region": "ap-northeast-1",
+    "permissions_boundary": "arn:aws:iam::123456789012:policy/ecs-learn-dev-workload-boundary",
+    "source_account": "123456789012",
 }
 SERVICE = {
     "family": "f",
@@ -197,6 +199,13 @@ def stack() -> TerraformStack:
             },
             r"secrets_kms_key_arns has '.*:alias/secrets', not a KMS",
             id="secrets key that is not a key ARN",
+        ),
+        pytest.param(
+            TaskExecutionRole,
+            EXECUTION_ROLE,
+            {"permissions_boundary": ""},
+            r"permissions_boundary='' leaves the role uncapped",
+            id="execution role without a boundary",
         ),
         pytest.param(
             FargateService,

@@ -1,0 +1,104 @@
+"""The permissions boundary of the workload roles: the most any of them may ever do.
+
+``<env>-bootstrap`` creates it as a managed policy (administrator credentials);
+every role the foundation creates (task execution, task, flow logs) carries it,
+and the CI deploy role may create or change a role only with it attached. So a
+role the deploy role writes can never do more than this, whatever its own policy
+says (IAM grants the intersection of the two).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.naming import workload_boundary_name
+
+Statement = dict[str, Any]
+
+
+def boundary_arn(*, partition: str, account: str, prefix: str) -> str:
+    """The boundary policy's ARN (IAM path ``/``); each part may be a Terraform reference."""
+    return f"arn:{partition}:iam::{account}:policy/{workload_boundary_name(prefix)}"
+
+
+def workload_boundary(
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    prefix: str,
+    repository: str,
+    secret_arns: list[str],
+    secrets_kms_key_arns: list[str],
+) -> dict[str, Any]:
+    """The boundary document: what the execution, task and flow-logs roles need, no more.
+
+    Image pulls from the environment's repository ``repository`` (the registry
+    login, ``ecr:GetAuthorizationToken``, exists on ``*`` only); log streams and
+    events in its log groups ``/ecs/<prefix>/*`` and ``/vpc/<prefix>/*``; the
+    values of exactly ``secret_arns`` and ``kms:Decrypt`` on exactly
+    ``secrets_kms_key_arns``, only through Secrets Manager in ``region``. Both
+    lists may be empty (no secret statements then); a secret configured later
+    needs ``make bootstrap`` again before its first deploy.
+    ``secrets_kms_key_arns`` without ``secret_arns`` is refused.
+    """
+    if secrets_kms_key_arns and not secret_arns:
+        raise ValueError(
+            f"secrets_kms_key_arns={secrets_kms_key_arns!r} with secret_arns={secret_arns!r}: "
+            "a key for secrets needs secrets"
+        )
+
+    def arn(service: str, resource: str) -> str:
+        # Plain concatenation: the parts may be cdktf tokens, which hold braces.
+        return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+    statements: list[Statement] = [
+        {
+            "Sid": "RegistryLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "PullImages",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Resource": arn("ecr", f"repository/{repository}"),
+        },
+        {
+            # Log groups and, since * spans ':log-stream:', their streams.
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": [
+                arn("logs", f"log-group:/ecs/{prefix}/*"),
+                arn("logs", f"log-group:/vpc/{prefix}/*"),
+            ],
+        },
+    ]
+    if secret_arns:
+        statements.append(
+            {
+                "Sid": "ReadSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(set(secret_arns)),
+            }
+        )
+    if secrets_kms_key_arns:
+        statements.append(
+            {
+                "Sid": "DecryptSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": sorted(set(secrets_kms_key_arns)),
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                },
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
