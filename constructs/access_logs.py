@@ -29,7 +29,8 @@ class AccessLogBucket(Construct):
     may write to, over TLS only. ALB access logs support SSE-S3, not KMS.
     Logs expire after ``retention_days``. ``force_destroy`` defaults to off.
 
-    Attributes: ``bucket_name``.
+    Attributes: ``bucket_name``, ``bucket_policy`` (what a load balancer logging
+    here must wait for).
     """
 
     def __init__(
@@ -77,7 +78,7 @@ class AccessLogBucket(Construct):
             "Action": "s3:PutObject",
             "Resource": f"{bucket.arn}/*",
         }
-        S3BucketPolicy(
+        self.bucket_policy = S3BucketPolicy(
             self,
             "policy",
             bucket=bucket.id,

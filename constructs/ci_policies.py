@@ -123,7 +123,14 @@ ECS_WRITE = (
 ECS_TASK_DEFINITIONS = ("ecs:RegisterTaskDefinition",)
 # Reads both CI roles hold (``read_policy``), so the deploy lists leave them out: its
 # inline policy must stay within IAM's 10,240 characters.
-ECR_READS = ("ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource")
+# ecr:BatchGetImage: the docker provider reads a pushed image's manifest on refresh;
+# without it every plan shows the image pushes as creates.
+ECR_READS = (
+    "ecr:BatchGetImage",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource",
+)
 IAM_ROLE_READS = (
     "iam:GetRole",
     "iam:GetRolePolicy",
@@ -142,7 +149,6 @@ S3_BUCKET_READS = (
 ECR_WRITE = (
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchDeleteImage",
-    "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
     "ecr:CreateRepository",
     "ecr:DeleteLifecyclePolicy",
@@ -323,6 +329,7 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "ecr:DeleteRepository",
         "ecr:TagResource",
         "ecr:ListTagsForResource",
+        "kms:RetireGrant",
     ),
     "aws_ecr_lifecycle_policy": (
         "ecr:PutLifecyclePolicy",
@@ -369,6 +376,7 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "ecr:UploadLayerPart",
         "ecr:CompleteLayerUpload",
         "ecr:PutImage",
+        "ecr:BatchGetImage",
         "ecr:BatchDeleteImage",
     ),
     # Built on the runner's Docker engine: no AWS call.
@@ -571,8 +579,16 @@ def deploy_policy(
             # an ARN here would never match, and AWS would refuse the call.
             _allow("DeregisterTaskDefinitions", ("ecs:DeregisterTaskDefinition",), "*"),
             _allow("SetWebAcl", ("elasticloadbalancing:SetWebAcl",), "*"),
+            # The registry login (ecr:GetAuthorizationToken) is in read_policy.
             _allow("Registry", ECR_WRITE, scope.arn("ecr", f"repository/{scope.repository}")),
-            _allow("RegistryLogin", ("ecr:GetAuthorizationToken",), "*"),
+            # Deleting the repository retires ECR's grant on its KMS key (AWS managed
+            # aws/ecr, untagged, so scoped by the service rather than by tag).
+            _allow(
+                "RegistryKeyGrant",
+                ("kms:RetireGrant",),
+                scope.arn("kms", "key/*"),
+                StringEquals={"kms:ViaService": f"ecr.{scope.region}.amazonaws.com"},
+            ),
             _allow(
                 "RoleWrites",
                 IAM_ROLE_WRITES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
@@ -55,7 +55,10 @@ class AppLoadBalancer(Construct):
     ``deletion_protection`` defaults to off; ``idle_timeout_seconds`` to 60;
     ``deregistration_delay_seconds`` to 30 (tasks drain fast on deploys).
     ``access_logs_bucket`` (default none) receives access logs under ``<name>/``;
-    ``waf_acl_arn`` (default none) associates a WAFv2 web ACL.
+    ``access_logs_policy`` (default none; only with a bucket) is that bucket's policy,
+    which the ALB is created after: enabling access logs makes ELB test-write to the
+    bucket, refused until the policy lets ELB in. ``waf_acl_arn`` (default none)
+    associates a WAFv2 web ACL.
 
     The target group is named ``<target_group_name>-<6 hex>`` (see
     ``replacement_safe_name()``; ``vpc_cidr`` stands in for the VPC, whose id is
@@ -86,9 +89,15 @@ class AppLoadBalancer(Construct):
         idle_timeout_seconds: int = 60,
         deregistration_delay_seconds: int = 30,
         access_logs_bucket: str | None = None,
+        access_logs_policy: ITerraformDependable | None = None,
         waf_acl_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        if access_logs_policy is not None and not access_logs_bucket:
+            raise ValueError(
+                f"access_logs_policy with access_logs_bucket={access_logs_bucket!r}: "
+                "a bucket policy to wait for needs the bucket"
+            )
         if internal and certificate_arn:
             raise ValueError(
                 f"internal={internal} with certificate_arn={certificate_arn!r}: "
@@ -129,6 +138,7 @@ class AppLoadBalancer(Construct):
                 else None
             ),
             tags={"Name": name},
+            depends_on=[access_logs_policy] if access_logs_policy is not None else None,
         )
         if waf_acl_arn:
             Wafv2WebAclAssociation(self, "waf", resource_arn=self.lb.arn, web_acl_arn=waf_acl_arn)

@@ -90,17 +90,19 @@ class FoundationStack(EnvironmentStack):
                 source_account=account,
                 kms_key_arn=log_key,
             )
-        access_logs = (
+        access_log_bucket = (
             AccessLogBucket(
                 self,
                 "alb-access-logs",
                 bucket_prefix=f"{prefix}-alb-logs-",
                 retention_days=env.log_retention_days,
                 force_destroy=not lb_cfg.deletion_protection,
-            ).bucket_name
+            )
             if lb_cfg.access_logs
             else None
         )
+        access_logs = access_log_bucket.bucket_name if access_log_bucket else None
+        access_logs_policy = access_log_bucket.bucket_policy if access_log_bucket else None
         # Tasks with secrets fetch them at start through Secrets Manager: no NAT, so an endpoint.
         has_secrets = any(s.secrets for s in env.services)
         VpcEndpoints(
@@ -138,6 +140,7 @@ class FoundationStack(EnvironmentStack):
             deletion_protection=lb_cfg.deletion_protection,
             idle_timeout_seconds=lb_cfg.idle_timeout_seconds,
             access_logs_bucket=access_logs,
+            access_logs_policy=access_logs_policy,
             waf_acl_arn=lb_cfg.waf_acl_arn,
         )
         self.internal_alb = AppLoadBalancer(
@@ -155,6 +158,7 @@ class FoundationStack(EnvironmentStack):
             deletion_protection=lb_cfg.deletion_protection,
             idle_timeout_seconds=lb_cfg.idle_timeout_seconds,
             access_logs_bucket=access_logs,
+            access_logs_policy=access_logs_policy,
         )
         self.registry = Registry(
             self,

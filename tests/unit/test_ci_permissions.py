@@ -348,3 +348,21 @@ def test_moto_evaluates_role_changes_against_the_boundary(
         action, resource, incoming_condition_values=values
     )
     assert result == expected
+
+
+def test_deleting_the_registry_may_retire_only_grants_ecr_holds() -> None:
+    # ECR retires its grant on the repository's KMS key (AWS managed aws/ecr, untagged).
+    (statement,) = [s for s in _statements(DEPLOY_ROLE) if "kms:RetireGrant" in s["Action"]]
+    assert statement["Action"] == ["kms:RetireGrant"]
+    assert statement["Resource"] == "arn:aws:kms:ap-northeast-1:123456789012:key/*"
+    assert statement["Condition"] == {
+        "StringEquals": {"kms:ViaService": "ecr.ap-northeast-1.amazonaws.com"}
+    }
+
+
+def test_the_plan_role_reads_pushed_images_of_its_own_repository_only() -> None:
+    # The docker provider's refresh of registry_image reads the manifest.
+    resources = [
+        s["Resource"] for s in _statements(PLAN_ROLE) if "ecr:BatchGetImage" in _list(s["Action"])
+    ]
+    assert resources == ["arn:aws:ecr:ap-northeast-1:123456789012:repository/ecr-learn-app-prod"]

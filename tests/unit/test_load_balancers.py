@@ -2,13 +2,16 @@
 
 import re
 
-from cdktf import Testing
+import pytest
+from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.lb_listener import LbListener
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 
-from constructs.load_balancer import replacement_safe_name
+from constructs.load_balancer import AppLoadBalancer, replacement_safe_name
 from tests.synth import ref_name
+from tests.unit.test_construct_inputs import ALB
 
 STACK = "dev-foundation"
 
@@ -117,3 +120,34 @@ def test_target_group_name_changes_with_each_replacing_input():
 def test_prod_target_group_names_fit_32_characters(synthed):
     for group in synthed.resources("prod-foundation", LbTargetGroup.TF_RESOURCE_TYPE):
         assert len(group["name"]) <= 32, group["name"]
+
+
+def _bucket_policy_address(synthed, stack):
+    """``aws_s3_bucket_policy.<id>`` of the access-log bucket's policy, found by its path."""
+    policies = synthed.json(stack)["resource"]["aws_s3_bucket_policy"]
+    (key,) = [
+        k
+        for k, r in policies.items()
+        if r["//"]["metadata"]["path"].endswith("alb-access-logs/policy")
+    ]
+    return f"aws_s3_bucket_policy.{key}"
+
+
+@pytest.mark.parametrize("which", ["external", "internal"])
+def test_albs_logging_to_a_bucket_wait_for_its_policy(synthed, which):
+    # ModifyLoadBalancerAttributes test-writes to the bucket when access logs go on.
+    alb = lb(synthed, which, "prod-foundation")
+    assert alb["access_logs"]["enabled"] is True
+    assert alb["depends_on"] == [_bucket_policy_address(synthed, "prod-foundation")]
+
+
+def test_albs_without_access_logs_wait_for_nothing(synthed):
+    for which in ("external", "internal"):
+        assert "depends_on" not in lb(synthed, which), which
+
+
+def test_a_bucket_policy_to_wait_for_without_a_bucket_is_refused():
+    stack = TerraformStack(Testing.app(), "refused")
+    policy = S3BucketPolicy(stack, "policy", bucket="logs", policy="{}")
+    with pytest.raises(ValueError, match=r"access_logs_policy with access_logs_bucket=None"):
+        AppLoadBalancer(stack, "alb", **ALB, access_logs_policy=policy)

@@ -43,7 +43,9 @@ def _reads_only(action: str) -> bool:
 ACCEPTED: list[tuple[str, Callable[[Finding], bool], str]] = [
     (
         "deploy",
-        _mismatch_only(lambda a, f: a.startswith("elasticloadbalancing:") and "/app/" not in f),
+        _mismatch_only(
+            lambda a, f: a.startswith("elasticloadbalancing:") and ("/net/" in f or "/gwy/" in f)
+        ),
         "parliament requires each alternative resource type of an ELB action (network and "
         "gateway load balancers too); the stacks run application load balancers only",
     ),
