@@ -22,31 +22,20 @@ def boundary_arn(*, partition: str, account: str, prefix: str) -> str:
 
 
 def workload_boundary(
-    *,
-    partition: str,
-    region: str,
-    account: str,
-    prefix: str,
-    repository: str,
-    secret_arns: list[str],
-    secrets_kms_key_arns: list[str],
+    *, partition: str, region: str, account: str, env: str, prefix: str, repository: str
 ) -> dict[str, Any]:
     """The boundary document: what the execution, task and flow-logs roles need, no more.
 
     Image pulls from the environment's repository ``repository`` (the registry
     login, ``ecr:GetAuthorizationToken``, exists on ``*`` only); log streams and
     events in its log groups ``/ecs/<prefix>/*`` and ``/vpc/<prefix>/*``; the
-    values of exactly ``secret_arns`` and ``kms:Decrypt`` on exactly
-    ``secrets_kms_key_arns``, only through Secrets Manager in ``region``. Both
-    lists may be empty (no secret statements then); a secret configured later
-    needs ``make bootstrap`` again before its first deploy.
-    ``secrets_kms_key_arns`` without ``secret_arns`` is refused.
+    values of the secrets in ``region`` tagged ``Environment=<env>``, and
+    ``kms:Decrypt`` only as Secrets Manager uses it for them.
+
+    Secrets go by tag rather than by ARN so that a secret added to a service's
+    config needs no new boundary (an administrator's ``make bootstrap``); the
+    deploy role cannot tag secrets, so it cannot widen this.
     """
-    if secrets_kms_key_arns and not secret_arns:
-        raise ValueError(
-            f"secrets_kms_key_arns={secrets_kms_key_arns!r} with secret_arns={secret_arns!r}: "
-            "a key for secrets needs secrets"
-        )
 
     def arn(service: str, resource: str) -> str:
         # Plain concatenation: the parts may be cdktf tokens, which hold braces.
@@ -79,26 +68,23 @@ def workload_boundary(
                 arn("logs", f"log-group:/vpc/{prefix}/*"),
             ],
         },
+        {
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": arn("secretsmanager", "secret:*"),
+            "Condition": {"StringEquals": {"aws:ResourceTag/Environment": env}},
+        },
+        {
+            # A secret under a customer managed key: Secrets Manager decrypts it for the
+            # caller, only while reading a secret the statement above allows.
+            "Sid": "DecryptSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": arn("kms", "key/*"),
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+            },
+        },
     ]
-    if secret_arns:
-        statements.append(
-            {
-                "Sid": "ReadSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": sorted(set(secret_arns)),
-            }
-        )
-    if secrets_kms_key_arns:
-        statements.append(
-            {
-                "Sid": "DecryptSecrets",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": sorted(set(secrets_kms_key_arns)),
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
-                },
-            }
-        )
     return {"Version": "2012-10-17", "Statement": statements}

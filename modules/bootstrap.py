@@ -89,21 +89,18 @@ class BootstrapStack(TerraformStack):
             state_bucket=env.state.bucket,
             repository=env.registry.repository_name,
         )
-        self.workload_boundary = self._workload_boundary(env, permissions)
+        self.workload_boundary = self._workload_boundary(permissions)
         self.ci_roles = self._ci_roles(env, permissions) if env.ci.github_repository else None
 
-    def _workload_boundary(self, env: EnvironmentConfig, scope: Scope) -> IamPolicy:
+    def _workload_boundary(self, scope: Scope) -> IamPolicy:
         # Apart from the CI roles: the foundation's roles carry it even when CI does not exist.
         document = workload_boundary(
             partition=scope.partition,
             region=scope.region,
             account=scope.account,
+            env=scope.env,
             prefix=scope.prefix,
             repository=scope.repository,
-            secret_arns=[arn for s in env.services for arn in s.secrets.values()],
-            secrets_kms_key_arns=[
-                s.secrets_kms_key_arn for s in env.services if s.secrets_kms_key_arn
-            ],
         )
         policy = IamPolicy(
             self,

@@ -366,3 +366,9 @@ def test_the_plan_role_reads_pushed_images_of_its_own_repository_only() -> None:
         s["Resource"] for s in _statements(PLAN_ROLE) if "ecr:BatchGetImage" in _list(s["Action"])
     ]
     assert resources == ["arn:aws:ecr:ap-northeast-1:123456789012:repository/ecr-learn-app-prod"]
+
+
+def test_the_deploy_role_cannot_touch_secrets() -> None:
+    # The workload boundary admits secrets by their Environment tag: tagging one (or
+    # any other secretsmanager: call) would widen it.
+    assert not [a for _, a in _allowed(DEPLOY_ROLE) if a.startswith("secretsmanager:")]

@@ -29,17 +29,24 @@ def _boundary(**overrides: Any) -> dict[str, Any]:
         "partition": "aws",
         "region": REGION,
         "account": ACCOUNT,
+        "env": "dev",
         "prefix": "ecs-learn-dev",
         "repository": "ecr-learn-app-dev",
-        "secret_arns": [],
-        "secrets_kms_key_arns": [],
     }
     return workload_boundary(**(inputs | overrides))
 
 
+def _resource_tags_only(condition: dict[str, Any] | None) -> bool:
+    """A condition on the resource's own tags: met by tagging the resource, which a
+    role's policy cannot express (secrets are bounded by their Environment tag)."""
+    return bool(condition) and all(
+        key.startswith("aws:ResourceTag/") for keys in condition.values() for key in keys
+    )
+
+
 def uncovered(policy: dict[str, Any], boundary: dict[str, Any]) -> list[tuple[str, str]]:
     """(action, resource) pairs ``policy`` allows that no boundary statement allows
-    under the same or no condition."""
+    under the same condition, no condition, or one on the resource's tags only."""
     allows = [s for s in statements(boundary) if s["Effect"] == "Allow"]
     return [
         (action, resource)
@@ -49,7 +56,10 @@ def uncovered(policy: dict[str, Any], boundary: dict[str, Any]) -> list[tuple[st
         if not any(
             any(fnmatchcase(action, a) for a in as_list(b["Action"]))
             and any(fnmatchcase(resource, r) for r in as_list(b["Resource"]))
-            and b.get("Condition") in (None, statement.get("Condition"))
+            and (
+                b.get("Condition") in (None, statement.get("Condition"))
+                or _resource_tags_only(b.get("Condition"))
+            )
             for b in allows
         )
     ]
@@ -91,27 +101,47 @@ def test_the_bootstraps_boundary_covers_every_foundation_policy(
 
 
 def test_the_boundary_covers_the_execution_roles_secrets(synthed_secrets: Synth) -> None:
-    # GIVEN dev with a backend secret under its own key, and the boundary of that config
+    # GIVEN dev with a backend secret under its own key
     (execution,) = [
         d
         for p, d in synthesized_policies({"s": synthed_secrets}).items()
         if p.endswith("dev-foundation/task-execution-role/policy")
     ]
-    boundary = _boundary(secret_arns=[SECRET_ARN], secrets_kms_key_arns=[SECRETS_KEY_ARN])
-    # THEN the secret and its key (through Secrets Manager only) are within it
-    assert uncovered(execution, boundary) == []
-    # AND without them in the boundary, the execution role could not read the secret
-    assert ("secretsmanager:GetSecretValue", SECRET_ARN) in uncovered(execution, _boundary())
+    granted = {a for s in statements(execution) for a in as_list(s["Action"])}
+    assert {"secretsmanager:GetSecretValue", "kms:Decrypt"} <= granted
+    # THEN the secret (when tagged Environment=dev) and its key are within the boundary
+    assert uncovered(execution, _boundary()) == []
 
 
-def test_without_secrets_the_boundary_grants_no_secret_or_key() -> None:
-    actions = {a for s in statements(_boundary()) for a in as_list(s["Action"])}
-    assert not {a for a in actions if a.startswith(("secretsmanager:", "kms:"))}
+def test_secrets_are_bounded_by_their_environment_tag_and_keys_by_secrets_manager() -> None:
+    by_sid = {s["Sid"]: s for s in statements(_boundary())}
+    assert (
+        by_sid["ReadSecrets"]["Resource"] == f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:*"
+    )
+    assert by_sid["ReadSecrets"]["Condition"] == {
+        "StringEquals": {"aws:ResourceTag/Environment": "dev"}
+    }
+    assert by_sid["DecryptSecrets"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    }
 
 
-def test_a_secrets_key_without_secrets_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"secrets_kms_key_arns=\[.*\] with secret_arns=\[\]"):
-        _boundary(secrets_kms_key_arns=[SECRETS_KEY_ARN])
+def test_a_secret_added_to_the_config_leaves_the_boundary_unchanged() -> None:
+    # A release that adds a secret is deployed by CI; it must not need a new bootstrap.
+    env = load_environment("dev", settings_from_env(SETTINGS))
+    with_secret = env.with_(
+        backend={"secrets": {"DB_PASSWORD": SECRET_ARN}, "secrets_kms_key_arn": SECRETS_KEY_ARN}
+    )
+    policies = [
+        _resources(Testing.synth(build_bootstrap(Testing.app(), e)), "aws_iam_policy")
+        for e in (env, with_secret)
+    ]
+    assert policies[0] == policies[1]
+
+
+def _resources(synthesized: str, tf_type: str) -> list[dict[str, Any]]:
+    found = json.loads(synthesized)["resource"][tf_type].values()
+    return [{k: v for k, v in r.items() if k != "//"} for r in found]
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])

@@ -253,8 +253,11 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
 
     name = f"release {SECOND}: create the backend's secret (boto3), write CONFIG_OVERRIDES"
     with clock.stage(name):
+        # Tagged with its environment, as the workload boundary requires on AWS.
         secret = target.client("secretsmanager").create_secret(
-            Name=secret_name(target.env_name), SecretString="rehearsal-api-token"
+            Name=secret_name(target.env_name),
+            SecretString="rehearsal-api-token",
+            Tags=[{"Key": "Environment", "Value": target.env_name}],
         )
         overrides = ws.root / "release-2-overrides.json"
         changes = {target.env_name: second_release_changes(secret["ARN"], size)}
