@@ -612,8 +612,8 @@ def _execution_role(aws: Clients, pull: tuple[str, ...] = PULL) -> str:
     return str(arn)
 
 
-def _ecr_task(aws: Clients, role_arn: str) -> str:
-    container = {
+def _ecr_task(aws: Clients, role_arn: str, secrets: list[dict[str, str]] | None = None) -> str:
+    container: dict[str, Any] = {
         "name": "backend",
         "image": IMAGE,
         "essential": True,
@@ -625,6 +625,7 @@ def _ecr_task(aws: Clients, role_arn: str) -> str:
                 "awslogs-stream-prefix": "backend",
             },
         },
+        "secrets": secrets or [],
     }
     return str(
         aws("ecs").register_task_definition(
@@ -681,3 +682,30 @@ def test_task_start_authorization_gap_without_shim(unpatched: Clients) -> None:
     _, _, described = fargate_service(unpatched, runs=_ecr_task(unpatched, role))
     assert described["events"] == []
     assert described["deployments"][0]["rolloutState"] != "FAILED"
+
+
+@pytest.mark.parametrize(("tagged", "runs"), [(True, 1), (False, 0)])
+def test_a_secret_is_read_only_as_the_role_policy_conditions_allow(
+    aws: Clients, tagged: bool, runs: int
+) -> None:
+    # GIVEN an execution role that may read secrets tagged Environment=dev only
+    tags = [{"Key": "Environment", "Value": "dev"}] if tagged else []
+    secret = aws("secretsmanager").create_secret(Name=unique_name(), SecretString="s", Tags=tags)
+    role = _execution_role(aws)
+    aws("iam").put_role_policy(
+        RoleName=role.rsplit("/", 1)[-1],
+        PolicyName="secrets",
+        PolicyDocument=json.dumps(
+            _policy(
+                _allow(
+                    "secretsmanager:GetSecretValue",
+                    "*",
+                    StringEquals={"aws:ResourceTag/Environment": "dev"},
+                )
+            )
+        ),
+    )
+    task = _ecr_task(aws, role, secrets=[{"name": "TOKEN", "valueFrom": secret["ARN"]}])
+    # WHEN a service starts it THEN it runs only when the secret carries the tag
+    _, _, described = fargate_service(aws, runs=task)
+    assert described["runningCount"] == runs

@@ -50,9 +50,9 @@ def _checks(task_definition: Any, backends: Backends) -> list[tuple[str, Request
                 out.append(("ResourceInitializationError", Request(action, (arn,))))
         for secret in container.get("secrets") or []:
             arn = secret_arn(str(secret["valueFrom"]))
-            out.append(
-                ("ResourceInitializationError", Request("secretsmanager:GetSecretValue", (arn,)))
-            )
+            tags = backends.secret_tags(arn)
+            read = Request("secretsmanager:GetSecretValue", (arn,), tags)
+            out.append(("ResourceInitializationError", read))
             key = backends.secret_key(arn)
             if key:
                 via = {"kms:ViaService": [f"secretsmanager.{b.region}.amazonaws.com"]}

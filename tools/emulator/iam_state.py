@@ -56,6 +56,14 @@ class Backends:
             return None
         return self.key_arn(str(key))
 
+    def secret_tags(self, secret_arn: str) -> dict[str, list[str]]:
+        """The secret's tags as ``aws:ResourceTag/<key>`` condition keys."""
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        secret = secretsmanager_backends[self.account][self.region].secrets.get(secret_arn)
+        tags = getattr(secret, "tags", None) or []
+        return {f"aws:ResourceTag/{t['Key']}": [t["Value"]] for t in tags}
+
     def alias_target(self, alias: str) -> str | None:
         _, backend = self._key("alias/none")
         target = backend.get_key_id_from_alias(alias)

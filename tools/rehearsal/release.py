@@ -294,14 +294,6 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
             )
         print(f"         replaced create-before-destroy: {', '.join(replaced)}")
 
-    # The new secret must be in the workload boundary before a task may read it: on AWS
-    # a person runs `make bootstrap` with administrator credentials first.
-    name = f"release {SECOND} adds a secret: re-apply {boot} (its workload boundary names it)"
-    with clock.stage(name):
-        log = ws.log("apply-bootstrap-release-2")
-        deployed = commands.deploy(ws, [boot], second, auto_approve=True, log=log)
-        print(_summary(_check(name, deployed, log).output))
-
     name = f"apply release {SECOND}: {' + '.join(apps)}"
     with clock.stage(name):
         apply(name, second, "release-2")
