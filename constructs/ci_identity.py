@@ -29,6 +29,7 @@ from constructs.ci_policies import (
     github_trust_policy,
     plan_policy,
     read_policy,
+    split_deploy_policy,
 )
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
@@ -120,6 +121,9 @@ class CiRoles(Construct):
             policy=as_json(plan_policy(permissions)),
             description=f"terraform plan of {prefix} for pull requests of {repository}",
         )
+        inline, network = split_deploy_policy(
+            deploy_policy(permissions, passable_roles=passable_roles, flow_logs_role=flow_logs_role)
+        )
         deploy = self._role(
             "deploy",
             name=f"{prefix}-ci-deploy",
@@ -128,12 +132,20 @@ class CiRoles(Construct):
                 repository=repository,
                 subjects=[f"environment:{github_environment}"],
             ),
-            policy=as_json(
-                deploy_policy(
-                    permissions, passable_roles=passable_roles, flow_logs_role=flow_logs_role
-                )
-            ),
+            policy=as_json(inline),
             description=f"deploy {prefix} from {repository} ({github_environment})",
+        )
+        # The deploy role's EC2 statements, apart: inline they would pass IAM's limit.
+        network_policy = IamPolicy(
+            self,
+            "deploy-network-policy",
+            name=f"{prefix}-ci-deploy-network",
+            path=CI_ROLE_PATH,
+            description=f"Create and change {prefix}'s network (EC2) for its deploy role",
+            policy=as_json(network),
+        )
+        IamRolePolicyAttachment(
+            self, "deploy-network", role=deploy.name, policy_arn=network_policy.arn
         )
         self.plan_role_arn = plan.arn
         self.deploy_role_arn = deploy.arn

@@ -531,6 +531,18 @@ def deploy_policy(
         [
             *_state_statements(scope, write=True),
             _allow("Ec2CreateTagged", EC2_CREATE, ec2_any, StringEquals=request_tag),
+            # The request tag above would also vouch for the VPC a subnet goes into or the
+            # group a rule is added to: never when that resource is another environment's.
+            {
+                "Sid": "Ec2NotOtherEnvironments",
+                "Effect": "Deny",
+                "Action": sorted(EC2_CREATE),
+                "Resource": ec2_any,
+                "Condition": {
+                    "StringNotEquals": tag,
+                    "Null": {"aws:ResourceTag/Environment": "false"},
+                },
+            },
             _allow("Ec2OwnEnvironment", EC2_CHANGE + EC2_CREATE, ec2_any, StringEquals=tag),
             _allow(
                 "Ec2TagOnCreate",
@@ -655,6 +667,20 @@ def deploy_policy(
             _allow("AccessLogBuckets", S3_BUCKETS, f"arn:{scope.partition}:s3:::{scope.prefix}-*"),
         ]
     )
+
+
+# Statements the deploy role holds in a managed policy of its own: with them inline its
+# policy would pass IAM's 10,240-character limit on a role's inline policies.
+NETWORK_SID_PREFIX = "Ec2"
+
+
+def split_deploy_policy(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``deploy_policy``'s document as (inline policy, managed network policy): the EC2
+    statements (Sid ``Ec2...``) go to the second. Together they grant exactly the same."""
+    statements = document["Statement"]
+    network = [s for s in statements if str(s.get("Sid", "")).startswith(NETWORK_SID_PREFIX)]
+    rest = [s for s in statements if s not in network]
+    return _document(rest), _document(network)
 
 
 def _document(statements: list[Statement]) -> dict[str, Any]:

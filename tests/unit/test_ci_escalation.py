@@ -140,6 +140,43 @@ ATTEMPTS: dict[str, tuple[list[Request], list[Request]]] = {
             )
         ],
     ),
+    "add a dev-tagged rule to prod's security group": (
+        [
+            Request(
+                "ec2:AuthorizeSecurityGroupIngress",
+                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group/sg-0prod",),
+                {"aws:ResourceTag/Environment": ["prod"], "aws:RequestTag/Environment": ["dev"]},
+            )
+        ],
+        [
+            Request(
+                "ec2:AuthorizeSecurityGroupIngress",
+                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group-rule/sgr-0new",),
+                {"aws:RequestTag/Environment": ["dev"]},
+            )
+        ],
+    ),
+    "create a dev-tagged subnet in prod's VPC": (
+        [
+            Request(
+                "ec2:CreateSubnet",
+                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:vpc/vpc-0prod",),
+                {"aws:ResourceTag/Environment": ["prod"], "aws:RequestTag/Environment": ["dev"]},
+            )
+        ],
+        [
+            Request(
+                "ec2:CreateSubnet",
+                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:subnet/subnet-0new",),
+                {"aws:RequestTag/Environment": ["dev"]},
+            ),
+            Request(
+                "ec2:CreateSubnet",
+                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:vpc/vpc-0dev",),
+                {"aws:ResourceTag/Environment": ["dev"], "aws:RequestTag/Environment": ["dev"]},
+            ),
+        ],
+    ),
     "retag prod's security group as dev": (
         [
             Request(

@@ -27,6 +27,7 @@ from constructs.ci_policies import (
     deploy_policy,
     plan_policy,
     read_policy,
+    split_deploy_policy,
 )
 from tests.synth import Synth
 
@@ -247,9 +248,13 @@ def test_the_deploy_policy_fits_iams_inline_limit_with_the_longest_names() -> No
         + [task_role_name(prefix, "s" * 20) for _ in range(2)],
         flow_logs_role=flow_logs_role_name(prefix),
     )
-    # THEN IAM accepts the deploy role's inline policy and the shared read policy
-    size = len(re.sub(r"\s", "", json.dumps(policy)))
+    # THEN IAM accepts the deploy role's inline policy, its network policy and the
+    # shared read policy
+    inline, network = split_deploy_policy(policy)
+    size = len(re.sub(r"\s", "", json.dumps(inline)))
     assert size <= INLINE_POLICY_LIMIT, f"{size} chars"
+    size = len(re.sub(r"\s", "", json.dumps(network)))
+    assert size <= MANAGED_POLICY_LIMIT, f"{size} chars"
     size = len(re.sub(r"\s", "", json.dumps(read_policy(scope))))
     assert size <= MANAGED_POLICY_LIMIT, f"{size} chars"
 
@@ -312,6 +317,7 @@ def test_the_boundary_and_its_policy_are_explicitly_denied_changes() -> None:
         for statement in _statements(DEPLOY)
         if statement["Effect"] == "Deny"
         for action in _list(statement["Action"])
+        if action.startswith("iam:")
         for resource in _list(statement["Resource"])
     }
     assert denies == {
@@ -372,3 +378,20 @@ def test_the_deploy_role_cannot_touch_secrets() -> None:
     # The workload boundary admits secrets by their Environment tag: tagging one (or
     # any other secretsmanager: call) would widen it.
     assert not [a for _, a in _allowed(DEPLOY_ROLE) if a.startswith("secretsmanager:")]
+
+
+def test_splitting_the_deploy_policy_keeps_every_statement_once() -> None:
+    # GIVEN the deploy policy WHEN it is split for IAM's size limits
+    inline, network = split_deploy_policy(DEPLOY)
+    # THEN the two parts hold exactly its statements, the EC2 ones in the managed part
+    assert inline["Statement"] + network["Statement"] != []
+    assert sorted(map(json.dumps, inline["Statement"] + network["Statement"])) == sorted(
+        map(json.dumps, DEPLOY["Statement"])
+    )
+    assert {s["Sid"] for s in network["Statement"]} == {
+        "Ec2AdoptDefaultSecurityGroup",
+        "Ec2CreateTagged",
+        "Ec2NotOtherEnvironments",
+        "Ec2OwnEnvironment",
+        "Ec2TagOnCreate",
+    }
