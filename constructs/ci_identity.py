@@ -2,10 +2,18 @@
 
 No long-lived keys: a workflow job exchanges GitHub's OIDC token for a role's
 short-lived credentials. Each role's trust policy names the one repository
-and the exact token subjects allowed (pull requests and the default branch
-for the read-only plan role, the GitHub environment of the deploy job for the
-deploy role), so other repositories, other branches and other environments
-cannot assume them; GitHub gives fork pull requests no token at all.
+and the token subjects allowed (pull requests and the default branch for the
+read-only plan role, the GitHub environment of the deploy job *on the default
+branch* for the deploy role), so other repositories, other branches and other
+environments cannot assume them; GitHub gives fork pull requests no token at all.
+
+GitHub's default subject of an environment job, ``repo:<o>/<r>:environment:<name>``,
+names no branch: any branch's job that names the environment would get it. So
+the trust expects the repository's customized subject (``OIDC_SUBJECT_CLAIM_KEYS``,
+set once with GitHub's REST API; ``make bootstrap`` prints the command):
+``repo:<o>/<r>:<context>:ref:<git ref>``, where ``<context>`` is what the default
+subject holds after the repository (``environment:<name>``, ``pull_request``,
+``ref:<git ref>``). Until it is set, no token matches and the roles refuse all.
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ from constructs.ci_policies import (
 )
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
+# The repository's OIDC subject template (include_claim_keys, with use_default=false):
+# "ref" puts the git ref into every subject, environment jobs included.
+OIDC_SUBJECT_CLAIM_KEYS = ("repo", "context", "ref")
 # Roles live under their own IAM path, so the deploy role's ``role/<prefix>-*``
 # permissions can never reach the CI roles themselves.
 CI_ROLE_PATH = "/ci/"
@@ -71,10 +82,11 @@ class GithubOidcProvider(Construct):
 class CiRoles(Construct):
     """A read-only plan role and a deploy role for one environment.
 
-    ``repository`` is ``owner/repo``; the plan role trusts its ``pull_request``
-    tokens and its ``default_branch`` (default ``main``, where scheduled drift
+    ``repository`` is ``owner/repo``; the plan role trusts its pull requests and
+    jobs on its ``default_branch`` (default ``main``, where scheduled drift
     checks run), the deploy role only its jobs in GitHub environment
-    ``github_environment``.
+    ``github_environment`` run on ``default_branch``. Subjects are in the
+    customized format of ``OIDC_SUBJECT_CLAIM_KEYS``.
     ``passable_roles`` are the task and execution role names the deploy role may
     pass to ECS tasks; ``flow_logs_role`` the one it may pass to VPC flow logs.
 
@@ -98,6 +110,7 @@ class CiRoles(Construct):
         if not passable_roles:
             raise ValueError("passable_roles=[]: the deploy role must pass the task roles")
         prefix = permissions.prefix
+        main = f"refs/heads/{default_branch}"
         # The reads both roles need, once, as a managed policy: it does not count towards
         # IAM's 10,240-character limit on a role's inline policies.
         self._reads = IamPolicy(
@@ -114,9 +127,12 @@ class CiRoles(Construct):
             trust=github_trust_policy(
                 oidc_provider_arn=oidc_provider_arn,
                 repository=repository,
-                # Pull requests, and the daily drift check (.github/workflows/drift.yml),
-                # which GitHub runs on the default branch.
-                subjects=["pull_request", f"ref:refs/heads/{default_branch}"],
+                # The daily drift check (.github/workflows/drift.yml) runs on the default
+                # branch with no environment: its context is the ref, then the ref claim.
+                subjects=[f"ref:{main}:ref:{main}"],
+                # A pull request's ref is refs/pull/<number>/merge, and the number is not
+                # known in advance: the one pattern, with a fixed context, prefix and suffix.
+                subject_patterns=["pull_request:ref:refs/pull/*/merge"],
             ),
             policy=as_json(plan_policy(permissions)),
             description=f"terraform plan of {prefix} for pull requests of {repository}",
@@ -130,7 +146,8 @@ class CiRoles(Construct):
             trust=github_trust_policy(
                 oidc_provider_arn=oidc_provider_arn,
                 repository=repository,
-                subjects=[f"environment:{github_environment}"],
+                # The environment alone names no branch: the ref keeps feature branches out.
+                subjects=[f"environment:{github_environment}:ref:{main}"],
             ),
             policy=as_json(inline),
             description=f"deploy {prefix} from {repository} ({github_environment})",

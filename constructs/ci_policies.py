@@ -688,30 +688,42 @@ def _document(statements: list[Statement]) -> dict[str, Any]:
 
 
 def github_trust_policy(
-    *, oidc_provider_arn: str, repository: str, subjects: list[str]
+    *,
+    oidc_provider_arn: str,
+    repository: str,
+    subjects: list[str],
+    subject_patterns: list[str] | None = None,
 ) -> dict[str, Any]:
     """Who may assume a role: GitHub's OIDC tokens for ``repository`` with these subjects.
 
-    ``subjects`` are the part after ``repo:<owner>/<repo>:`` (``pull_request``,
-    ``environment:production``); they are matched exactly, never by pattern.
+    ``subjects`` are the part after ``repo:<owner>/<repo>:``
+    (``environment:production:ref:refs/heads/main``); they are matched exactly.
+    ``subject_patterns`` (default none) are matched with ``StringLike``, in a
+    statement of their own: IAM ANDs the operators of one statement, so a
+    pattern beside the exact list would have to match too.
     """
     host = "token.actions.githubusercontent.com"
-    return _document(
-        [
-            {
-                "Sid": "GitHubActions",
-                "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {
-                    "StringEquals": {
-                        f"{host}:aud": "sts.amazonaws.com",
-                        f"{host}:sub": [f"repo:{repository}:{s}" for s in subjects],
-                    }
-                },
-            }
-        ]
-    )
+    audience = {f"{host}:aud": "sts.amazonaws.com"}
+
+    def statement(sid: str, subs: list[str], *, pattern: bool) -> Statement:
+        sub = {f"{host}:sub": [f"repo:{repository}:{s}" for s in subs]}
+        condition: dict[str, Any] = (
+            {"StringEquals": audience, "StringLike": sub}
+            if pattern
+            else {"StringEquals": {**audience, **sub}}
+        )
+        return {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": condition,
+        }
+
+    statements = [statement("GitHubActions", subjects, pattern=False)]
+    if subject_patterns:
+        statements.append(statement("GitHubActionsPattern", subject_patterns, pattern=True))
+    return _document(statements)
 
 
 def as_json(document: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from config.naming import (
     workload_boundary_name,
 )
 from constructs import Construct
-from constructs.ci_identity import CiRoles, GithubOidcProvider
+from constructs.ci_identity import OIDC_SUBJECT_CLAIM_KEYS, CiRoles, GithubOidcProvider
 from constructs.ci_policies import Scope, as_json
 from constructs.state_bucket import StateBucket
 from constructs.workload_boundary import workload_boundary
@@ -144,6 +144,16 @@ class BootstrapStack(TerraformStack):
             self,
             "ci_environment_variables",
             value={env.ci.github_environment: {"AWS_DEPLOY_ROLE_ARN": roles.deploy_role_arn}},
+        )
+        # The roles trust only the customized subject format: make bootstrap prints the
+        # gh api command that sets it (tools/deploy/ci_variables.py).
+        TerraformOutput(
+            self,
+            "ci_oidc_subject_customization",
+            value={
+                "repository": env.ci.github_repository,
+                "include_claim_keys": list(OIDC_SUBJECT_CLAIM_KEYS),
+            },
         )
         return roles
 

@@ -76,3 +76,35 @@ def ref_name(ref: str) -> str:
     match = re.fullmatch(r"\$\{[a-z0-9_]+\.([A-Za-z0-9_-]+)\.[a-z0-9_]+\}", ref)
     assert match, f"not a plain resource reference: {ref!r}"
     return match[1].split("_")[-2]
+
+
+# cdktf's logical ids end with an 8-hex hash of the construct path: ``_6DEABA4C``
+# (in a cross-stack output name the attribute follows it directly: ``_AF6628FFarn``).
+_REFERENCE = re.compile(r"\$\{[^{}]*\}")
+_HASH = re.compile(r"_[0-9A-F]{8}(?![0-9A-F])")
+
+
+def mask(value: Any) -> Any:
+    """``value`` with its JSON strings parsed and its Terraform references made stable.
+
+    Policies and container definitions are JSON inside a string: they come back as
+    data, so a test compares documents, not text. Each ``${...}`` keeps what it
+    points at (type, construct path, attribute) without cdktf's hash suffix:
+    ``${aws_ecr_repository.registry_repository_5B0A2C1D.arn}`` ->
+    ``${aws_ecr_repository.registry_repository_#.arn}``: a reference to the wrong
+    resource still differs, and the assertion never names a hashed logical id.
+    """
+    if isinstance(value, dict):
+        return {key: mask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    if isinstance(value, str):
+        if value[:1] in ("{", "["):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict | list):
+                return mask(parsed)
+        return _REFERENCE.sub(lambda ref: _HASH.sub("_#", ref[0]), value)
+    return value

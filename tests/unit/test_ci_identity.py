@@ -1,12 +1,15 @@
 """The CI identity in ``<env>-bootstrap``: OIDC provider, plan and deploy roles, their trust.
 
-Trust policies are asserted on cdktf.Testing output and also evaluated with
-moto's IAM policy evaluator against the OIDC claims GitHub sends.
+Trust policies are asserted on cdktf.Testing output and also evaluated against
+the OIDC claims GitHub sends, by a small evaluator of IAM's StringEquals and
+StringLike (moto's ignores StringLike; it is cross-checked with moto where moto
+is right).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +81,25 @@ def test_an_existing_state_bucket_is_not_created_but_still_scopes_the_roles() ->
     assert all(":s3:::my-org-tfstate/prod/*" in p for p in policies)
 
 
+# The subjects GitHub mints once the repository's subject template is
+# ["repo", "context", "ref"]: the context (what the default subject holds after the
+# repository), then ref:<git ref>. Written out here, not built with the code under test.
+DEV_DEPLOY_ON_MAIN = f"repo:{REPO}:environment:development:ref:refs/heads/main"
+PROD_DEPLOY_ON_MAIN = f"repo:{REPO}:environment:production:ref:refs/heads/main"
+DRIFT_ON_MAIN = f"repo:{REPO}:ref:refs/heads/main:ref:refs/heads/main"
+PULL_REQUEST = f"repo:{REPO}:pull_request:ref:refs/pull/42/merge"
+PR_PATTERN = f"repo:{REPO}:pull_request:ref:refs/pull/*/merge"
+
+
 @pytest.mark.parametrize(
-    ("env_fixture", "role", "subjects"),
+    ("env_fixture", "role", "subject"),
     [
-        ("dev_bootstrap", "ecs-learn-dev-ci-plan", ["pull_request", "ref:refs/heads/main"]),
-        ("dev_bootstrap", "ecs-learn-dev-ci-deploy", ["environment:development"]),
-        ("prod_bootstrap", "ecs-learn-prod-ci-plan", ["pull_request", "ref:refs/heads/main"]),
-        ("prod_bootstrap", "ecs-learn-prod-ci-deploy", ["environment:production"]),
+        ("dev_bootstrap", "ecs-learn-dev-ci-deploy", DEV_DEPLOY_ON_MAIN),
+        ("prod_bootstrap", "ecs-learn-prod-ci-deploy", PROD_DEPLOY_ON_MAIN),
     ],
 )
-def test_each_role_trusts_exact_subjects_of_the_repository(
-    request: pytest.FixtureRequest, env_fixture: str, role: str, subjects: list[str]
+def test_a_deploy_role_trusts_exactly_its_environment_on_main(
+    request: pytest.FixtureRequest, env_fixture: str, role: str, subject: str
 ) -> None:
     roles = _roles(request.getfixturevalue(env_fixture))
     (statement,) = roles[role]["trust"]["Statement"]
@@ -96,62 +107,175 @@ def test_each_role_trusts_exact_subjects_of_the_repository(
     assert "github-oidc" in statement["Principal"]["Federated"]
     # Exact matching only: no StringLike, so no pattern can widen it.
     assert statement["Condition"] == {
-        "StringEquals": {
-            f"{HOST}:aud": "sts.amazonaws.com",
-            f"{HOST}:sub": [f"repo:{REPO}:{s}" for s in subjects],
-        }
+        "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": [subject]}
     }
     assert roles[role]["path"] == "/ci/"
 
 
-def test_no_trust_policy_holds_a_wildcard(prod_bootstrap: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("env_fixture", "role"),
+    [("dev_bootstrap", "ecs-learn-dev-ci-plan"), ("prod_bootstrap", "ecs-learn-prod-ci-plan")],
+)
+def test_a_plan_role_trusts_main_exactly_and_pull_requests_by_one_pattern(
+    request: pytest.FixtureRequest, env_fixture: str, role: str
+) -> None:
+    roles = _roles(request.getfixturevalue(env_fixture))
+    exact, pattern = roles[role]["trust"]["Statement"]
+    assert {exact["Action"], pattern["Action"]} == {"sts:AssumeRoleWithWebIdentity"}
+    assert exact["Condition"] == {
+        "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": [DRIFT_ON_MAIN]}
+    }
+    assert pattern["Condition"] == {
+        "StringEquals": {f"{HOST}:aud": "sts.amazonaws.com"},
+        "StringLike": {f"{HOST}:sub": [PR_PATTERN]},
+    }
+    assert roles[role]["path"] == "/ci/"
+
+
+def test_the_only_wildcard_in_any_trust_policy_is_the_pull_request_number(
+    prod_bootstrap: dict[str, Any],
+) -> None:
     for role in _roles(prod_bootstrap).values():
-        assert "*" not in role["assume_role_policy"], role["name"]
+        text = role["assume_role_policy"]
+        expected = 1 if role["name"] == "ecs-learn-prod-ci-plan" else 0
+        assert text.count("*") == expected, role["name"]
+        assert "?" not in text, role["name"]
 
 
-def _assume(trust: dict[str, Any], claims: dict[str, str]) -> PermissionResult:
-    return IAMPolicy(json.dumps(trust)).is_action_permitted(
+def _like(pattern: str, value: str) -> bool:
+    """IAM's StringLike: ``*`` any run of characters, ``?`` one, case-sensitive."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
+OPERATORS = {"StringEquals": str.__eq__, "StringLike": _like}
+
+
+def _statement_admits(statement: dict[str, Any], claims: dict[str, str]) -> bool:
+    """One Allow statement: every operator, every key in it (absent key: no), any value."""
+    assert statement["Effect"] == "Allow"  # an Allow-only policy is an OR of its statements
+    if statement["Action"] != "sts:AssumeRoleWithWebIdentity":
+        return False
+    for operator, keys in statement["Condition"].items():
+        match = OPERATORS[operator]  # an operator this evaluator lacks fails the test
+        for key, expected in keys.items():
+            values = expected if isinstance(expected, list) else [expected]
+            if key not in claims or not any(match(v, claims[key]) for v in values):
+                return False
+    return True
+
+
+def _admits(trust: dict[str, Any], claims: dict[str, str]) -> bool:
+    """Whether an Allow-only trust policy admits a token with these claims.
+
+    Not moto's IAMPolicy: it ignores StringLike (any subject passes) and returns
+    DENIED from the first unmatched Allow statement, so a second one never counts.
+    """
+    qualified = {f"{HOST}:{k}": v for k, v in claims.items()}
+    return any(_statement_admits(s, qualified) for s in trust["Statement"])
+
+
+STS = "sts.amazonaws.com"
+# GitHub's tokens, one per kind of job (subjects in the customized format).
+TOKENS = {
+    "dev deploy job on main": (DEV_DEPLOY_ON_MAIN, STS),
+    "prod deploy job on main": (PROD_DEPLOY_ON_MAIN, STS),
+    "drift check on main": (DRIFT_ON_MAIN, STS),
+    "pull request": (PULL_REQUEST, STS),
+    "feature branch job naming development": (
+        f"repo:{REPO}:environment:development:ref:refs/heads/feature",
+        STS,
+    ),
+    "feature branch job naming production": (
+        f"repo:{REPO}:environment:production:ref:refs/heads/feature",
+        STS,
+    ),
+    "feature branch job": (f"repo:{REPO}:ref:refs/heads/feature:ref:refs/heads/feature", STS),
+    "tag job": (f"repo:{REPO}:ref:refs/tags/v1:ref:refs/tags/v1", STS),
+    "environment job before the template is set": (f"repo:{REPO}:environment:development", STS),
+    "pull request before the template is set": (f"repo:{REPO}:pull_request", STS),
+    "main before the template is set": (f"repo:{REPO}:ref:refs/heads/main", STS),
+    "pull request of another repository": (
+        "repo:someone/ecs-learn:pull_request:ref:refs/pull/42/merge",
+        STS,
+    ),
+    "deploy job of another owner": (
+        "repo:other-org/ecs-learn:environment:development:ref:refs/heads/main",
+        STS,
+    ),
+    "deploy job of a fork-named repository": (
+        f"repo:{REPO}-fork:environment:development:ref:refs/heads/main",
+        STS,
+    ),
+    "pull request of a fork-named repository": (
+        f"repo:{REPO}-fork:pull_request:ref:refs/pull/42/merge",
+        STS,
+    ),
+    "dev deploy job, wrong audience": (DEV_DEPLOY_ON_MAIN, "https://github.com/my-org"),
+    "pull request, wrong audience": (PULL_REQUEST, "https://github.com/my-org"),
+    "pull request whose ref is a branch": (f"repo:{REPO}:pull_request:ref:refs/heads/main", STS),
+}
+# Who each role admits; every other token in TOKENS is refused.
+ADMITS = {
+    ("dev_bootstrap", "ecs-learn-dev-ci-deploy"): {"dev deploy job on main"},
+    ("prod_bootstrap", "ecs-learn-prod-ci-deploy"): {"prod deploy job on main"},
+    ("dev_bootstrap", "ecs-learn-dev-ci-plan"): {"drift check on main", "pull request"},
+    ("prod_bootstrap", "ecs-learn-prod-ci-plan"): {"drift check on main", "pull request"},
+}
+
+
+@pytest.mark.parametrize(
+    ("env_fixture", "role", "token"),
+    [(env, role, token) for (env, role) in ADMITS for token in TOKENS],
+)
+def test_each_role_admits_exactly_its_jobs_tokens(
+    request: pytest.FixtureRequest, env_fixture: str, role: str, token: str
+) -> None:
+    # GIVEN a role's trust policy WHEN GitHub's token of one kind of job is presented
+    trust = _roles(request.getfixturevalue(env_fixture))[role]["trust"]
+    sub, aud = TOKENS[token]
+    # THEN it admits exactly the role's own jobs
+    assert _admits(trust, {"aud": aud, "sub": sub}) is (token in ADMITS[env_fixture, role])
+
+
+@pytest.mark.parametrize("token", list(TOKENS))
+def test_the_evaluator_agrees_with_moto_on_an_exact_match_policy(
+    dev_bootstrap: dict[str, Any], token: str
+) -> None:
+    # The deploy role's one StringEquals statement is what moto's evaluator does handle.
+    trust = _roles(dev_bootstrap)["ecs-learn-dev-ci-deploy"]["trust"]
+    sub, aud = TOKENS[token]
+    claims = {"aud": aud, "sub": sub}
+    moto = IAMPolicy(json.dumps(trust)).is_action_permitted(
         "sts:AssumeRoleWithWebIdentity",
         incoming_condition_values={f"{HOST}:{k}": v for k, v in claims.items()},
     )
+    assert _admits(trust, claims) is (moto == PermissionResult.PERMITTED)
 
 
 @pytest.mark.parametrize(
-    ("sub", "aud", "allowed"),
+    ("pattern", "value", "matches"),
     [
-        (f"repo:{REPO}:pull_request", "sts.amazonaws.com", True),
-        (f"repo:{REPO}:pull_request", "https://github.com/my-org", False),
-        ("repo:someone/ecs-learn:pull_request", "sts.amazonaws.com", False),
-        (f"repo:{REPO}:ref:refs/heads/main", "sts.amazonaws.com", True),
-        (f"repo:{REPO}:ref:refs/heads/feature", "sts.amazonaws.com", False),
-        (f"repo:{REPO}:environment:production", "sts.amazonaws.com", False),
-        (f"repo:{REPO}-fork:pull_request", "sts.amazonaws.com", False),
+        ("refs/pull/*/merge", "refs/pull/42/merge", True),
+        ("refs/pull/*/merge", "refs/pull/42/head", False),
+        ("refs/pull/*/merge", "xrefs/pull/42/merge", False),
+        ("a?c", "abc", True),
+        ("a?c", "ac", False),
+        ("a.c", "abc", False),
+        ("ABC", "abc", False),
     ],
 )
-def test_the_plan_roles_trust_admits_only_pull_requests_and_main(
-    dev_bootstrap: dict[str, Any], sub: str, aud: str, allowed: bool
+def test_the_evaluators_string_like_is_anchored_and_literal(
+    pattern: str, value: str, matches: bool
 ) -> None:
-    trust = _roles(dev_bootstrap)["ecs-learn-dev-ci-plan"]["trust"]
-    result = _assume(trust, {"aud": aud, "sub": sub})
-    assert (result == PermissionResult.PERMITTED) is allowed
+    assert _like(pattern, value) is matches
 
 
-@pytest.mark.parametrize(
-    ("sub", "allowed"),
-    [
-        (f"repo:{REPO}:environment:production", True),
-        (f"repo:{REPO}:environment:development", False),
-        (f"repo:{REPO}:ref:refs/heads/main", False),
-        (f"repo:{REPO}:pull_request", False),
-        ("repo:other-org/ecs-learn:environment:production", False),
-    ],
-)
-def test_the_prod_deploy_roles_trust_admits_only_the_production_environment(
-    prod_bootstrap: dict[str, Any], sub: str, allowed: bool
+def test_the_bootstrap_outputs_the_subject_template_the_trust_expects(
+    dev_bootstrap: dict[str, Any],
 ) -> None:
-    trust = _roles(prod_bootstrap)["ecs-learn-prod-ci-deploy"]["trust"]
-    result = _assume(trust, {"aud": "sts.amazonaws.com", "sub": sub})
-    assert (result == PermissionResult.PERMITTED) is allowed
+    output = dev_bootstrap["output"]["ci_oidc_subject_customization"]["value"]
+    assert output == {"repository": REPO, "include_claim_keys": ["repo", "context", "ref"]}
 
 
 def test_the_bootstrap_outputs_both_role_arns(dev_bootstrap: dict[str, Any]) -> None:

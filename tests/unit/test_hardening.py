@@ -12,6 +12,8 @@ from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 
+from tests.synth import mask
+
 PROD = "prod-foundation"
 
 
@@ -38,6 +40,115 @@ def test_kms_key_lets_cloudwatch_logs_use_it_only_for_our_log_groups(synthed):
     logs = statements["CloudWatchLogsUsesForOurLogGroups"]
     assert logs["Principal"] == {"Service": "logs.ap-northeast-1.amazonaws.com"}
     assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
+
+
+ACCOUNT = "${data.aws_caller_identity.log-key_account_#.account_id}"
+PARTITION = "${data.aws_partition.log-key_partition_#.partition}"
+
+
+def test_kms_key_policy_is_exactly_the_account_and_logs_for_our_groups(synthed):
+    (key,) = synthed.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
+    assert mask(key["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{PARTITION}:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsUsesForOurLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": "logs.ap-northeast-1.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{PARTITION}:logs:ap-northeast-1:{ACCOUNT}:log-group:*"
+                        )
+                    }
+                },
+            },
+        ],
+    }
+
+
+def test_access_log_bucket_policy_is_exactly_elb_delivery_over_tls(synthed):
+    (policy,) = synthed.resources(PROD, S3BucketPolicy.TF_RESOURCE_TYPE)
+    bucket = "${aws_s3_bucket.alb-access-logs_bucket_#.arn}"
+    assert mask(policy["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ElbLogDelivery",
+                "Effect": "Allow",
+                "Principal": {
+                    "AWS": "${data.aws_elb_service_account.alb-access-logs_elb-account_#.arn}"
+                },
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket}/*",
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket, f"{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def _principals(value):
+    """Every (Effect, Principal) of every policy statement anywhere in a masked block."""
+    if isinstance(value, dict):
+        if "Principal" in value and "Effect" in value:
+            yield value["Effect"], value["Principal"]
+        for item in value.values():
+            yield from _principals(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _principals(item)
+
+
+def _is_everyone(principal):
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        values = [v for vs in principal.values() for v in (vs if isinstance(vs, list) else [vs])]
+        return "*" in values
+    return False
+
+
+def test_no_policy_allows_everyone(synthed):
+    # GIVEN every policy of every stack (bucket, key, trust, ...) WHEN its statements are read
+    allowed = [
+        (stack, principal)
+        for stack in synthed.stacks
+        for effect, principal in _principals(mask(synthed.json(stack).get("resource", {})))
+        if effect == "Allow" and _is_everyone(principal)
+    ]
+    # THEN only Deny statements may name everyone
+    assert allowed == []
+
+
+def test_the_public_principal_check_sees_policies(synthed):
+    # Guards the test above against passing because it found no statement at all.
+    found = [
+        p for s in synthed.stacks for p in _principals(mask(synthed.json(s).get("resource", {})))
+    ]
+    assert ("Deny", "*") in found
+    assert ("Allow", {"Service": "ecs-tasks.amazonaws.com"}) in found
 
 
 def test_prod_albs_write_access_logs_to_a_private_tls_only_bucket(synthed):

@@ -1,10 +1,15 @@
 """Reviewable snapshots of every resource and its settings, beside the fine-grained asserts.
 
 Any added, removed or renamed resource shows up as a diff of ``snapshots/inventory.txt``;
-any changed literal setting (a port, a CIDR, a name, a flag) as a diff of
-``snapshots/settings.txt``. Regenerate both with ``UPDATE_SNAPSHOTS=1 pytest -k snapshot``:
-that run rewrites the files and then fails on purpose, so an update can never pass
-unreviewed. Review ``git diff tests/unit/snapshots`` and run again.
+any changed setting (a port, a CIDR, a name, a flag, a reference to another
+resource, a statement of a policy, a field of a container definition) as a diff of
+``snapshots/settings.txt``. Policies and container definitions are JSON inside a
+string: they are parsed, and every Terraform reference is kept without cdktf's hash
+suffix (``tests.synth.mask``), so a policy opened to ``*`` or a task role swapped for
+another shows up like any other setting. Regenerate both with
+``UPDATE_SNAPSHOTS=1 pytest -k snapshot``: that run rewrites the files and then fails
+on purpose, so an update can never pass unreviewed. Review
+``git diff tests/unit/snapshots`` and run again.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.synth import mask
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -41,7 +48,7 @@ def inventory(synthed: Any) -> str:
 
 
 def _literals(value: Any, prefix: str) -> list[str]:
-    """``attr=value`` for every literal leaf (Terraform references and tags left out)."""
+    """``attr=value`` for every leaf of a masked block (``tags`` left out)."""
     if isinstance(value, dict):
         return [
             line
@@ -51,8 +58,6 @@ def _literals(value: Any, prefix: str) -> list[str]:
         ]
     if isinstance(value, list):
         return [line for i, item in enumerate(value) for line in _literals(item, f"{prefix}[{i}]")]
-    if isinstance(value, str) and "${" in value:
-        return []
     return [f"{prefix}={json.dumps(value, ensure_ascii=False)}"]
 
 
@@ -60,7 +65,7 @@ def settings(synthed: Any) -> str:
     lines = []
     for _, tf_type, block in _blocks(synthed):
         path = block["//"]["metadata"]["path"]
-        lines += [f"{path} {tf_type} {line}" for line in _literals(block, "")]
+        lines += [f"{path} {tf_type} {line}" for line in _literals(mask(block), "")]
     return "\n".join(sorted(lines)) + "\n"
 
 

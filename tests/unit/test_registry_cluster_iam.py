@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from constructs.iam import execution_policy
-from tests.synth import SECRET_ARN, SECRETS_KEY_ARN
+from tests.synth import SECRET_ARN, SECRETS_KEY_ARN, mask
 
 STACK = "dev-foundation"
 
@@ -103,6 +103,64 @@ def test_execution_role_pulls_only_our_repo_and_writes_only_our_logs(synthed):
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
     assert not any("*" in a for a in actions)
+
+
+# What the ECS agent does for a task without secrets; a task whose agent lacks one of
+# these fails to pull its image or to ship its first log line, which no synth notices.
+EXECUTION_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+}
+
+
+def test_execution_role_has_exactly_the_agents_actions(synthed):
+    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    statements = mask(policy["policy"])["Statement"]
+    actions = [
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert sorted(actions) == sorted(EXECUTION_ACTIONS)
+
+
+def test_execution_policy_is_exactly_our_repository_and_our_log_streams(synthed):
+    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    assert mask(policy["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EcrAuth",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "EcrPull",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": "${aws_ecr_repository.registry_repository_#.arn}",
+            },
+            {
+                "Sid": "WriteLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                # Both actions act on a log stream: the group's ARN alone matches none.
+                "Resource": [
+                    "${aws_cloudwatch_log_group.cluster_log-group-frontend_#.arn}:log-stream:*",
+                    "${aws_cloudwatch_log_group.cluster_log-group-backend_#.arn}:log-stream:*",
+                ],
+            },
+        ],
+    }
 
 
 def test_execution_role_reads_secrets_only_when_configured():

@@ -2,14 +2,21 @@
 
 import json
 
+import pytest
 from cdktf import Testing
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
 
+from tests.synth import mask
+
 STACK = "dev-services"
 REMOTE = "${data.terraform_remote_state.cross-stack-reference-input-dev-foundation.outputs."
+# A foundation output, masked (tests.synth.mask), is
+# FOUNDATION + "aws_iam_roletask-execution-role_#arn}".
+FOUNDATION = REMOTE + "cross-stack-output-"
+IMAGES = "${data.terraform_remote_state.cross-stack-reference-input-dev-images.outputs."
 
 
 def container(synthed, service, stack=STACK):
@@ -35,6 +42,73 @@ def test_task_definitions_are_fargate_awsvpc_with_configured_size(synthed):
         )
     task, _ = container(synthed, "backend", "prod-services")
     assert (task["cpu"], task["memory"]) == ("512", "1024")
+
+
+def test_the_frontend_container_definition_is_exactly_this(synthed):
+    # GIVEN the whole definition, references masked: a field ECS reads differently
+    # (essential, user, ports, logs) cannot change without this test changing too.
+    task = synthed.resource_by_path(
+        STACK, EcsTaskDefinition.TF_RESOURCE_TYPE, "frontend-service/task-definition"
+    )
+    assert mask(task["container_definitions"]) == [
+        {
+            "name": "frontend",
+            "image": FOUNDATION
+            + "aws_ecr_repositoryregistry_repository_#repository_url}@"
+            + IMAGES
+            + "cross-stack-output-docker_registry_imagefrontend-image_push_#sha256_digest}",
+            # A service's only container: ECS refuses a task definition without an
+            # essential container.
+            "essential": True,
+            "portMappings": [{"containerPort": 3000, "hostPort": 3000, "protocol": "tcp"}],
+            "environment": [
+                {"name": "APP_VERSION", "value": "1.2.3"},
+                {
+                    "name": "BACKEND_URL",
+                    "value": "http://" + FOUNDATION + "aws_lbinternal-alb_#dns_name}",
+                },
+                {"name": "PORT", "value": "3000"},
+            ],
+            "secrets": [],
+            "readonlyRootFilesystem": True,
+            "privileged": False,
+            "user": "10001",
+            "healthCheck": {
+                "command": ["CMD", "python", "/app/common/healthcheck.py"],
+                "interval": 15,
+                "timeout": 5,
+                "retries": 3,
+                "startPeriod": 10,
+            },
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": FOUNDATION
+                    + "aws_cloudwatch_log_groupcluster_log-group-frontend_#name}",
+                    "awslogs-region": "ap-northeast-1",
+                    "awslogs-stream-prefix": "frontend",
+                },
+            },
+        }
+    ]
+
+
+def test_every_container_is_essential(synthed):
+    for stack in ("dev-services", "prod-services"):
+        for task in synthed.resources(stack, EcsTaskDefinition.TF_RESOURCE_TYPE):
+            assert [c["essential"] for c in mask(task["container_definitions"])] == [True]
+
+
+@pytest.mark.parametrize("service", ["frontend", "backend"])
+def test_the_app_gets_its_task_role_and_the_agent_the_execution_role(synthed, service):
+    task = synthed.resource_by_path(
+        STACK, EcsTaskDefinition.TF_RESOURCE_TYPE, f"{service}-service/task-definition"
+    )
+    roles = mask({k: task[k] for k in ("task_role_arn", "execution_role_arn")})
+    assert roles == {
+        "task_role_arn": FOUNDATION + f"aws_iam_roletask-role-{service}_role_#arn}}",
+        "execution_role_arn": FOUNDATION + "aws_iam_roletask-execution-role_#arn}",
+    }
 
 
 def test_container_port_equals_host_port(synthed):
@@ -180,3 +254,22 @@ def test_request_scaling_label_names_the_alb_and_its_target_group(synthed):
     assert "aws_lbexternal-alb_" in alb and alb.endswith("arn_suffix")
     assert "aws_lb_target_groupexternal-alb_target-group" in tg
     assert spec["target_value"] == 500
+
+
+@pytest.mark.parametrize("service, alb", [("frontend", "external"), ("backend", "internal")])
+def test_request_scaling_label_is_the_alb_then_the_target_group(synthed, service, alb):
+    # ALBRequestCountPerTarget's label is app/<lb>/<id>/targetgroup/<tg>/<id>: the two
+    # arn_suffix values in that order, or Application Auto Scaling refuses the policy.
+    (policy,) = [
+        p
+        for p in synthed.resources(STACK, AppautoscalingPolicy.TF_RESOURCE_TYPE)
+        if p["name"] == f"ecs-learn-dev-{service}-requests-tracking"
+    ]
+    spec = policy["target_tracking_scaling_policy_configuration"]
+    assert mask(spec["predefined_metric_specification"]) == {
+        "predefined_metric_type": "ALBRequestCountPerTarget",
+        "resource_label": FOUNDATION
+        + f"aws_lb{alb}-alb_#arn_suffix}}/"
+        + FOUNDATION
+        + f"aws_lb_target_group{alb}-alb_target-group_#arn_suffix}}",
+    }

@@ -2,11 +2,14 @@
 
 The bootstrap stack outputs them (``ci_repository_variables`` and
 ``ci_environment_variables``); this turns them into the settings page to open
-and the equivalent ``gh variable set`` commands.
+and the equivalent ``gh variable set`` commands. Before them comes the ``gh api``
+command that sets the repository's OIDC subject template
+(``ci_oidc_subject_customization``): the roles trust no token until it is set.
 """
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Mapping
 
@@ -38,4 +41,20 @@ def format_ci_variables(outputs: Mapping[str, object]) -> str | None:
                 f"  gh variable set {name} --env {shlex.quote(github_env)} "
                 f"--body {shlex.quote(str(value))}"
             )
-    return "\n".join([*lines, "or with the GitHub CLI:", *commands])
+    return "\n".join([*_subject_template(outputs), *lines, "or with the GitHub CLI:", *commands])
+
+
+def _subject_template(outputs: Mapping[str, object]) -> list[str]:
+    """The ``gh api`` command that sets the OIDC subject template the roles' trust expects."""
+    template = _value(outputs, "ci_oidc_subject_customization")
+    repository, keys = template.get("repository"), template.get("include_claim_keys")
+    if not isinstance(repository, str) or not isinstance(keys, list):
+        return []
+    body = json.dumps({"use_default": False, "include_claim_keys": keys}, separators=(",", ":"))
+    path = f"repos/{repository}/actions/oidc/customization/sub"
+    return [
+        "First, as a repository admin, put the repository's OIDC subject in the format the",
+        "roles trust (until then they refuse every job):",
+        f"  echo {shlex.quote(body)} | gh api --method PUT {shlex.quote(path)} --input -",
+        f"  gh api {shlex.quote(path)}   # check: use_default false, the same claim keys",
+    ]
