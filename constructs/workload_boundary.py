@@ -9,9 +9,13 @@ says (IAM grants the intersection of the two).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+
 from config.naming import workload_boundary_name
+from constructs import Construct
 
 Statement = dict[str, Any]
 
@@ -88,3 +92,44 @@ def workload_boundary(
         },
     ]
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+class WorkloadBoundary(Construct):
+    """The boundary as a managed policy named ``<prefix>-workload-boundary``.
+
+    ``<env>-bootstrap`` creates it; an environment without a bootstrap (the local
+    state backend, so no CI roles either) creates it in its foundation instead, so
+    every workload role is capped either way. Inputs as for ``workload_boundary``.
+
+    Attributes: ``arn``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        partition: str,
+        region: str,
+        account: str,
+        env: str,
+        prefix: str,
+        repository: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        document = workload_boundary(
+            partition=partition,
+            region=region,
+            account=account,
+            env=env,
+            prefix=prefix,
+            repository=repository,
+        )
+        policy = IamPolicy(
+            self,
+            "policy",
+            name=workload_boundary_name(prefix),
+            description=f"The most any role of {prefix}'s stacks may do",
+            policy=json.dumps(document),
+        )
+        self.arn = policy.arn

@@ -15,7 +15,6 @@ from __future__ import annotations
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 
 from config import EnvironmentConfig
 from config.naming import (
@@ -23,13 +22,12 @@ from config.naming import (
     flow_logs_role_name,
     stack_name,
     task_role_name,
-    workload_boundary_name,
 )
 from constructs import Construct
 from constructs.ci_identity import OIDC_SUBJECT_CLAIM_KEYS, CiRoles, GithubOidcProvider
-from constructs.ci_policies import Scope, as_json
+from constructs.ci_policies import Scope
 from constructs.state_bucket import StateBucket
-from constructs.workload_boundary import workload_boundary
+from constructs.workload_boundary import WorkloadBoundary
 from modules.common import aws_provider
 
 
@@ -55,7 +53,7 @@ class BootstrapStack(TerraformStack):
     ``<cwd>/terraform.<stack>.tfstate``). Needs ``env.state.backend == "s3"``.
 
     Attributes: ``state_bucket`` (the ``StateBucket`` construct, or None for an
-    existing bucket), ``workload_boundary`` (the ``IamPolicy``), ``ci_roles``
+    existing bucket), ``workload_boundary`` (``WorkloadBoundary``), ``ci_roles``
     (``CiRoles`` or None).
     """
 
@@ -92,9 +90,11 @@ class BootstrapStack(TerraformStack):
         self.workload_boundary = self._workload_boundary(permissions)
         self.ci_roles = self._ci_roles(env, permissions) if env.ci.github_repository else None
 
-    def _workload_boundary(self, scope: Scope) -> IamPolicy:
+    def _workload_boundary(self, scope: Scope) -> WorkloadBoundary:
         # Apart from the CI roles: the foundation's roles carry it even when CI does not exist.
-        document = workload_boundary(
+        boundary = WorkloadBoundary(
+            self,
+            "workload-boundary",
             partition=scope.partition,
             region=scope.region,
             account=scope.account,
@@ -102,15 +102,8 @@ class BootstrapStack(TerraformStack):
             prefix=scope.prefix,
             repository=scope.repository,
         )
-        policy = IamPolicy(
-            self,
-            "workload-boundary",
-            name=workload_boundary_name(scope.prefix),
-            description=f"The most any role of {scope.prefix}'s stacks may do",
-            policy=as_json(document),
-        )
-        TerraformOutput(self, "workload_boundary_arn", value=policy.arn)
-        return policy
+        TerraformOutput(self, "workload_boundary_arn", value=boundary.arn)
+        return boundary
 
     def _ci_roles(self, env: EnvironmentConfig, scope: Scope) -> CiRoles:
         assert env.ci.github_repository and env.state.bucket  # checked by the caller and config

@@ -26,7 +26,7 @@ from constructs.log_key import LogEncryptionKey
 from constructs.network import Network
 from constructs.registry import Registry
 from constructs.security_groups import SecurityGroups
-from constructs.workload_boundary import boundary_arn
+from constructs.workload_boundary import WorkloadBoundary, boundary_arn
 from modules.common import EnvironmentStack, name_prefix
 
 
@@ -34,7 +34,8 @@ class FoundationStack(EnvironmentStack):
     """Network, security groups, endpoints, both ALBs, ECR, the cluster and IAM.
 
     Every role here carries ``<prefix>-workload-boundary`` as its permissions
-    boundary; ``<env>-bootstrap`` creates that policy, so apply it first.
+    boundary; ``<env>-bootstrap`` creates that policy, so apply it first (with the
+    local state backend there is no bootstrap, and this stack creates it).
 
     Attributes used by other stacks: ``network``, ``security_groups``,
     ``external_alb``, ``internal_alb``, ``registry``, ``cluster``,
@@ -47,13 +48,22 @@ class FoundationStack(EnvironmentStack):
         fe, be = env.frontend, env.backend
         lb_cfg = env.load_balancer
         account = DataAwsCallerIdentity(self, "account").account_id
+        partition = DataAwsPartition(self, "partition").partition
         # The bootstrap's policy (modules/bootstrap.py), named, not looked up: a lookup
-        # would need iam:GetPolicy, and the name is fixed by the prefix.
-        boundary = boundary_arn(
-            partition=DataAwsPartition(self, "partition").partition,
-            account=account,
-            prefix=prefix,
-        )
+        # would need iam:GetPolicy, and the name is fixed by the prefix. Without a
+        # bootstrap (local state) this stack creates it.
+        boundary = boundary_arn(partition=partition, account=account, prefix=prefix)
+        if env.state.backend == "local":
+            boundary = WorkloadBoundary(
+                self,
+                "workload-boundary",
+                partition=partition,
+                region=env.region,
+                account=account,
+                env=env.name,
+                prefix=prefix,
+                repository=env.registry.repository_name,
+            ).arn
 
         self.network = Network(
             self,

@@ -122,7 +122,8 @@ def test_the_checked_policies_are_all_the_projects_identity_policies(
         "ci dev-bootstrap/ci-roles/deploy-policy",
         "ci dev-bootstrap/ci-roles/plan-policy",
         "ci prod-bootstrap/ci-roles/read-policy",
-        "ci prod-bootstrap/workload-boundary",
+        "ci prod-bootstrap/workload-boundary/policy",
+        "ci dev-bootstrap/ci-roles/deploy-network-policy",
     ):
         assert expected in paths, f"{expected} not checked; checked: {sorted(policies)}"
     actions = {a for p in policies.values() for s in statements(p) for a in as_list(s["Action"])}

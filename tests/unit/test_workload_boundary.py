@@ -94,7 +94,7 @@ def test_the_bootstraps_boundary_covers_every_foundation_policy(
     synthed_ci: Synth, env: str
 ) -> None:
     policies = synthesized_policies({"ci": synthed_ci})
-    boundary = policies[f"ci {env}-bootstrap/workload-boundary"]
+    boundary = policies[f"ci {env}-bootstrap/workload-boundary/policy"]
     workloads = {p: d for p, d in policies.items() if p.startswith(f"ci {env}-foundation/")}
     assert workloads, sorted(policies)
     assert {p: u for p, d in workloads.items() if (u := uncovered(d, boundary))} == {}
@@ -158,3 +158,20 @@ def test_ecs_and_flow_logs_may_assume_the_roles_only_for_this_account(
             "ecs-tasks.amazonaws.com",
             "vpc-flow-logs.amazonaws.com",
         )
+
+
+def test_without_a_bootstrap_the_foundation_creates_the_boundary(synthed_local: Synth) -> None:
+    # GIVEN local state: no <env>-bootstrap exists to create the boundary
+    stack = synthed_local.json("dev-foundation")
+    (policy,) = synthed_local.resources("dev-foundation", "aws_iam_policy")
+    # THEN the foundation creates it, and every role carries that policy
+    assert policy["name"] == "ecs-learn-dev-workload-boundary"
+    roles = synthed_local.resources("dev-foundation", "aws_iam_role")
+    assert roles
+    for role in roles:
+        assert role["permissions_boundary"].startswith("${aws_iam_policy."), role["name"]
+    assert "aws_iam_policy" in stack["resource"]
+
+
+def test_with_a_bootstrap_the_foundation_creates_no_boundary(synthed_ci: Synth) -> None:
+    assert synthed_ci.resources("dev-foundation", "aws_iam_policy") == []
