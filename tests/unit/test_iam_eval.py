@@ -183,3 +183,14 @@ def test_creating_a_role_carries_its_boundary_into_the_context() -> None:
 def test_an_action_without_a_derivation_is_not_modelled() -> None:
     _, modelled = authorizations(_call("ec2", "CreateSubnet", VpcId="vpc-1"))
     assert not modelled
+
+
+def test_only_allow_statements_come_closest() -> None:
+    # GIVEN a deny of the action on one resource and no allow at all
+    policy = _policy(
+        {"Effect": "Deny", "Action": "ecs:UpdateService", "Resource": "arn:aws:ecs:r:1:service/x/y"}
+    )
+    decision = evaluate(Request("ecs:UpdateService", ("arn:aws:ecs:r:1:service/a/b",)), [policy])
+    # THEN nothing came close: a deny never suggests the action is granted somewhere
+    assert not decision.allowed
+    assert decision.closest == ()

@@ -218,7 +218,11 @@ def evaluate(
                 return Decision(False, f"explicit deny in statement {sid} on {resource}")
     for resource in request.resources:
         if not _allowed_by(identity, request, resource):
-            near = tuple(s for s in identity if _action_applies(s, request.action))
+            near = tuple(
+                s
+                for s in identity
+                if s.get("Effect") == "Allow" and _action_applies(s, request.action)
+            )
             return Decision(False, f"no statement allows it on {resource}", near)
         if capped is not None and not _allowed_by(capped, request, resource):
             return Decision(False, f"the permissions boundary does not allow it on {resource}")

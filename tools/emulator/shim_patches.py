@@ -348,8 +348,10 @@ def _request_params(response: Any) -> dict[str, Any]:
         getattr(response, "params", None), dict
     ):
         return dict(response.params)
-    if response.body and str(response.body).lstrip().startswith("{"):
-        return parse_params(response.body, {})
+    body = response.body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    if text.lstrip().startswith("{"):
+        return parse_params(text, {})
     try:
         return dict(response._get_params())
     except Exception:
