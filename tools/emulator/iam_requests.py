@@ -87,6 +87,15 @@ def _last(value: str) -> str:
     return value.rsplit("/", 1)[-1]
 
 
+ECS_CLUSTER_CALLS = (
+    "CreateCluster",
+    "DeleteCluster",
+    "UpdateCluster",
+    "UpdateClusterSettings",
+    "PutClusterCapacityProviders",
+)
+
+
 def _ecs(call: Call) -> list[Request]:
     p, a = call.params, call.action
     cluster = _last(str(p.get("cluster") or "default"))
@@ -94,7 +103,7 @@ def _ecs(call: Call) -> list[Request]:
     if a == "RegisterTaskDefinition":
         arn = call.arn("ecs", f"task-definition/{p['family']}:*")
         out = [Request("ecs:RegisterTaskDefinition", (arn,), _tag_context(tags))]
-        for role in {p.get("taskRoleArn"), p.get("executionRoleArn")} - {None, ""}:
+        for role in sorted({p.get("taskRoleArn"), p.get("executionRoleArn")} - {None, ""}):
             out.append(
                 Request(
                     "iam:PassRole",
@@ -113,8 +122,7 @@ def _ecs(call: Call) -> list[Request]:
     if a == "DescribeServices":
         arns = tuple(call.arn("ecs", f"service/{cluster}/{_last(s)}") for s in p["services"])
         return [Request("ecs:DescribeServices", arns)]
-    if a in ("CreateCluster", "DeleteCluster", "UpdateCluster", "UpdateClusterSettings",
-             "PutClusterCapacityProviders"):  # fmt: skip
+    if a in ECS_CLUSTER_CALLS:
         name = p.get("clusterName") or cluster
         arn = call.arn("ecs", f"cluster/{_last(str(name))}")
         out = [Request(f"ecs:{a}", (arn,), _tag_context(tags))]
