@@ -103,7 +103,9 @@ def _ecs(call: Call) -> list[Request]:
     if a == "RegisterTaskDefinition":
         arn = call.arn("ecs", f"task-definition/{p['family']}:*")
         out = [Request("ecs:RegisterTaskDefinition", (arn,), _tag_context(tags))]
-        for role in sorted({p.get("taskRoleArn"), p.get("executionRoleArn")} - {None, ""}):
+        for role in sorted(
+            {str(p.get(k) or "") for k in ("taskRoleArn", "executionRoleArn")} - {""}
+        ):
             out.append(
                 Request(
                     "iam:PassRole",
