@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from config.naming import stack_name
+from config.naming import stack_name, workload_boundary_name
 from tools import processes
 from tools.deploy import commands
 from tools.deploy.commands import Workspace
@@ -329,10 +329,14 @@ class Chain:
     def nothing_left(self) -> str:
         if orphans.find_orphans(self.ctx):
             raise ChainFailed("orphans after destroy")
+        # What the bootstrap keeps, since make destroy leaves it: the state bucket and
+        # the workload boundary.
+        boundary = workload_boundary_name(f"{orphans.PROJECT}-{self.ctx.env_name}")
+        kept = {f"s3 bucket {self.ctx.bucket}", f"iam policy {boundary}"}
         left = [
             item
             for item in inventory.leftovers(self.ctx.endpoint or "", self.ctx.region)
-            if item != f"s3 bucket {self.ctx.bucket}"
+            if item not in kept
         ]
         if left:
             raise ChainFailed("left after destroy: " + ", ".join(left))
