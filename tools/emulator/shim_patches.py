@@ -466,6 +466,9 @@ def role_session_authorization() -> None:
             decision = iam_eval.evaluate(evaluated, policies, boundary=boundary)
             if not modelled and not decision.allowed and decision.closest:
                 decision = iam_eval.Decision(True)  # some statement grants the action somewhere
+            message = (
+                "" if decision.allowed else iam_eval.describe_denial(principal, evaluated, decision)
+            )
             IamLog.write(
                 {
                     "principal": principal,
@@ -474,10 +477,10 @@ def role_session_authorization() -> None:
                     "modelled": modelled,
                     "allowed": decision.allowed,
                     "reason": decision.reason,
+                    "message": message,
                 }
             )
             if not decision.allowed:
-                message = iam_eval.describe_denial(principal, evaluated, decision)
                 print(f"iam: DENIED {message}", flush=True)
                 if s3:
                     request._raise_access_denied()

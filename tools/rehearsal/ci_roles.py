@@ -117,7 +117,7 @@ def _denied(call: Any, **kwargs: Any) -> bool:
 def denials(ws: Workspace, since: int = 0) -> list[str]:
     """The emulator's IAM denials after the first ``since`` decisions, one line each."""
     return [
-        f"{d['principal']}: {d['action']} on {', '.join(d['resources'])}: {d['reason']}"
+        d.get("message") or f"{d['principal']}: {d['action']}: {d['reason']}"
         for d in iam_decisions(ws.root)[since:]
         if not d["allowed"]
     ]
