@@ -11,13 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from parliament import analyze_policy_string
 from policy_sentry.querying.actions import get_action_data
-
-from tests.iam_policies import synthesized_policies
-from tests.synth import Synth
-from tests.unit.test_policy_resources import LITERAL
 
 Finding = dict[str, Any]
 
@@ -114,14 +109,6 @@ def lint(name: str, policy: dict[str, Any]) -> list[Finding]:
         for f in findings(policy)
         if not any(scope in name and accept(f) for scope, accept, _ in ACCEPTED)
     ]
-
-
-@pytest.fixture(scope="module")
-def policies(
-    synthed: Synth, synthed_tag_https: Synth, synthed_secrets: Synth, synthed_ci: Synth
-) -> dict[str, dict[str, Any]]:
-    runs = {"default": synthed, "tag-https": synthed_tag_https, "secrets": synthed_secrets}
-    return {**LITERAL, **synthesized_policies({**runs, "ci": synthed_ci})}
 
 
 def test_parliament_finds_nothing_in_any_identity_policy(

@@ -25,19 +25,7 @@ from typing import Any
 import pytest
 from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
-from tests.iam_policies import as_list, statements, synthesized_policies
-from tests.synth import Synth
-from tests.unit.test_ci_permissions import DEPLOY, PLAN, READ
-
-LITERAL = {"ci deploy": DEPLOY, "ci plan": PLAN, "ci read": READ}
-
-
-@pytest.fixture(scope="module")
-def policies(
-    synthed: Synth, synthed_tag_https: Synth, synthed_secrets: Synth, synthed_ci: Synth
-) -> dict[str, dict[str, Any]]:
-    runs = {"default": synthed, "tag-https": synthed_tag_https, "secrets": synthed_secrets}
-    return {**LITERAL, **synthesized_policies({**runs, "ci": synthed_ci})}
+from tests.iam_policies import as_list, statements
 
 
 @cache
