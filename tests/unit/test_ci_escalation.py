@@ -69,6 +69,23 @@ def _with_boundary(requests: list[Request], boundary: str | None) -> list[Reques
     return [Request(r.action, r.resources, {**r.context, **context}) for r in requests]
 
 
+def _ec2(
+    action: str, resource: str, *, tagged: str = "", request: str = "", keys: bool = False
+) -> Request:
+    """``ec2:<action>`` on ``resource`` of the account, whose ``Environment`` tag is
+    ``tagged`` (none when empty), in a request tagging ``Environment=<request>``;
+    ``keys`` adds the request's ``aws:TagKeys``."""
+    context: dict[str, list[str]] = {}
+    if tagged:
+        context["aws:ResourceTag/Environment"] = [tagged]
+    if request:
+        context["aws:RequestTag/Environment"] = [request]
+    if keys:
+        context["aws:TagKeys"] = ["Environment"]
+    arn = f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:{resource}"
+    return Request(f"ec2:{action}", (arn,), context)
+
+
 ATTEMPTS: dict[str, tuple[list[Request], list[Request]]] = {
     # name: (the attempt, its legitimate twin)
     "create a role without the boundary": (
@@ -125,81 +142,30 @@ ATTEMPTS: dict[str, tuple[list[Request], list[Request]]] = {
         [Request("s3:PutObject", ("arn:aws:s3:::my-org-tfstate/dev/dev-foundation.tfstate",))],
     ),
     "open prod's security group": (
-        [
-            Request(
-                "ec2:AuthorizeSecurityGroupIngress",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group/sg-0prod",),
-                {"aws:ResourceTag/Environment": ["prod"]},
-            )
-        ],
-        [
-            Request(
-                "ec2:AuthorizeSecurityGroupIngress",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group/sg-0dev",),
-                {"aws:ResourceTag/Environment": ["dev"]},
-            )
-        ],
+        [_ec2("AuthorizeSecurityGroupIngress", "security-group/sg-0prod", tagged="prod")],
+        [_ec2("AuthorizeSecurityGroupIngress", "security-group/sg-0dev", tagged="dev")],
     ),
     "add a dev-tagged rule to prod's security group": (
         [
-            Request(
-                "ec2:AuthorizeSecurityGroupIngress",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group/sg-0prod",),
-                {"aws:ResourceTag/Environment": ["prod"], "aws:RequestTag/Environment": ["dev"]},
+            _ec2(
+                "AuthorizeSecurityGroupIngress",
+                "security-group/sg-0prod",
+                tagged="prod",
+                request="dev",
             )
         ],
-        [
-            Request(
-                "ec2:AuthorizeSecurityGroupIngress",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group-rule/sgr-0new",),
-                {"aws:RequestTag/Environment": ["dev"]},
-            )
-        ],
+        [_ec2("AuthorizeSecurityGroupIngress", "security-group-rule/sgr-0new", request="dev")],
     ),
     "create a dev-tagged subnet in prod's VPC": (
+        [_ec2("CreateSubnet", "vpc/vpc-0prod", tagged="prod", request="dev")],
         [
-            Request(
-                "ec2:CreateSubnet",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:vpc/vpc-0prod",),
-                {"aws:ResourceTag/Environment": ["prod"], "aws:RequestTag/Environment": ["dev"]},
-            )
-        ],
-        [
-            Request(
-                "ec2:CreateSubnet",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:subnet/subnet-0new",),
-                {"aws:RequestTag/Environment": ["dev"]},
-            ),
-            Request(
-                "ec2:CreateSubnet",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:vpc/vpc-0dev",),
-                {"aws:ResourceTag/Environment": ["dev"], "aws:RequestTag/Environment": ["dev"]},
-            ),
+            _ec2("CreateSubnet", "subnet/subnet-0new", request="dev"),
+            _ec2("CreateSubnet", "vpc/vpc-0dev", tagged="dev", request="dev"),
         ],
     ),
     "retag prod's security group as dev": (
-        [
-            Request(
-                "ec2:CreateTags",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group/sg-0prod",),
-                {
-                    "aws:ResourceTag/Environment": ["prod"],
-                    "aws:RequestTag/Environment": ["dev"],
-                    "aws:TagKeys": ["Environment"],
-                },
-            )
-        ],
-        [
-            Request(
-                "ec2:CreateTags",
-                (f"arn:aws:ec2:ap-northeast-1:{ACCOUNT}:security-group/sg-0dev",),
-                {
-                    "aws:ResourceTag/Environment": ["dev"],
-                    "aws:RequestTag/Environment": ["dev"],
-                    "aws:TagKeys": ["Environment"],
-                },
-            )
-        ],
+        [_ec2("CreateTags", "security-group/sg-0prod", tagged="prod", request="dev", keys=True)],
+        [_ec2("CreateTags", "security-group/sg-0dev", tagged="dev", request="dev", keys=True)],
     ),
 }
 
