@@ -1,20 +1,26 @@
 """A Docker engine for the session (started and stopped here when none was running),
-the dev task definitions (one synth), and checks that nothing of ours is left behind.
+a browser, the dev task definitions (one synth), and checks that nothing of ours is left
+behind.
 
-Every test in this folder carries the ``containers`` marker: they need Docker, Debian's
-docker-registry, debootstrap (only when the pinned base cannot be pulled) and Chromium.
+Every test in this folder carries the ``containers`` marker: they need a Docker engine, a
+registry (the pinned image or Debian's docker-registry; without one the push is a check
+not run), a base image and Chrome or Chromium. When the machine lacks the engine or the
+browser, the tests that need it are skipped and listed by scripts/check as not run; with
+CI=true or REQUIRE_ALL=1 they fail with the same line (tools/not_run.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from tools import not_run
+from tools.containers import browser, run, taskdefs
 from tools.containers import engine as engine_mod
-from tools.containers import run, taskdefs
-from tools.containers.common import RUNTIME_DIR
+from tools.containers.common import RUNTIME_DIR, MissingError
 from tools.containers.engine import Engine, ensure_engine, stop_own_engine
 
 HERE = Path(__file__).parent
@@ -44,14 +50,33 @@ def assert_nothing_left(engine: Engine) -> None:
     assert registries_running() == [], "a local registry is still running"
 
 
+def not_run_here(exc: MissingError) -> NoReturn:
+    """Skip (listed as not run) or, where every check is required, fail: one line."""
+    line = not_run.record("containers", str(exc))
+    if not_run.required():
+        pytest.fail(line, pytrace=False)
+    pytest.skip(line)
+
+
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
-    found = ensure_engine()
+    try:
+        found = ensure_engine()
+    except MissingError as exc:
+        not_run_here(exc)
     yield found
     run.remove_labelled(found)
     if found.started_now:
         stop_own_engine()
         assert engine_mod._leftovers() == [], f"processes under {RUNTIME_DIR} still run"
+
+
+@pytest.fixture(scope="session")
+def browser_found() -> browser.Browser:
+    try:
+        return browser.ensure()
+    except MissingError as exc:
+        not_run_here(exc)
 
 
 @pytest.fixture(scope="session")

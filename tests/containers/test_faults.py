@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.containers.conftest import assert_nothing_left
-from tools.containers import harness, packages
 from tools.containers.build import BuildError
-from tools.containers.common import EngineError, PortTakenError
-from tools.containers.engine import Engine, ensure_engine
+from tools.containers.common import PortTakenError
+from tools.containers.engine import Engine
 from tools.containers.harness import up
 from tools.containers.run import NotHealthyError
 from tools.containers.taskdefs import TaskDefinition
@@ -32,31 +31,6 @@ def variant(tmp_path: Path, edit: dict[str, tuple[str, str]]) -> Path:
         assert old in text
         (apps / name).write_text(text.replace(old, new, 1))
     return apps
-
-
-def test_no_engine_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-
-    with pytest.raises(EngineError, match=r"^DOCKER_HOST=unix:///nonexistent/docker.sock does"):
-        ensure_engine()
-
-
-def test_no_dockerd_and_installing_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CONTAINERS_INSTALL", "0")
-    monkeypatch.setattr(packages, "which", lambda binary: None)
-
-    with pytest.raises(EngineError, match="CONTAINERS_INSTALL=0 forbids installing packages"):
-        packages.ensure("dockerd", EngineError)
-
-
-def test_deploy_without_an_engine_still_succeeds_with_one_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-
-    assert harness.serve_after_deploy("dev") == 0
-    (line,) = capsys.readouterr().out.splitlines()
-    assert line.startswith("the app is not served locally: no Docker engine: DOCKER_HOST=")
 
 
 def test_port_already_taken(engine: Engine, tasks: dict[str, TaskDefinition]) -> None:

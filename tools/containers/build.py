@@ -5,8 +5,9 @@ Like the images stack, every image builds with ``apps/`` as its context from
 
 Tags follow the images stack: ``<registry>/<repository>:<service>-<version>``. The
 digest is read back from the registry (that is what the services stack pins) and must
-match the engine's RepoDigests. ``disagreements`` compares the built image with the
-task definition that will run it.
+match the engine's RepoDigests. Without a registry (``registry.local_registry`` yields
+None) the tag has no registry part, nothing is pushed, and the image runs by its id.
+``disagreements`` compares the built image with the task definition that will run it.
 """
 
 from __future__ import annotations
@@ -32,13 +33,17 @@ class BuildError(ContainersError):
 @dataclass(frozen=True)
 class BuiltImage:
     service: str
-    reference: str  # <registry>/<repository>:<tag>
-    digest: str  # sha256:..., from the registry
+    reference: str  # [<registry>/]<repository>:<tag>
+    digest: str  # sha256:..., from the registry; the image id when nothing was pushed
     base: Base
+    pushed: bool = True
 
     @property
     def pinned(self) -> str:
-        """``<registry>/<repository>@sha256:...``, the form the services stack runs."""
+        """``<registry>/<repository>@sha256:...``, the form the services stack runs
+        (the image id itself when there was no registry)."""
+        if not self.pushed:
+            return self.digest
         return f"{self.reference.rsplit(':', 1)[0]}@{self.digest}"
 
 
@@ -76,10 +81,11 @@ def dockerfile_of(apps: Path, service: str) -> Path:
 
 
 def build_and_push(
-    engine: Engine, registry: Registry, task: TaskDefinition, apps: Path, base: Base
+    engine: Engine, registry: Registry | None, task: TaskDefinition, apps: Path, base: Base
 ) -> BuiltImage:
     """Build ``task``'s image from ``apps``, check it against ``task``, push it, read its digest."""
-    reference = f"{registry.address}/{task.repository}:{task.tag}"
+    prefix = f"{registry.address}/" if registry else ""
+    reference = f"{prefix}{task.repository}:{task.tag}"
     dockerfile = dockerfile_of(apps, task.service)
     result = engine.docker(
         "build", "--build-arg", f"BASE_IMAGE={base.image}", "-t", reference,
@@ -95,6 +101,9 @@ def build_and_push(
             f"the {task.service} image ({dockerfile}) disagrees with its task definition:\n- "
             + "\n- ".join(found)
         )
+    if registry is None:
+        image_id = str(inspect_image(engine, reference)["Id"])
+        return BuiltImage(task.service, reference, image_id, base, pushed=False)
     engine.ok("push", reference, what=f"docker push {reference}", timeout=300)
     digest = registry.digest(task.repository, task.tag)
     repo_digests = inspect_image(engine, reference).get("RepoDigests") or []

@@ -20,7 +20,11 @@ class ContainersError(RuntimeError):
     """A step failed; the message says which and why, in one or a few lines."""
 
 
-class EngineError(ContainersError):
+class MissingError(ContainersError):
+    """This machine lacks a piece (engine, browser, a package) and may not install it here."""
+
+
+class EngineError(MissingError):
     """No Docker engine answers and none can be installed or started."""
 
 

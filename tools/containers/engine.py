@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 
 from tools import processes
 from tools.containers import packages
-from tools.containers.common import RUNTIME_DIR, STATE_DIR, ContainersError, EngineError, run, tail
+from tools.containers.common import (
+    RUNTIME_DIR,
+    STATE_DIR,
+    ContainersError,
+    EngineError,
+    MissingError,
+    run,
+    tail,
+)
 
 ENGINE_DIR = STATE_DIR / "engine"
 RECORD = ENGINE_DIR / "engine.json"
@@ -100,14 +108,19 @@ def ensure_engine() -> Engine:
     if explicit:
         if answers(explicit):
             return Engine(host=explicit)
-        raise EngineError(f"DOCKER_HOST={explicit} does not answer: start that engine or unset it")
+        raise EngineError(
+            f"no Docker engine answers at DOCKER_HOST={explicit}: start that engine or unset it"
+        )
     if packages.which("docker") and answers(None):
         return Engine(host=None)
     ours = own_engine()
     if ours:
         return ours
-    dockerd = packages.ensure("dockerd", EngineError)
-    packages.ensure("docker", EngineError)
+    try:
+        dockerd = packages.ensure("dockerd")
+        packages.ensure("docker")
+    except MissingError as exc:
+        raise EngineError(f"no Docker engine answers, and {exc}") from exc
     return start_dockerd(dockerd)
 
 

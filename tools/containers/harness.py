@@ -29,7 +29,7 @@ from tools.containers.common import (
     ROOT,
     STATE_DIR,
     ContainersError,
-    EngineError,
+    MissingError,
     PortTakenError,
     free_port,
     port_is_free,
@@ -65,7 +65,7 @@ def build_images(
     """Build and push every service's image through a registry that lives for this call."""
     bases: dict[str, base_image.Base] = {}
     images = {}
-    with local_registry() as registry:
+    with local_registry(engine) as registry:
         for service, task in sorted(tasks.items()):
             pinned = base_image.pinned_base(build.dockerfile_of(apps, service))
             if pinned not in bases:
@@ -160,7 +160,8 @@ def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
 
 
 def serve_after_deploy(env_name: str) -> int:
-    """Serve ``env_name``'s app locally after ``make deploy``; 0 also when no engine exists.
+    """Serve ``env_name``'s app locally after ``make deploy``; 0 also when the machine lacks
+    a piece (no engine, no base image it may build), with one line that says which.
 
     ``SERVE_APP=0`` skips it (the fault rehearsal deploys several environments at
     once and needs only their stacks); ``CONTAINERS_PORT`` (default 3000) is the port.
@@ -178,12 +179,11 @@ def serve_after_deploy(env_name: str) -> int:
         return 2
     try:
         engine = ensure_engine()
-    except EngineError as exc:
-        print(f"the app is not served locally: no Docker engine: {exc}", flush=True)
-        return 0
-    try:
         _remove_previous(engine)
         served = up(engine, tasks=taskdefs.read(env_name), port=int(raw_port))
+    except MissingError as exc:  # the machine lacks a piece: the stacks are still deployed
+        print(f"the app is not served locally: {exc}", flush=True)
+        return 0
     except ContainersError as exc:
         print(f"error: the app is not served locally: {exc}", flush=True)
         return 1

@@ -1,8 +1,8 @@
 """Debian packages the harness needs, installed with apt-get only where that is allowed.
 
 Allowed means: running as root, on Debian (``apt-get`` present) and ``CONTAINERS_INSTALL``
-is not ``0``. ``python -m tools.containers setup`` (``make containers-setup``) installs them
-all at once; otherwise each step installs what it needs when it needs it.
+is not ``0``. Each step installs only what it needs and the machine lacks;
+``python -m tools.containers setup`` (``make containers-setup``) runs every step once.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from tools.containers.common import ContainersError, run, tail
+from tools.containers.common import ContainersError, MissingError, run, tail
 
 # binary -> (Debian package, what it is for)
 NEEDED = {
@@ -19,8 +19,6 @@ NEEDED = {
     "docker": ("docker.io", "the docker CLI"),
     "docker-registry": ("docker-registry", "the local registry that stands in for ECR"),
     "debootstrap": ("debootstrap", "the stand-in base image"),
-    "chromium": ("chromium", "the browser test"),
-    "chromedriver": ("chromium-driver", "the browser test"),
 }
 _updated = False
 
@@ -59,7 +57,7 @@ def apt_install(packages: list[str]) -> None:
         )
 
 
-def ensure(binary: str, error: type[ContainersError] = ContainersError) -> str:
+def ensure(binary: str, error: type[ContainersError] = MissingError) -> str:
     """The path of ``binary``, installing its Debian package first when missing and allowed."""
     found = which(binary)
     if found:
@@ -76,14 +74,3 @@ def ensure(binary: str, error: type[ContainersError] = ContainersError) -> str:
     if not found:
         raise error(f"{binary} is still missing after installing {package}")
     return found
-
-
-def setup() -> list[str]:
-    """Install every missing package at once (idempotent); returns what was installed."""
-    missing = sorted({NEEDED[b][0] for b in NEEDED if which(b) is None})
-    if missing:
-        why = why_not_install()
-        if why:
-            raise ContainersError(f"cannot install {' '.join(missing)}: {why}")
-        apt_install(missing)
-    return missing

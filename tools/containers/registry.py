@@ -1,8 +1,16 @@
-"""Debian's ``docker-registry`` on 127.0.0.1, standing in for ECR while the images are pushed.
+"""A registry on 127.0.0.1 that stands in for ECR while the images are pushed.
 
-Started as a process of its own with a generated config (free port, storage in a temp
-directory), stopped and its directory removed afterwards. Docker trusts registries on
-127.0.0.0/8 without TLS, so no certificates are involved.
+The first of these that the machine has:
+
+1. the pinned ``registry`` image (``IMAGE``), present on the engine or pulled, run as a
+   container that publishes its port on 127.0.0.1;
+2. Debian's ``docker-registry``, run as a process with a generated config (installed
+   first only where ``packages`` may install);
+3. none: the images stay in the engine's own store and run from there. That is said
+   once, and the push is a check not run (``tools/not_run.py``; required in CI).
+
+Each lives only for the ``with`` block. Docker trusts registries on 127.0.0.0/8 without
+TLS, so no certificates are involved.
 """
 
 from __future__ import annotations
@@ -14,12 +22,27 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import not_run
 from tools.containers import packages
-from tools.containers.common import LOCALHOST, ContainersError, free_port
+from tools.containers.common import (
+    LABEL,
+    LOCALHOST,
+    ContainersError,
+    MissingError,
+    free_port,
+    tail,
+)
+from tools.containers.engine import Engine
+
+# registry 3.1.1, its multi-platform index (docker-library/repo-info,
+# repos/registry/remote/3.1.1.md); runs on amd64 and arm64 (Docker Desktop on a Mac).
+IMAGE = "registry:3.1.1@sha256:849b7d29920d060df8091770ede2279c07924ecd29e2a4c029ee0b5ea2ea542b"
+IMAGE_PORT = 5000
 
 MANIFEST_TYPES = ", ".join(
     (
@@ -46,7 +69,7 @@ http:
 @dataclass(frozen=True)
 class Registry:
     address: str  # host:port, the prefix of image references
-    pid: int
+    what: str  # which registry, for the log
 
     def digest(self, repository: str, tag: str) -> str:
         """The manifest digest the registry serves for ``repository:tag``."""
@@ -73,9 +96,87 @@ def _answers(address: str) -> bool:
         return False
 
 
+def image_present(engine: Engine, pull_seconds: float = 300) -> bool:
+    """The pinned registry image is on the engine, or could be pulled now."""
+    if engine.docker("image", "inspect", IMAGE).returncode == 0:
+        return True
+    return engine.docker("pull", IMAGE, timeout=pull_seconds).returncode == 0
+
+
+def choose(engine: Engine) -> str:
+    """``image``, ``debian`` or ``none``: which registry this machine can run."""
+    if image_present(engine):
+        return "image"
+    try:
+        packages.ensure("docker-registry")
+    except MissingError:
+        return "none"
+    return "debian"
+
+
+def why_none() -> str:
+    return f"neither {IMAGE.split('@')[0]} can be pulled nor Debian's docker-registry is installed"
+
+
 @contextlib.contextmanager
-def local_registry(start_seconds: float = 20) -> Iterator[Registry]:
-    """A running registry for the ``with`` block; stopped (port freed) when it ends."""
+def local_registry(engine: Engine, start_seconds: float = 20) -> Iterator[Registry | None]:
+    """A running registry for the ``with`` block, or None (see the module's docstring).
+
+    With ``CI=true`` or ``REQUIRE_ALL=1`` having none is an error, not a skipped push.
+    """
+    kind = choose(engine)
+    if kind == "image":
+        with _container(engine, start_seconds) as registry:
+            yield registry
+    elif kind == "debian":
+        with _process(start_seconds) as registry:
+            yield registry
+    else:
+        if not_run.required():
+            raise MissingError(f"no registry: {why_none()}")
+        line = not_run.record("containers: registry push", why_none())
+        print(f"containers: {line}; the images run from the engine's own store", flush=True)
+        yield None
+
+
+def _wait(address: str, seconds: float, alive: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and alive() and not _answers(address):
+        time.sleep(0.2)
+    return _answers(address)
+
+
+@contextlib.contextmanager
+def _container(engine: Engine, start_seconds: float) -> Iterator[Registry]:
+    """The pinned image on a network of its own, its port published on 127.0.0.1."""
+    run_id = f"registry-{uuid.uuid4().hex[:8]}"
+    name = f"ecs-learn-{run_id}"
+    port = free_port()
+    address = f"{LOCALHOST}:{port}"
+    try:
+        engine.ok(
+            "network", "create", "--label", f"{LABEL}={run_id}", name, what="registry network"
+        )
+        engine.ok(
+            "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
+            "--network", name, "--publish", f"{address}:{IMAGE_PORT}",
+            "--env", "REGISTRY_STORAGE_DELETE_ENABLED=true", IMAGE,
+            what=f"docker run {IMAGE}",
+        )  # fmt: skip
+        if not _wait(address, start_seconds, lambda: True):
+            logs = engine.docker("logs", name).stdout
+            raise ContainersError(f"the registry container did not answer on {address}:\n"
+                                  f"{tail(logs)}")  # fmt: skip
+        print(f"containers: registry on {address} (container {IMAGE.split('@')[0]})", flush=True)
+        yield Registry(address=address, what=f"container {IMAGE.split('@')[0]}")
+    finally:
+        engine.docker("rm", "--force", "--volumes", name)
+        engine.docker("network", "rm", name)
+
+
+@contextlib.contextmanager
+def _process(start_seconds: float) -> Iterator[Registry]:
+    """Debian's docker-registry with a generated config, storage in a temp directory."""
     binary = packages.ensure("docker-registry")
     with tempfile.TemporaryDirectory(prefix="ecs-learn-registry-") as tmp:
         port = free_port()
@@ -88,19 +189,15 @@ def local_registry(start_seconds: float = 20) -> Iterator[Registry]:
         )  # fmt: skip
         address = f"{LOCALHOST}:{port}"
         try:
-            deadline = time.monotonic() + start_seconds
-            while proc.poll() is None and not _answers(address):
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            if not _answers(address):
+            if not _wait(address, start_seconds, lambda: proc.poll() is None):
                 log.flush()
                 raise ContainersError(
                     f"docker-registry did not start on {address}:\n"
                     + (Path(tmp) / "registry.log").read_text()[-1000:]
                 )
-            print(f"containers: registry on {address} (pid {proc.pid})", flush=True)
-            yield Registry(address=address, pid=proc.pid)
+            print(f"containers: registry on {address} (Debian's docker-registry, pid {proc.pid})",
+                  flush=True)  # fmt: skip
+            yield Registry(address=address, what=f"Debian's docker-registry (pid {proc.pid})")
         finally:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
