@@ -268,3 +268,12 @@ def test_drift_is_planned_on_a_schedule_for_every_environment() -> None:
 
 def test_only_the_drift_report_may_write_issues() -> None:
     assert writers("issues") == ["drift.yml:report"]
+
+
+def test_the_workflow_lint_runs_with_the_rest_of_the_lint() -> None:
+    check = (ROOT / "scripts" / "check").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    lint_target = makefile.split("\nlint:")[1].split("\n\n")[0]
+    assert "; scripts/lint-workflows" in check.split("if wanted lint; then")[1].split("fi")[0]
+    assert "\tscripts/lint-workflows" in lint_target
+    assert "--offline" in (ROOT / "scripts" / "lint-workflows").read_text()
