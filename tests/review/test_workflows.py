@@ -162,7 +162,7 @@ def test_the_check_workflow_runs_scripts_check_with_the_callers_parts() -> None:
     assert job["env"]["CI"] == "true"  # every check of the parts is required
     assert job["env"]["PARTS"] == "${{ inputs.parts }}"
     assert job["env"]["E2E_RUNS"] == "${{ inputs.e2e-runs }}"
-    assert 'scripts/check "${parts[@]}"' in job["steps"][-1]["run"]
+    assert 'scripts/check "${selected[@]}"' in job["steps"][-1]["run"]
 
 
 def test_the_plan_waits_for_lint_and_unit_tests_only() -> None:
