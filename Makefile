@@ -43,10 +43,11 @@ test: install ## The full check suite that CI runs (lint, unit, apps, validate, 
 unit: install ## Fast tests only (no emulator rehearsal, no containers)
 	$(PY) -m pytest -m "not e2e and not containers" -q -n auto --dist worksteal
 
-lint: install ## ruff format check + ruff lint + mypy --strict (settings in pyproject.toml)
+lint: install ## ruff format check + ruff lint + mypy --strict (pyproject.toml), zizmor + actionlint on .github/
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	scripts/lint-workflows
 
 format: install ## Format and autofix with ruff
 	.venv/bin/ruff format .

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import tools.perf.provider_loader  # noqa: F401  (before any provider import: lazy loading)
+from tests.e2e import runs
 from tests.synth import (
     DEFAULT_SETTINGS,
     SECRET_ARN,
@@ -81,3 +82,20 @@ def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """E2E_RUNS (tests/e2e/runs.py): skip each e2e test whose run is not selected."""
+    e2e = {item.nodeid: item for item in items if item.get_closest_marker("e2e")}
+    marks = {test: _run_of(item) for test, item in e2e.items()}
+    try:
+        reasons = runs.skips(marks) if e2e else {}
+    except runs.InvalidSelection as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for test, reason in reasons.items():
+        e2e[test].add_marker(pytest.mark.skip(reason=reason))
+
+
+def _run_of(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("e2e_run")
+    return str(mark.args[0]) if mark else None

@@ -3,6 +3,9 @@
 The dev and prod rehearsals and the fault rehearsal each drive their own emulators,
 ports and workdirs, and they mostly wait on the AWS provider's fixed timers, so
 running them at once keeps ``make test`` within its time budget on two cores.
+``E2E_RUNS`` (tests/e2e/runs.py) selects a subset: CI gives each run a job of its own.
+Every e2e test names its run with ``@pytest.mark.e2e_run(name)`` (tests/conftest.py skips
+it when that run is not selected).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import IO
 
 import pytest
 
+from tests.e2e import runs
 from tools.deploy.commands import ROOT
 from tools.deploy.procs import kill_tree
 
@@ -52,13 +56,6 @@ class Run:
         self.log.close()
 
 
-COMMANDS = {
-    "rehearse-dev": ["-m", "tools.rehearsal", "--env", "dev"],
-    "rehearse-prod": ["-m", "tools.rehearsal", "--env", "prod"],
-    "faults": ["-m", "tools.recovery.faults"],
-}
-
-
 # Tests that do not wait for the long runs go first, so that they run beside them.
 BESIDE_THE_LONG_RUNS = ("test_second_apply_is_refused_while_the_first_holds_the_lock",)
 
@@ -71,11 +68,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def background_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
-    """Every long run, started at once; each test waits for its own."""
+    """Every selected long run (E2E_RUNS), started at once; each test waits for its own."""
     base = tmp_path_factory.mktemp("e2e")
-    runs: dict[str, Run] = {}
+    started: dict[str, Run] = {}
     try:
-        for name, args in COMMANDS.items():
+        for name in runs.selected():
+            args = runs.COMMANDS[name]
             workdir = base / name
             log = (base / f"{name}.out").open("w+")
             proc = subprocess.Popen(
@@ -85,8 +83,8 @@ def background_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            runs[name] = Run(proc, log, workdir, time.monotonic())
-        yield runs
+            started[name] = Run(proc, log, workdir, time.monotonic())
+        yield started
     finally:
-        for run in runs.values():
+        for run in started.values():
             run.stop()

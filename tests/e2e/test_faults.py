@@ -15,6 +15,7 @@ from tools.recovery.faults import CHAINS
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e_run("faults")
 def test_every_fault_point_recovers(background_runs: dict[str, Any]) -> None:
     # Started with the other long runs (tests/e2e/conftest.py); its time is reported here.
     proc, total, workdir = background_runs["faults"].result()

@@ -35,8 +35,13 @@ ENVS = ("dev", "prod")
 @pytest.fixture(scope="module")
 def rehearsals(background_runs: dict[str, Any]) -> dict[str, tuple[Any, float, Path]]:
     """``python -m tools.rehearsal`` for dev and prod (started with the other long runs,
-    each with its own emulator, port and workdir): env -> (result, seconds, workdir)."""
-    return {env: background_runs[f"rehearse-{env}"].result() for env in ENVS}
+    each with its own emulator, port and workdir): env -> (result, seconds, workdir).
+    Only the runs E2E_RUNS selected; a test of another is skipped (its ``e2e_run`` mark)."""
+    return {
+        env: background_runs[f"rehearse-{env}"].result()
+        for env in ENVS
+        if f"rehearse-{env}" in background_runs
+    }
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +51,9 @@ def rehearsal(rehearsals: dict[str, tuple[Any, float, Path]]) -> tuple[Any, floa
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("env", ENVS)
+@pytest.mark.parametrize(
+    "env", [pytest.param(env, marks=pytest.mark.e2e_run(f"rehearse-{env}")) for env in ENVS]
+)
 def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str) -> None:
     proc, total, workdir = rehearsals[env]
     print(proc.stdout)
@@ -114,6 +121,8 @@ def foundation(
 
 
 @pytest.mark.e2e
+# It needs no long run: it runs in the dev rehearsal's job (E2E_RUNS), so in exactly one.
+@pytest.mark.e2e_run("rehearse-dev")
 def test_second_apply_is_refused_while_the_first_holds_the_lock(
     foundation: tuple[LocalTarget, Workspace, dict[str, str]],
 ) -> None:
@@ -161,6 +170,7 @@ def test_second_apply_is_refused_while_the_first_holds_the_lock(
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e_run("rehearse-dev")
 def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path]) -> None:
     # GIVEN the plans the rehearsal kept (container definitions resolved, unlike cdk.tf.json)
     proc, _, workdir = rehearsal
@@ -182,6 +192,7 @@ def test_checkov_plan_scan_of_rehearsed_stacks(rehearsal: tuple[Any, float, Path
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e_run("rehearse-dev")
 def test_plan_summary_reads_the_rehearsed_plans(rehearsal: tuple[Any, float, Path]) -> None:
     # GIVEN the zero-change re-plans of the rehearsal, as `terraform show -json` wrote them
     from tools.review.plan_summary import changes, counts, load_plan, summarize

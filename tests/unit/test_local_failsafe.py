@@ -179,6 +179,7 @@ def test_an_emulator_endpoint_off_loopback_is_refused(value):
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e_run("rehearse-dev")  # short: in the dev job only
 def test_state_init_with_real_credentials_and_no_emulator_fails_before_any_aws_call(
     local_s3, endpoint, proxy, tmp_path
 ):
@@ -195,6 +196,7 @@ def test_state_init_with_real_credentials_and_no_emulator_fails_before_any_aws_c
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e_run("rehearse-dev")  # short: in the dev job only
 def test_plan_with_real_credentials_and_no_emulator_fails_before_any_aws_call(
     local_s3, endpoint, proxy, tmp_path
 ):
@@ -210,6 +212,7 @@ def test_plan_with_real_credentials_and_no_emulator_fails_before_any_aws_call(
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e_run("rehearse-dev")  # short: in the dev job only
 def test_the_proxy_does_see_a_stack_that_would_call_aws(synthed, proxy, tmp_path):
     # GIVEN the real-AWS foundation stack (no emulator settings), state on disk
     stack = synthed.json("dev-foundation")
