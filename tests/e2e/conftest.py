@@ -56,14 +56,24 @@ class Run:
         self.log.close()
 
 
-# Tests that do not wait for the long runs go first, so that they run beside them.
+# Tests that do not wait for a long run go first, beside them; then the tests of each run
+# in the order the runs usually finish, so that the checks on the dev rehearsal's plans
+# (checkov, the plan summary) run while prod still rehearses.
 BESIDE_THE_LONG_RUNS = ("test_second_apply_is_refused_while_the_first_holds_the_lock",)
+FINISH_ORDER = ("faults", "rehearse-dev", "rehearse-prod")
+HERE = Path(__file__).parent
+
+
+def order(item: pytest.Item) -> int:
+    beside = getattr(item, "originalname", item.name) in BESIDE_THE_LONG_RUNS
+    mark = item.get_closest_marker("e2e_run")
+    if beside or mark is None or HERE not in Path(item.fspath).parents:
+        return 0
+    return 1 + FINISH_ORDER.index(mark.args[0])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(
-        key=lambda item: getattr(item, "originalname", item.name) not in BESIDE_THE_LONG_RUNS
-    )
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")

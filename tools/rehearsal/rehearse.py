@@ -32,8 +32,10 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from config.naming import stack_name
 from tools.deploy import commands, deployments, protection, task_definitions
@@ -45,6 +47,7 @@ from tools.emulator.emulator import Emulator
 from tools.rehearsal import ci_roles, release
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
+T = TypeVar("T")
 
 
 class StageFailed(RuntimeError):
@@ -175,20 +178,37 @@ def check_services(target: LocalTarget, ws: Workspace, stack: str, clock: Clock,
             raise StageFailed(name, str(exc)) from None
 
 
+def each_stack(stacks: list[str], work: Callable[[str], T]) -> list[T]:
+    """``work(stack)`` for every stack at once (threads; results in ``stacks`` order).
+
+    For independent Terraform runs in separate stack directories: each mostly waits on
+    its provider and the emulator. The first exception is raised after all have ended.
+    """
+    with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
+        futures = [pool.submit(work, stack) for stack in stacks]
+        return [future.result() for future in futures]
+
+
 def replan_all(
     stacks: list[str], ws: Workspace, env: dict[str, str], clock: Clock, label: str = ""
 ) -> None:
-    """``terraform plan -detailed-exitcode`` of each stack: each must plan no changes."""
-    for stack in stacks:
+    """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes."""
+
+    def replan(stack: str) -> float:
         name = f"re-plan {stack}{label}"
-        with clock.stage(name):
-            log = ws.log(f"replan-{stack}{label.replace(' ', '-')}")
-            result = commands.replan(ws, stack, env, log)
-            if result.returncode == 2:
-                changes = commands.plan_changes(result.output)
-                raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
-            _check(name, result, log)
-            commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+        started = time.monotonic()
+        log = ws.log(f"replan-{stack}{label.replace(' ', '-')}")
+        result = commands.replan(ws, stack, env, log)
+        if result.returncode == 2:
+            changes = commands.plan_changes(result.output)
+            raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
+        _check(name, result, log)
+        commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+        return time.monotonic() - started
+
+    with clock.stage(f"re-plan {' + '.join(stacks)}{label}, at once"):
+        for stack, seconds in zip(stacks, each_stack(stacks, replan), strict=True):
+            print(f"         ok     re-plan {stack}{label} ({seconds:.1f} s)")
 
 
 def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:

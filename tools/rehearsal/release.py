@@ -229,7 +229,14 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
 
     Returns the environment the stacks were last synthesized with (the destroy's).
     """
-    from tools.rehearsal.rehearse import StageFailed, _check, _summary, check_services, replan_all
+    from tools.rehearsal.rehearse import (
+        StageFailed,
+        _check,
+        _summary,
+        check_services,
+        each_stack,
+        replan_all,
+    )
 
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     services_stack = stack_name(target.env_name, "services")
@@ -273,8 +280,8 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     with clock.stage(name):
         log = ws.log("synth-release-2-plan")
         _check(name, commands.synth(ws, second, log=log), log)
-        replaced: list[str] = []
-        for stack in apps:
+
+        def plan(stack: str) -> tuple[str, list[str]]:
             if not (ws.stack_dir(stack) / ".terraform").is_dir():
                 init = ["init", "-input=false", "-no-color"]
                 log = ws.log(f"init-{stack}-release-2")
@@ -284,9 +291,14 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
             if result.returncode not in (0, 2):
                 _check(name, result, log)
             path = commands.save_plan_json(ws, stack, second, ws.log(f"show-{stack}-release-2"))
-            plan = plan_summary.load_plan(path)
-            print(plan_summary.summarize(plan, stack))
-            replaced += replaced_before_destroyed(plan, "aws_lb_target_group")
+            loaded = plan_summary.load_plan(path)
+            summary = plan_summary.summarize(loaded, stack)
+            return summary, replaced_before_destroyed(loaded, "aws_lb_target_group")
+
+        replaced: list[str] = []
+        for summary, replaced_here in each_stack(apps, plan):  # the stacks plan at once
+            print(summary)
+            replaced += replaced_here
         frontend = f"{config.name_prefix}-{config.frontend.name}-"
         if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
             raise StageFailed(
