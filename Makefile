@@ -60,7 +60,7 @@ bench: install ## Dev synth side by side with plain cdktf and an AWS CDK peer, t
 	$(PY) -m tools.perf.bench
 
 # --- The real images on a local Docker engine (see docs/containers.md). ---
-containers-setup: install ## Root on Debian: apt-get docker.io, docker-registry, debootstrap, chromium (idempotent)
+containers-setup: install ## Say what the container checks will use; provide what is missing (apt-get only as root on Debian)
 	$(PY) -m tools.containers setup
 
 containers: install ## Build, push and run both images, check them in Chromium, remove everything
