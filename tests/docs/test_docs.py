@@ -8,7 +8,9 @@ Checks README.md, README.ja.md, docs/*.md and apps/README*.md, reading text only
   column is "Variable" / "変数") is read somewhere in the project;
 - every repository path in backticks or in a link exists;
 - every English doc has a Japanese twin (``X.md`` -> ``X.ja.md``) that names the same
-  ``make`` targets and settings variables, and the two link to each other.
+  ``make`` targets and settings variables, and the two link to each other;
+- every figure with a unit (``1.2 s``, ``100 MB``) quoted beside a mention of
+  docs/performance.md is one that docs/performance.md states.
 
 The extractors and checkers are small pure functions, tested on sample texts below.
 """
@@ -55,6 +57,12 @@ GENERATED_PREFIXES = {
     "cdktf_cdktf_provider_aws/": "inside the installed provider package (site-packages)",
     "_jsii/": "inside the installed provider package (site-packages)",
 }
+
+# A figure with a unit: "1.2 s", "~100 MB", "7.16x", "2,135 ms", "1.2 秒" (s after a digit
+# only when no letter follows, so "3 stacks" is not a figure).
+FIGURE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s?(ms|s|MB|GB|KB|x|%|ミリ秒|秒)(?![A-Za-z])")
+UNIT_ALIASES = {"秒": "s", "ミリ秒": "ms"}
+PERFORMANCE_DOCS = ("performance.md", "performance.ja.md")
 
 SETTINGS_TABLE_HEADERS = {"variable", "変数", "環境変数", "setting", "設定"}
 FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]+$")
@@ -141,6 +149,32 @@ def backticked_paths(text: str) -> set[str]:
     return found
 
 
+def figures(text: str) -> set[str]:
+    """Every figure with a unit in ``text``, normalized: ``1.2 秒`` and ``1.2s`` -> ``1.2 s``."""
+    return {f"{number} {UNIT_ALIASES.get(unit, unit)}" for number, unit in FIGURE.findall(text)}
+
+
+def text_blocks(text: str) -> list[str]:
+    """Paragraphs (split at blank lines); each table row is a block of its own."""
+    blocks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = paragraph.splitlines()
+        if lines and all(line.lstrip().startswith("|") for line in lines):
+            blocks += lines
+        else:
+            blocks.append(paragraph)
+    return blocks
+
+
+def performance_quotes(text: str) -> set[str]:
+    """The figures of every block that names or links docs/performance.md (or its twin)."""
+    found: set[str] = set()
+    for block in text_blocks(text):
+        if any(name in block for name in PERFORMANCE_DOCS):
+            found |= figures(block)
+    return found
+
+
 # --- Checking ------------------------------------------------------------------------
 
 
@@ -188,6 +222,16 @@ def twin_differences(english: str, japanese: str) -> list[str]:
 def twin_link_missing(doc: Path, twin: Path, text: str) -> list[str]:
     head = "\n".join(text.splitlines()[:8])
     return [] if f"]({twin.name})" in head else [f"no link to {twin.name} at the top"]
+
+
+def unmatched_performance_figures(text: str, performance: str) -> list[str]:
+    """Figures quoted beside a mention of docs/performance.md that it does not state."""
+    stated = figures(performance)
+    return [
+        f"{figure}: quoted beside docs/performance.md, which does not state it"
+        for figure in sorted(performance_quotes(text))
+        if figure not in stated
+    ]
 
 
 # --- The project's docs --------------------------------------------------------------
@@ -267,6 +311,14 @@ def test_twins_link_to_each_other_at_the_top(doc: Path) -> None:
     findings = twin_link_missing(doc, twin, doc.read_text())
     findings += twin_link_missing(twin, doc, twin.read_text())
     assert findings == []
+
+
+@pytest.mark.parametrize(
+    "doc", doc_params([d for d in project_docs() if d.name not in PERFORMANCE_DOCS])
+)
+def test_figures_quoted_from_performance_md_match_it(doc: Path) -> None:
+    performance = (ROOT / "docs" / "performance.md").read_text()
+    assert unmatched_performance_figures(doc.read_text(), performance) == []
 
 
 # --- The checkers themselves ---------------------------------------------------------
@@ -406,3 +458,46 @@ def test_a_missing_twin_link_is_reported() -> None:
 def test_every_doc_is_collected() -> None:
     names = {str(d.relative_to(ROOT)) for d in english_docs()}
     assert {"README.md", "apps/README.md", "docs/emulator.md", "docs/security.md"} <= names
+
+
+PERFORMANCE = "A dev synth takes 1.08 s and 101 MB; plain cdktf 7.75 s and 593 MB (7.16x).\n"
+
+
+def test_figures_are_read_with_their_units() -> None:
+    text = "~1.2 s, 100MB, 7.16x, 2,135 ms and 1.2 秒; not 3 stacks, v1.2 or 10.0.0.0/24."
+    assert figures(text) == {"1.2 s", "100 MB", "7.16 x", "2,135 ms"}
+
+
+def test_figures_beside_a_performance_link_are_quotes() -> None:
+    # GIVEN a paragraph that links docs/performance.md and one that does not
+    text = (
+        "A synth takes 1.08 s ([docs/performance.md](docs/performance.md)).\n\n"
+        "The rehearsal takes 187 s.\n"
+    )
+    # THEN only the linked paragraph's figures are quotes
+    assert performance_quotes(text) == {"1.08 s"}
+
+
+def test_each_table_row_is_its_own_block() -> None:
+    text = "| Symptom | Fix |\n| --- | --- |\n| slow, 30 s | see performance.md |\n| 5 s | x |\n"
+    assert performance_quotes(text) == {"30 s"}
+
+
+def test_a_figure_performance_md_states_passes() -> None:
+    text = "It takes 1.08 s and 101 MB (see docs/performance.md)."
+    assert unmatched_performance_figures(text, PERFORMANCE) == []
+
+
+def test_a_figure_performance_md_does_not_state_is_reported() -> None:
+    # GIVEN a doc quoting 1.2 s and 9 s beside a link, while performance.md says 1.08 s, 7.75 s
+    text = "A dev synth takes ~1.2 s instead of ~9 s ([performance](docs/performance.md))."
+    # THEN both figures are reported
+    assert unmatched_performance_figures(text, PERFORMANCE) == [
+        "1.2 s: quoted beside docs/performance.md, which does not state it",
+        "9 s: quoted beside docs/performance.md, which does not state it",
+    ]
+
+
+def test_a_japanese_quote_is_compared_in_seconds() -> None:
+    text = "dev の synth は約 1.08 秒、約 101 MB です（[詳細](performance.ja.md)）。"
+    assert unmatched_performance_figures(text, PERFORMANCE) == []

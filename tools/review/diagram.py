@@ -566,6 +566,10 @@ PROSE: dict[str, dict[str, str]] = {
         "lbs": "Load balancers and services",
         "lb_head": "| ALB | Scheme | Listener → target group | Health check |",
         "svc_head": "| ECS service | Launch type | Container port | Tasks | Target group |",
+        "tg_note": "Target group names are shown without their hash suffix: the deployed name "
+        "ends in `-` and 6 hex digits, a hash of the port, "
+        "protocol, target type and VPC, so that a change to those replaces the group safely "
+        "(constructs/load_balancer.py).",
         "chain": "Security-group chain",
         "chain_intro": "Each hop admits only the previous one (inbound rules, in path order):",
         "chain_head": "| From | To (security group) | Port |",
@@ -590,6 +594,11 @@ PROSE: dict[str, dict[str, str]] = {
         "lb_head": "| ALB | スキーム | リスナー → ターゲットグループ | ヘルスチェック |",
         "svc_head": "| ECS サービス | 起動タイプ | コンテナポート | タスク数 | "
         "ターゲットグループ |",
+        "tg_note": "ターゲットグループ名はハッシュの接尾辞を省いて示しています。"
+        "デプロイされる名前の末尾は `-` と 16 進 6 桁で、ポート、プロトコル、"
+        "ターゲットタイプ、VPC のハッシュです。"
+        "これらを変えたときにグループを安全に置き換えるためです"
+        "（constructs/load_balancer.py）。",
         "chain": "セキュリティグループの連鎖",
         "chain_intro": "各ホップは直前のホップからの通信だけを受け付けます"
         "（インバウンドルール、経路順）:",
@@ -635,6 +644,8 @@ def render(model: Model, lang: str = "en") -> str:
         text["svc_head"],
         "|---|---|---|---|---|",
         *(s.row for s in model.services),
+        "",
+        text["tg_note"],
         "",
         f"## {text['chain']}",
         "",
