@@ -30,7 +30,8 @@ from typing import Any
 from config.naming import stack_name
 from tools.deploy import commands, deployments, rollback
 from tools.deploy.commands import Workspace
-from tools.deploy.target import LocalTarget, _context
+from tools.deploy.ecr import image_tags
+from tools.deploy.target import LocalTarget, environment_config
 from tools.review import plan_summary
 
 FIRST = "0.1.0"
@@ -76,7 +77,7 @@ def register_images(
 ) -> dict[str, str]:
     """``put_image`` of each service's ``<service>-<version>``; tag -> digest."""
     pushed = {}
-    for tag, service in zip(rollback.image_tags(version, services), services, strict=True):
+    for tag, service in zip(image_tags(version, services), services, strict=True):
         image = ecr.put_image(
             repositoryName=repository,
             imageManifest=image_manifest(service, version),
@@ -240,7 +241,7 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
 
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     services_stack = stack_name(target.env_name, "services")
-    config = rollback.environment(target.env_name, env, _context())
+    config = environment_config(target.env_name, env)
     repository = config.registry.repository_name
     names = [s.name for s in config.services]
     ecr = target.client("ecr")
@@ -323,7 +324,7 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     back = rollback.rollback_environ(second, FIRST)
     name = f"roll back to {FIRST}: its images are in ECR, deploy them (IMAGE_SOURCE=tag, no build)"
     with clock.stage(name):
-        rollback.require_images(ecr, rollback.environment(target.env_name, back, _context()), FIRST)
+        rollback.require_images(ecr, environment_config(target.env_name, back), FIRST)
         apply(name, back, "rollback")
 
     check_services(
@@ -346,9 +347,7 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
         before = snapshot(target, cluster, service_names)
         never = rollback.rollback_environ(second, NEVER_PUSHED)
         try:
-            rollback.require_images(
-                ecr, rollback.environment(target.env_name, never, _context()), NEVER_PUSHED
-            )
+            rollback.require_images(ecr, environment_config(target.env_name, never), NEVER_PUSHED)
         except rollback.RollbackRefused as exc:
             print(f"         refused: {exc}")
         else:
