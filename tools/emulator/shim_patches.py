@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import urlparse
 
 from moto.core.exceptions import JsonRESTError
 from moto.utilities.tagging_service import TaggingService
+
+from tools.emulator.iam_eval import IAM_LOG_VARIABLE
 
 
 def appautoscaling_tags() -> None:
@@ -365,10 +368,6 @@ class IamLog:
 
     @classmethod
     def write(cls, record: dict[str, Any]) -> None:
-        import os
-
-        from tools.emulator.emulator import IAM_LOG_VARIABLE
-
         path = os.environ.get(IAM_LOG_VARIABLE)
         if not path:
             return
