@@ -224,6 +224,7 @@ def serve(port: int, ready_file: Path | None) -> None:
     The server is moto's own ``ThreadedMotoServer``; this process only adds the
     shim, the ready file and a clean exit on a signal.
     """
+    # moto (and the shim, which imports it) loads in the server process only.
     from moto.server import ThreadedMotoServer
 
     from tools.emulator import shim
