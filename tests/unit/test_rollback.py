@@ -93,7 +93,7 @@ def test_the_command_refuses_a_local_rollback_with_nothing_deployed(
     from tools.deploy import cli as deploy
 
     # GIVEN no emulator is running in the local deploy directory
-    monkeypatch.setattr(deploy, "LOCAL_DIR", tmp_path)
+    monkeypatch.setattr(rollback, "LOCAL_DIR", tmp_path)
     monkeypatch.setenv("TARGET", "local")
     called: list[str] = []
     monkeypatch.setattr(deploy, "run_local", lambda *a, **k: called.append("deploy") or 0)

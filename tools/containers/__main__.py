@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tools import not_run
+from tools.containers.check import check
 from tools.containers.common import ContainersError
 from tools.containers.harness import DEFAULT_PORT, serve_after_deploy, stop_serving
 from tools.containers.setup import setup
@@ -32,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "down":
             stop_serving()
             return 0
-        from tools.containers.check import check
-
         port = int(os.environ.get("CONTAINERS_PORT", DEFAULT_PORT))
         for stage, seconds in check(args.env, port=port, screenshot=args.screenshot).items():
             print(f"{stage}: {seconds:.1f} s")

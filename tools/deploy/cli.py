@@ -53,12 +53,20 @@ from tools.deploy import commands, deployments, image_guard, protection, task_de
 from tools.deploy.ci_variables import format_ci_variables
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import Result
-from tools.deploy.target import AwsTarget, LocalTarget, TargetError, aws_target, local_target
+from tools.deploy.target import (
+    LOCAL_DIR,
+    AwsTarget,
+    LocalTarget,
+    TargetError,
+    aws_target,
+    aws_workspace,
+    local_target,
+)
 from tools.emulator.emulator import Emulator, EmulatorError, port_is_free
+from tools.recovery.locks import after_failure
+from tools.recovery.orphans import preflight
 from tools.terraform import TerraformSetupError
 
-# ECS_LEARN_LOCAL_DIR: another emulator home (the fault rehearsal runs several at once).
-LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehearsal" / "local")
 ACTIONS = ("diff", "deploy", "destroy", "bootstrap")
 # The setting config.loader reads to turn ALB deletion protection off everywhere.
 DELETION_PROTECTION_VAR = "DELETION_PROTECTION"
@@ -75,12 +83,6 @@ class DeployError(RuntimeError):
 def _ok(what: str, result: Result) -> None:
     if result.returncode != 0:
         raise DeployError(f"{what} failed with exit code {result.returncode}")
-
-
-def aws_workspace(env_name: str) -> Workspace:
-    """Real AWS uses the usual ``cdktf.out``; outputs go to ``cdktf.out/<env>-deploy/``."""
-    outdir = commands.ROOT / "cdktf.out"
-    return Workspace(root=outdir / f"{env_name}-deploy", out=outdir)
 
 
 def _settings_env(env: dict[str, str], disable_protection: bool) -> dict[str, str]:
@@ -157,8 +159,6 @@ def _run(
 
 def _no_collisions(env_name: str) -> None:
     """Stop before a deploy that would collide with named orphans (tools/recovery)."""
-    from tools.recovery.orphans import preflight
-
     problem = preflight(env_name)
     if problem:
         raise DeployError(problem)
@@ -318,8 +318,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _recovery_hint(env_name: str | None) -> None:
     """A lock that stopped (or was left by) the command: show it and the `make unlock` line."""
-    from tools.recovery.locks import after_failure
-
     if env_name:
         after_failure(env_name)
 

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from config.naming import stack_name
-from tools.deploy import rollback
+from tools.deploy import commands
+from tools.deploy.ecr import missing_tags
+from tools.deploy.target import environment_config
 
 BUILD_RESOURCE = "docker_image"  # its name is the literal ``<repo>:<tag>``
 PUSH_RESOURCE = "docker_registry_image"  # in the state: what each tag was pushed from
@@ -106,7 +108,7 @@ def check(
     """
     synthesized = synthesized_contexts(json.loads(stack_file.read_text()))
     tags = sorted(synthesized)
-    existing = set(tags) - set(rollback.missing_tags(ecr, repository, tags))
+    existing = set(tags) - set(missing_tags(ecr, repository, tags))
     if not existing:
         return
     message = refusal(env_name, repository, existing, synthesized, recorded_contexts(read_state()))
@@ -116,7 +118,6 @@ def check(
 
 def _state_reader(ws: Any, stack: str, env: Mapping[str, str]) -> Any:
     """``terraform show -json`` of ``stack``'s state (after an init), as a callable."""
-    from tools.deploy import commands
 
     def read() -> dict[str, Any]:
         for args in (["init", "-input=false", "-no-color"], ["show", "-json", "-no-color"]):
@@ -138,12 +139,10 @@ def _state_reader(ws: Any, stack: str, env: Mapping[str, str]) -> Any:
 
 def before_deploy(target: Any, ws: Any, env: Mapping[str, str], stacks: list[str]) -> None:
     """``check`` for a deploy that includes ``<env>-images`` (``IMAGE_SOURCE=build``)."""
-    from tools.deploy.target import _context
-
     images = stack_name(target.env_name, "images")
     if images not in stacks:
         return
-    config = rollback.environment(target.env_name, env, _context())
+    config = environment_config(target.env_name, env)
     check(
         target.client("ecr"),
         target.env_name,

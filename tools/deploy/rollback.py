@@ -21,58 +21,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
-
-from config import ConfigError, EnvironmentConfig, load_environment, settings_from_env
+from config import ConfigError, EnvironmentConfig
 from config.schema import validate_version
+from tools.deploy import cli as deploy
+from tools.deploy import deployments
+from tools.deploy.ecr import image_tags, missing_tags, versions_present
+from tools.deploy.target import (
+    LOCAL_DIR,
+    TargetError,
+    aws_target,
+    check_env_name,
+    environment_config,
+    local_target,
+)
+from tools.emulator.emulator import Emulator, EmulatorError
+from tools.terraform import TerraformSetupError
 
 
 class RollbackRefused(RuntimeError):
     """The version cannot be rolled back to; nothing was changed."""
-
-
-def image_tags(version: str, services: Sequence[str]) -> list[str]:
-    """The tags a release pushes: ``<service>-<version>`` for each service."""
-    return [f"{service}-{version}" for service in services]
-
-
-def _code(exc: botocore.exceptions.ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def missing_tags(ecr: Any, repository: str, tags: Sequence[str]) -> list[str]:
-    """Those of ``tags`` that ``repository`` does not hold (all of them if it does not exist)."""
-    missing = []
-    for tag in tags:
-        try:
-            ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
-        except botocore.exceptions.ClientError as exc:
-            if _code(exc) == "ImageNotFoundException":
-                missing.append(tag)
-            elif _code(exc) == "RepositoryNotFoundException":
-                return list(tags)
-            else:
-                raise
-    return missing
-
-
-def versions_present(ecr: Any, repository: str, services: Sequence[str]) -> list[str]:
-    """Versions whose images exist for every service, sorted; empty without the repository."""
-    tags: set[str] = set()
-    try:
-        for page in ecr.get_paginator("describe_images").paginate(repositoryName=repository):
-            for image in page.get("imageDetails", []):
-                tags.update(image.get("imageTags", []))
-    except botocore.exceptions.ClientError as exc:
-        if _code(exc) == "RepositoryNotFoundException":
-            return []
-        raise
-    first, *rest = services
-    found = {t.removeprefix(f"{first}-") for t in tags if t.startswith(f"{first}-")}
-    return sorted(v for v in found if all(f"{s}-{v}" in tags for s in rest))
 
 
 def require_images(ecr: Any, env: EnvironmentConfig, version: str) -> None:
@@ -95,24 +65,7 @@ def rollback_environ(environ: Mapping[str, str], version: str) -> dict[str, str]
     return {**environ, "APP_VERSION": version, "IMAGE_SOURCE": "tag"}
 
 
-def environment(env_name: str, environ: Mapping[str, str], context: Mapping[str, object]) -> Any:
-    """The environment's validated config for these settings (``ConfigError`` otherwise)."""
-    return load_environment(env_name, settings_from_env({**environ, "ENVS": env_name}, context))
-
-
 def main(argv: list[str] | None = None) -> int:
-    from tools.deploy import cli as deploy
-    from tools.deploy import deployments
-    from tools.deploy.target import (
-        TargetError,
-        _context,
-        aws_target,
-        check_env_name,
-        local_target,
-    )
-    from tools.emulator.emulator import Emulator, EmulatorError
-    from tools.terraform import TerraformSetupError
-
     parser = argparse.ArgumentParser(prog="python -m tools.deploy.rollback", description=__doc__)
     parser.add_argument("--env", required=True, help="environment, e.g. dev")
     parser.add_argument("--version", required=True, help="the previous release, e.g. 0.1.0")
@@ -126,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         environ = rollback_environ(os.environ, args.version)
         local = environ.get("TARGET", "local") == "local"
         if local:
-            emulator = Emulator.find(deploy.LOCAL_DIR)
+            emulator = Emulator.find(LOCAL_DIR)
             if emulator is None:
                 raise RollbackRefused(
                     f"refusing to roll back {args.env}: nothing is deployed locally (no emulator "
@@ -136,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             environ["EMULATOR_ENDPOINT"] = emulator.endpoint
         else:
             target = aws_target(args.env, environ)
-        env = environment(args.env, environ, _context())
+        env = environment_config(args.env, environ)
         require_images(target.client("ecr"), env, args.version)
         tags = ", ".join(image_tags(args.version, [s.name for s in env.services]))
         print(f"rolling {args.env} back to {args.version}: {tags} are in ECR")

@@ -11,15 +11,19 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from config import ConfigError, load_environment, settings_from_env
+from config import ConfigError, EnvironmentConfig, load_environment, settings_from_env
 from config.environments import ENVIRONMENTS
 from config.naming import stack_name
 from tools.deploy import commands
 from tools.deploy.awsenv import emulator_env
 from tools.deploy.commands import Workspace
 from tools.emulator.inventory import client
+
+# ECS_LEARN_LOCAL_DIR: another emulator home (the fault rehearsal runs several at once).
+LOCAL_DIR = Path(os.environ.get("ECS_LEARN_LOCAL_DIR") or commands.ROOT / ".rehearsal" / "local")
 
 
 class TargetError(ValueError):
@@ -29,6 +33,17 @@ class TargetError(ValueError):
 def _context() -> dict[str, object]:
     context: dict[str, object] = json.loads((commands.ROOT / "cdktf.json").read_text())["context"]
     return context
+
+
+def environment_config(env_name: str, environ: Mapping[str, str]) -> EnvironmentConfig:
+    """The environment's validated config for these settings (``ConfigError`` otherwise)."""
+    return load_environment(env_name, settings_from_env({**environ, "ENVS": env_name}, _context()))
+
+
+def aws_workspace(env_name: str) -> Workspace:
+    """Real AWS uses the usual ``cdktf.out``; outputs go to ``cdktf.out/<env>-deploy/``."""
+    outdir = commands.ROOT / "cdktf.out"
+    return Workspace(root=outdir / f"{env_name}-deploy", out=outdir)
 
 
 def check_env_name(env_name: str) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import processes
+from tools.emulator.iam_eval import IAM_LOG_VARIABLE
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,6 @@ STATE_FILE = "emulator.json"
 LOG_FILE = "emulator.log"
 # One JSON line per request a role session made, with IAM's decision (shim_patches.IamLog).
 IAM_LOG_FILE = "iam.jsonl"
-IAM_LOG_VARIABLE = "EMULATOR_IAM_LOG"
 MODULE = "tools.emulator.emulator"
 
 
@@ -224,6 +224,7 @@ def serve(port: int, ready_file: Path | None) -> None:
     The server is moto's own ``ThreadedMotoServer``; this process only adds the
     shim, the ready file and a clean exit on a signal.
     """
+    # moto (and the shim, which imports it) loads in the server process only.
     from moto.server import ThreadedMotoServer
 
     from tools.emulator import shim

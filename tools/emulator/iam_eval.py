@@ -29,6 +29,10 @@ from typing import Any
 Statement = dict[str, Any]
 Context = Mapping[str, Sequence[str]]
 
+# Names the file the emulator's server appends each decision on a role session's request
+# to, one JSON line each (``tools.emulator.emulator`` sets it, ``shim_patches.IamLog`` writes).
+IAM_LOG_VARIABLE = "EMULATOR_IAM_LOG"
+
 
 @dataclass(frozen=True)
 class Request:

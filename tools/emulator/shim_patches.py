@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import urlparse
 
 from moto.core.exceptions import JsonRESTError
 from moto.utilities.tagging_service import TaggingService
+
+from tools.emulator import iam_eval, iam_requests
+from tools.emulator.ecs_agent import start_problem
+from tools.emulator.iam_eval import IAM_LOG_VARIABLE
+from tools.emulator.iam_requests import parse_params
+from tools.emulator.iam_state import Backends
 
 
 def appautoscaling_tags() -> None:
@@ -342,8 +349,6 @@ S3_IAM_ACTIONS = {"HeadBucket": "ListBucket"}
 
 
 def _request_params(response: Any) -> dict[str, Any]:
-    from tools.emulator.iam_requests import parse_params
-
     if getattr(response, "automated_parameter_parsing", False) and isinstance(
         getattr(response, "params", None), dict
     ):
@@ -365,10 +370,6 @@ class IamLog:
 
     @classmethod
     def write(cls, record: dict[str, Any]) -> None:
-        import os
-
-        from tools.emulator.emulator import IAM_LOG_VARIABLE
-
         path = os.environ.get(IAM_LOG_VARIABLE)
         if not path:
             return
@@ -408,9 +409,6 @@ def role_session_authorization() -> None:
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.access_control import S3IAMRequest
     from moto.utilities.utils import get_partition
-
-    from tools.emulator import iam_eval, iam_requests
-    from tools.emulator.iam_state import Backends
 
     original = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
@@ -540,9 +538,6 @@ def ecs_task_start_authorization() -> None:
     """
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.utilities.utils import get_partition
-
-    from tools.emulator.ecs_agent import start_problem
-    from tools.emulator.iam_state import Backends
 
     backend_cls = EC2ContainerServiceBackend
     inner_create = backend_cls.create_service

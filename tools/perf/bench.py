@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools import processes
+from tools.containers.check import check
+from tools.containers.common import ContainersError
 from tools.perf import bench_peer
 from tools.synthesize import synth_environ, synth_settings
 
@@ -152,9 +154,6 @@ def compare(run: dict[str, Runner], rounds: int) -> dict[str, list[Sample]]:
 
 def containers_section() -> None:
     """One run of tools/containers (engine, synth, build, start, browser), as table rows."""
-    from tools.containers.check import check
-    from tools.containers.common import ContainersError
-
     try:
         timings = check("dev", port=0)
     except ContainersError as exc:

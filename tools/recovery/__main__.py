@@ -18,7 +18,9 @@ import sys
 
 from tools.deploy.target import TargetError
 from tools.emulator.emulator import EmulatorError
+from tools.recovery import orphans, versions
 from tools.recovery.context import RecoveryError, resolve
+from tools.recovery.locks import unlock
 from tools.terraform import TerraformSetupError
 
 ACTIONS = ("unlock", "doctor", "adopt", "purge", "state-versions", "state-restore")
@@ -41,8 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ctx = resolve(args.env)
         if args.action == "unlock":
-            from tools.recovery.locks import unlock
-
             return unlock(
                 ctx,
                 args.stack or None,
@@ -50,11 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                 min_age_s=args.min_age_minutes * 60,
             )
         if args.action in ("doctor", "adopt", "purge"):
-            from tools.recovery import orphans
-
             return orphans.main(ctx, args.action, yes=_flag(args.yes))
-        from tools.recovery import versions
-
         if not args.stack:
             raise RecoveryError(
                 f"{args.action} needs STACK=<stack>, e.g. STACK={args.env}-foundation"

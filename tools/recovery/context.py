@@ -1,7 +1,7 @@
 """Which environment a recovery command acts on: its state bucket, stacks and Terraform env.
 
 ``TARGET=local`` (default) reaches the emulator ``make deploy`` left running in
-``tools.deploy.cli.LOCAL_DIR``; ``TARGET=aws`` uses the caller's AWS credentials
+``tools.deploy.target.LOCAL_DIR``; ``TARGET=aws`` uses the caller's AWS credentials
 and ``TF_STATE_BUCKET``, exactly like ``make deploy TARGET=aws``.
 """
 
@@ -13,11 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config import ConfigError, load_environment, settings_from_env
+from config import ConfigError
 from config.naming import stack_name
 from tools.deploy import commands
 from tools.deploy.commands import Workspace
-from tools.deploy.target import _context, aws_target, local_target
+from tools.deploy.target import (
+    LOCAL_DIR,
+    aws_target,
+    aws_workspace,
+    environment_config,
+    local_target,
+)
+from tools.emulator import inventory
 from tools.emulator.emulator import Emulator
 
 
@@ -42,9 +49,7 @@ class Context:
         import boto3  # type: ignore[import-untyped]  # ships no type information
 
         if self.endpoint:
-            from tools.emulator.inventory import client
-
-            return client(service, self.endpoint, self.region)
+            return inventory.client(service, self.endpoint, self.region)
         return boto3.client(service, region_name=self.region)
 
     def state_key(self, stack: str) -> str:
@@ -67,8 +72,6 @@ class Context:
 
 
 def local_dir() -> Path:
-    from tools.deploy.cli import LOCAL_DIR
-
     return LOCAL_DIR
 
 
@@ -93,13 +96,9 @@ def resolve(env_name: str, environ: Mapping[str, str] | None = None) -> Context:
             env=target.child_env(),
             endpoint=emulator.endpoint,
         )
-    from tools.deploy.cli import aws_workspace
-
     aws = aws_target(env_name, environ)
     try:
-        cfg = load_environment(
-            env_name, settings_from_env({**environ, "ENVS": env_name}, _context())
-        )
+        cfg = environment_config(env_name, environ)
     except ConfigError as exc:  # aws_target validated already; kept for type narrowing
         raise RecoveryError(str(exc)) from None
     assert cfg.state.bucket and cfg.state.region

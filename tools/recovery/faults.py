@@ -49,6 +49,7 @@ from tools.emulator import inventory
 from tools.emulator.emulator import Emulator
 from tools.recovery import orphans
 from tools.recovery.context import Context
+from tools.recovery.locks import list_locks
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "faults"
 FAULT_MARK = "FAULT_REHEARSAL_RUN"
@@ -379,8 +380,6 @@ class Chain:
 
 
 def orphans_locks(ctx: Context) -> list[str]:
-    from tools.recovery.locks import list_locks
-
     return [lock.key for lock in list_locks(ctx)]
 
 

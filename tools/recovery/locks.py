@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tools import processes
 from tools.deploy import commands
-from tools.recovery.context import Context, RecoveryError, ensure_init
+from tools.recovery.context import Context, RecoveryError, ensure_init, resolve
 
 LOCK_SUFFIX = ".tfstate.tflock"
 DEFAULT_MIN_AGE_S = 15 * 60
@@ -239,8 +239,6 @@ def after_failure(env_name: str, output: str = "") -> None:
 
     Never raises: it runs while another error is being reported.
     """
-    from tools.recovery.context import resolve
-
     try:
         hint = lock_hint(resolve(env_name), output)
     except Exception:  # no emulator, no credentials, ...: nothing more to say

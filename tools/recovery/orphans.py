@@ -31,7 +31,8 @@ from typing import Any
 
 from config.naming import stack_name
 from tools.deploy import commands
-from tools.recovery.context import Context, RecoveryError, ensure_init
+from tools.emulator.inventory import empty_bucket
+from tools.recovery.context import Context, RecoveryError, ensure_init, ensure_synth, resolve
 
 PROJECT = "ecs-learn"
 
@@ -359,8 +360,6 @@ def _delete(ctx: Context, item: Tagged) -> None:
     elif kind == "kms:key":
         ctx.client("kms").schedule_key_deletion(KeyId=rid, PendingWindowInDays=7)
     elif kind == "s3:":
-        from tools.emulator.inventory import empty_bucket
-
         if ctx.endpoint:
             empty_bucket(ctx.endpoint, ctx.region, rid)
         ctx.client("s3").delete_bucket(Bucket=rid)
@@ -479,8 +478,6 @@ def collisions(ctx: Context) -> list[Tagged]:
 
 def preflight(env_name: str) -> str:
     """Before ``make deploy``: why it would collide with named orphans ('' when it would not)."""
-    from tools.recovery.context import resolve
-
     try:
         ctx = resolve(env_name)
         found = collisions(ctx)
@@ -499,8 +496,6 @@ def preflight(env_name: str) -> str:
 
 
 def main(ctx: Context, action: str, *, yes: bool) -> int:
-    from tools.recovery.context import ensure_synth
-
     ensure_synth(ctx)
     orphans = find_orphans(ctx)
     print(report(ctx, orphans))

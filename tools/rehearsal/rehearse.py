@@ -26,75 +26,25 @@ emulator is always stopped (process group killed, port freed).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shutil
 import signal
 import sys
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 from config.naming import stack_name
-from tools.deploy import commands, deployments, protection, task_definitions
+from tools.deploy import commands, protection, task_definitions
+from tools.deploy.cli import diff_stacks, not_deployed_upstreams
 from tools.deploy.commands import Workspace
-from tools.deploy.procs import CommandTimeout, Result
+from tools.deploy.procs import CommandTimeout
 from tools.deploy.target import LocalTarget, TargetError, local_target
 from tools.emulator import inventory
 from tools.emulator.emulator import Emulator
 from tools.rehearsal import ci_roles, release
+from tools.rehearsal.stages import Clock, StageFailed, check, check_services, replan_all, summary
+from tools.review.plan_stacks import plan_stacks
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
-T = TypeVar("T")
-
-
-class StageFailed(RuntimeError):
-    """A stage did not hold; ``detail`` is what to show (Terraform's error, leftovers)."""
-
-    def __init__(self, stage: str, detail: str) -> None:
-        super().__init__(f"{stage}: {detail}")
-        self.stage = stage
-        self.detail = detail
-
-
-class Clock:
-    """Prints each stage with the time it took and the time since the start."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.timings: list[tuple[str, float]] = []
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    @contextlib.contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        print(f"[{self.elapsed():6.1f}s] {name} ...", flush=True)
-        begun = time.monotonic()
-        try:
-            yield
-        except BaseException:
-            print(f"[{self.elapsed():6.1f}s] FAILED {name} after {time.monotonic() - begun:.1f} s")
-            raise
-        took = time.monotonic() - begun
-        self.timings.append((name, took))
-        print(f"[{self.elapsed():6.1f}s] ok     {name} ({took:.1f} s)", flush=True)
-
-
-def _check(stage: str, result: Result, log: Path) -> Result:
-    if result.returncode != 0:
-        detail = commands.terraform_errors(result.output)
-        raise StageFailed(stage, f"exit {result.returncode}\n{detail}\n(full log: {log})")
-    return result
-
-
-def _summary(output: str) -> str:
-    """cdktf's ``Apply/Destroy complete! Resources: ...`` lines, one per stack."""
-    lines = commands.plain(output).splitlines()
-    picked = [" ".join(line.split()) for line in lines if "complete! Resources:" in line]
-    return "\n".join(f"         {line}" for line in picked)
 
 
 def _reset(workdir: Path) -> None:
@@ -110,9 +60,6 @@ def _diff_before_first_deploy(
     apps: list[str], ws: Workspace, env: dict[str, str], clock: Clock
 ) -> None:
     """`make diff` on an empty state: the first stack plans, its dependents say why not."""
-    from tools.deploy.cli import diff_stacks
-    from tools.review.plan_stacks import plan_stacks
-
     name = "diff before the first deploy"
     with clock.stage(name):
         ws.logs.mkdir(parents=True, exist_ok=True)
@@ -157,10 +104,10 @@ def _protection_off_if_refused(
     name = f"deliberate teardown: apply {foundation} with deletion protection off"
     with clock.stage(name):
         log = ws.log("synth-protection-off")
-        _check(name, commands.synth(ws, env, log=log), log)
+        check(name, commands.synth(ws, env, log=log), log)
         log = ws.log("apply-protection-off")
         deployed = commands.deploy(ws, [foundation], env, auto_approve=True, log=log)
-        print(_summary(_check(name, deployed, log).output))
+        print(summary(check(name, deployed, log).output))
         try:
             protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
         except protection.ProtectedResources as exc:
@@ -168,50 +115,7 @@ def _protection_off_if_refused(
     return env
 
 
-def check_services(target: LocalTarget, ws: Workspace, stack: str, clock: Clock, name: str) -> None:
-    """The deployment check of ``make deploy`` as a stage: every service of ``stack``
-    runs the task definition its outputs name."""
-    with clock.stage(name):
-        try:
-            deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, stack)
-        except deployments.DeploymentCheckFailed as exc:
-            raise StageFailed(name, str(exc)) from None
-
-
-def each_stack(stacks: list[str], work: Callable[[str], T]) -> list[T]:
-    """``work(stack)`` for every stack at once (threads; results in ``stacks`` order).
-
-    For independent Terraform runs in separate stack directories: each mostly waits on
-    its provider and the emulator. The first exception is raised after all have ended.
-    """
-    with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
-        futures = [pool.submit(work, stack) for stack in stacks]
-        return [future.result() for future in futures]
-
-
-def replan_all(
-    stacks: list[str], ws: Workspace, env: dict[str, str], clock: Clock, label: str = ""
-) -> None:
-    """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes."""
-
-    def replan(stack: str) -> float:
-        name = f"re-plan {stack}{label}"
-        started = time.monotonic()
-        log = ws.log(f"replan-{stack}{label.replace(' ', '-')}")
-        result = commands.replan(ws, stack, env, log)
-        if result.returncode == 2:
-            changes = commands.plan_changes(result.output)
-            raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
-        _check(name, result, log)
-        commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
-        return time.monotonic() - started
-
-    with clock.stage(f"re-plan {' + '.join(stacks)}{label}, at once"):
-        for stack, seconds in zip(stacks, each_stack(stacks, replan), strict=True):
-            print(f"         ok     re-plan {stack}{label} ({seconds:.1f} s)")
-
-
-def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
+def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     for stacks in ([boot], apps):
         if stacks == apps:
@@ -219,13 +123,11 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
         name = f"apply {' + '.join(stacks)}"
         with clock.stage(name):
             log = ws.log(f"apply-{'-'.join(stacks)}")
-            result = _check(name, commands.deploy(ws, stacks, env, auto_approve=True, log=log), log)
-            print(_summary(result.output))
+            result = check(name, commands.deploy(ws, stacks, env, auto_approve=True, log=log), log)
+            print(summary(result.output))
     print(commands.format_outputs(ws.outputs_file))
     name = "diff sees every upstream deployed"
     with clock.stage(name):
-        from tools.deploy.cli import not_deployed_upstreams
-
         deps = commands.manifest_stacks(ws)
         waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}
         if any(waiting.values()):
@@ -250,8 +152,8 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
     name = f"destroy {' + '.join(reversed(apps))}"
     with clock.stage(name):
         log = ws.log("destroy-apps")
-        result = _check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
-        print(_summary(result.output))
+        result = check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
+        print(summary(result.output))
         if services in apps:  # as make destroy does
             stack_file = ws.stack_dir(services) / "cdk.tf.json"
             for line in task_definitions.sweep_after_destroy(target.client("ecs"), stack_file):
@@ -263,8 +165,8 @@ def _apply_and_check(target: LocalTarget, ws: Workspace, env: dict[str, str], cl
         removed = inventory.empty_bucket(target.endpoint, target.region, target.state_bucket)
         print(f"         removed {removed} state object versions from {target.state_bucket}")
         log = ws.log("destroy-bootstrap")
-        result = _check(name, commands.destroy(ws, [boot], env, auto_approve=True, log=log), log)
-        print(_summary(result.output))
+        result = check(name, commands.destroy(ws, [boot], env, auto_approve=True, log=log), log)
+        print(summary(result.output))
     name = "check the emulator holds nothing"
     with clock.stage(name):
         left = inventory.leftovers(target.endpoint, target.region)
@@ -294,8 +196,8 @@ def rehearse(env_name: str, workdir: Path) -> int:
         env["GITHUB_OIDC_PROVIDER"] = env["BOOTSTRAP_STATE_BUCKET"] = "create"
         with clock.stage("synth"):
             log = ws.log("synth")
-            _check("synth", commands.synth(ws, env, log=log), log)
-        _apply_and_check(target, ws, env, clock)
+            check("synth", commands.synth(ws, env, log=log), log)
+        _apply_andcheck(target, ws, env, clock)
     except TargetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -30,7 +30,16 @@ from typing import Any
 from config.naming import stack_name
 from tools.deploy import commands, deployments, rollback
 from tools.deploy.commands import Workspace
-from tools.deploy.target import LocalTarget, _context
+from tools.deploy.ecr import image_tags
+from tools.deploy.target import LocalTarget, environment_config
+from tools.rehearsal.stages import (
+    StageFailed,
+    check,
+    check_services,
+    each_stack,
+    replan_all,
+    summary,
+)
 from tools.review import plan_summary
 
 FIRST = "0.1.0"
@@ -76,7 +85,7 @@ def register_images(
 ) -> dict[str, str]:
     """``put_image`` of each service's ``<service>-<version>``; tag -> digest."""
     pushed = {}
-    for tag, service in zip(rollback.image_tags(version, services), services, strict=True):
+    for tag, service in zip(image_tags(version, services), services, strict=True):
         image = ecr.put_image(
             repositoryName=repository,
             imageManifest=image_manifest(service, version),
@@ -229,18 +238,9 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
 
     Returns the environment the stacks were last synthesized with (the destroy's).
     """
-    from tools.rehearsal.rehearse import (
-        StageFailed,
-        _check,
-        _summary,
-        check_services,
-        each_stack,
-        replan_all,
-    )
-
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     services_stack = stack_name(target.env_name, "services")
-    config = rollback.environment(target.env_name, env, _context())
+    config = environment_config(target.env_name, env)
     repository = config.registry.repository_name
     names = [s.name for s in config.services]
     ecr = target.client("ecr")
@@ -248,11 +248,11 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
 
     def apply(stage: str, settings: dict[str, str], tag: str) -> None:
         log = ws.log(f"synth-{tag}")
-        _check(stage, commands.synth(ws, settings, log=log), log)
+        check(stage, commands.synth(ws, settings, log=log), log)
         log = ws.log(f"apply-{tag}")
         ws.outputs_file.unlink(missing_ok=True)
         deployed = commands.deploy(ws, apps, settings, auto_approve=True, log=log)
-        print(_summary(_check(stage, deployed, log).output))
+        print(summary(check(stage, deployed, log).output))
 
     name = f"register release {FIRST} images in the emulator's ECR (boto3 put_image)"
     with clock.stage(name):
@@ -279,25 +279,25 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     name = f"plan summary of release {SECOND}"
     with clock.stage(name):
         log = ws.log("synth-release-2-plan")
-        _check(name, commands.synth(ws, second, log=log), log)
+        check(name, commands.synth(ws, second, log=log), log)
 
         def plan(stack: str) -> tuple[str, list[str]]:
             if not (ws.stack_dir(stack) / ".terraform").is_dir():
                 init = ["init", "-input=false", "-no-color"]
                 log = ws.log(f"init-{stack}-release-2")
-                _check(name, commands.terraform(ws, stack, init, second, log=log), log)
+                check(name, commands.terraform(ws, stack, init, second, log=log), log)
             log = ws.log(f"plan-{stack}-release-2")
             result = commands.replan(ws, stack, second, log)
             if result.returncode not in (0, 2):
-                _check(name, result, log)
+                check(name, result, log)
             path = commands.save_plan_json(ws, stack, second, ws.log(f"show-{stack}-release-2"))
             loaded = plan_summary.load_plan(path)
-            summary = plan_summary.summarize(loaded, stack)
-            return summary, replaced_before_destroyed(loaded, "aws_lb_target_group")
+            text = plan_summary.summarize(loaded, stack)
+            return text, replaced_before_destroyed(loaded, "aws_lb_target_group")
 
         replaced: list[str] = []
-        for summary, replaced_here in each_stack(apps, plan):  # the stacks plan at once
-            print(summary)
+        for text, replaced_here in each_stack(apps, plan):  # the stacks plan at once
+            print(text)
             replaced += replaced_here
         frontend = f"{config.name_prefix}-{config.frontend.name}-"
         if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
@@ -323,7 +323,7 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     back = rollback.rollback_environ(second, FIRST)
     name = f"roll back to {FIRST}: its images are in ECR, deploy them (IMAGE_SOURCE=tag, no build)"
     with clock.stage(name):
-        rollback.require_images(ecr, rollback.environment(target.env_name, back, _context()), FIRST)
+        rollback.require_images(ecr, environment_config(target.env_name, back), FIRST)
         apply(name, back, "rollback")
 
     check_services(
@@ -346,9 +346,7 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
         before = snapshot(target, cluster, service_names)
         never = rollback.rollback_environ(second, NEVER_PUSHED)
         try:
-            rollback.require_images(
-                ecr, rollback.environment(target.env_name, never, _context()), NEVER_PUSHED
-            )
+            rollback.require_images(ecr, environment_config(target.env_name, never), NEVER_PUSHED)
         except rollback.RollbackRefused as exc:
             print(f"         refused: {exc}")
         else:

@@ -1,0 +1,111 @@
+"""The rehearsal's stages: how each is timed and printed, and how one fails.
+
+Shared by ``rehearse`` (the first release, the destroy) and ``release`` (day 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from tools.deploy import commands, deployments
+from tools.deploy.commands import Workspace
+from tools.deploy.procs import Result
+from tools.deploy.target import LocalTarget
+
+T = TypeVar("T")
+
+
+class StageFailed(RuntimeError):
+    """A stage did not hold; ``detail`` is what to show (Terraform's error, leftovers)."""
+
+    def __init__(self, stage: str, detail: str) -> None:
+        super().__init__(f"{stage}: {detail}")
+        self.stage = stage
+        self.detail = detail
+
+
+class Clock:
+    """Prints each stage with the time it took and the time since the start."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.timings: list[tuple[str, float]] = []
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        print(f"[{self.elapsed():6.1f}s] {name} ...", flush=True)
+        begun = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            print(f"[{self.elapsed():6.1f}s] FAILED {name} after {time.monotonic() - begun:.1f} s")
+            raise
+        took = time.monotonic() - begun
+        self.timings.append((name, took))
+        print(f"[{self.elapsed():6.1f}s] ok     {name} ({took:.1f} s)", flush=True)
+
+
+def check(stage: str, result: Result, log: Path) -> Result:
+    """``result`` when it succeeded; else ``StageFailed`` with Terraform's error and the log."""
+    if result.returncode != 0:
+        detail = commands.terraform_errors(result.output)
+        raise StageFailed(stage, f"exit {result.returncode}\n{detail}\n(full log: {log})")
+    return result
+
+
+def summary(output: str) -> str:
+    """cdktf's ``Apply/Destroy complete! Resources: ...`` lines, one per stack."""
+    lines = commands.plain(output).splitlines()
+    picked = [" ".join(line.split()) for line in lines if "complete! Resources:" in line]
+    return "\n".join(f"         {line}" for line in picked)
+
+
+def check_services(target: LocalTarget, ws: Workspace, stack: str, clock: Clock, name: str) -> None:
+    """The deployment check of ``make deploy`` as a stage: every service of ``stack``
+    runs the task definition its outputs name."""
+    with clock.stage(name):
+        try:
+            deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, stack)
+        except deployments.DeploymentCheckFailed as exc:
+            raise StageFailed(name, str(exc)) from None
+
+
+def each_stack(stacks: list[str], work: Callable[[str], T]) -> list[T]:
+    """``work(stack)`` for every stack at once (threads; results in ``stacks`` order).
+
+    For independent Terraform runs in separate stack directories: each mostly waits on
+    its provider and the emulator. The first exception is raised after all have ended.
+    """
+    with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
+        futures = [pool.submit(work, stack) for stack in stacks]
+        return [future.result() for future in futures]
+
+
+def replan_all(
+    stacks: list[str], ws: Workspace, env: dict[str, str], clock: Clock, label: str = ""
+) -> None:
+    """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes."""
+
+    def replan(stack: str) -> float:
+        name = f"re-plan {stack}{label}"
+        started = time.monotonic()
+        log = ws.log(f"replan-{stack}{label.replace(' ', '-')}")
+        result = commands.replan(ws, stack, env, log)
+        if result.returncode == 2:
+            changes = commands.plan_changes(result.output)
+            raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
+        check(name, result, log)
+        commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+        return time.monotonic() - started
+
+    with clock.stage(f"re-plan {' + '.join(stacks)}{label}, at once"):
+        for stack, seconds in zip(stacks, each_stack(stacks, replan), strict=True):
+            print(f"         ok     re-plan {stack}{label} ({seconds:.1f} s)")
