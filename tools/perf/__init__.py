@@ -1,1 +1,1 @@
-"""Fast synth (``fast_synth.py``: ``enable()``) and the benchmark that measures it (``bench.py``)."""
+"""Fast synth (``fast_synth.py``, ``enable()``) and the benchmark that measures it."""
