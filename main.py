@@ -8,7 +8,6 @@ traceback, exits 1 and also leaves no output.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
@@ -16,8 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 
-import tools.perf.provider_loader  # noqa: F401  (before any provider import: lazy loading)
-from tools.perf import jsii_node
+from tools.perf import fast_synth
 from tools.terraform import install_lock_file
 
 ROOT = Path(__file__).resolve().parent
@@ -47,9 +45,9 @@ def _context(path: Path) -> dict[str, object]:
 
 
 def main() -> int:
+    fast_synth.enable(one_short_run=True)  # before any provider import and `import cdktf`
     # jsii would print a large banner on Node 20, which cdktf-cli still supports.
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    jsii_node.configure()  # before `import cdktf` starts node
     from config import ConfigError, load_environment, settings_from_env
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")
@@ -89,10 +87,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # One short run: no cyclic garbage collection while it builds (Python's peak memory is
-    # the same, ~60 MB), and nothing left for the collections of interpreter shutdown to
-    # walk. ~0.1 s of a dev synth (docs/performance.md).
-    gc.disable()
-    exit_code = main()
-    gc.freeze()
-    sys.exit(exit_code)
+    sys.exit(main())

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import tools.perf.provider_loader  # noqa: F401  (before any provider import: lazy loading)
 from tests.e2e import runs
 from tests.synth import (
     DEFAULT_SETTINGS,
@@ -18,10 +17,10 @@ from tests.synth import (
     environments,
     synth,
 )  # starts no node
-from tools.perf import jsii_node
+from tools.perf import fast_synth
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-jsii_node.configure()  # what main.py does, before anything starts node
+fast_synth.enable()  # what main.py does, before any provider import and before node starts
 
 
 @pytest.fixture(scope="session")

@@ -1,1 +1,1 @@
-"""Fast synth (the provider loader, node's source-map hook) and the benchmark that measures it."""
+"""Fast synth (``fast_synth.py``, ``enable()``) and the benchmark that measures it."""

@@ -6,8 +6,10 @@
 In one run on one machine, the full dev synth (every dev stack: ``SYNTH_SETTINGS``) of:
 
 - this project, as ``python main.py`` runs it;
-- plain cdktf: the same ``main.py`` with every speed-up switched off (``PLAIN_ENV``):
-  stock provider imports, jsii's own two-process runtime, no node hooks;
+- plain cdktf: the same ``main.py`` with every speed-up of ``tools/perf/fast_synth.py``
+  switched off (``PLAIN_ENV``);
+- the same ``main.py`` with one speed-up switched off, for each of them (``SPEED_UPS``;
+  ``--no-shares`` skips these): what each one saves, as a share of this project's synth;
 - the AWS CDK peer (``tools/perf/cdk_peer/app.py``: the same topology with aws-cdk-lib,
   in a venv of its own under ``--workdir``), with its default settings and with its
   built-in template validation off (``CDK_VALIDATION=false``).
@@ -17,9 +19,9 @@ in another order, so that machine load affects all alike. Reported per synth: me
 wall time and CPU time (user+sys of the whole process tree), the largest single process
 (peak RSS of the biggest process in the tree, from the kernel's accounting when each
 process is reaped) and the largest sum of RSS over the tree (sampled every 20 ms), and
-ratios to this project. Then the unit tests, the containers run (``--no-containers``
-skips it) and one emulator rehearsal (``--no-rehearsal`` skips it). The exit code is 1
-when a target is missed. Results and how to read them: docs/performance.md.
+ratios to this project, then each speed-up's share. Then the unit tests, the containers
+run (``--no-containers`` skips it) and one emulator rehearsal (``--no-rehearsal`` skips
+it). The exit code is 1 when a target is missed. Results and how to read them: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -39,20 +41,23 @@ from pathlib import Path
 from tools import processes
 from tools.containers.check import check
 from tools.containers.common import ContainersError
-from tools.perf import bench_peer
+from tools.perf import bench_peer, fast_synth
 from tools.synthesize import synth_environ, synth_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # The full dev synth: every dev stack as for real AWS, images built by the images stack.
 SYNTH_SETTINGS = synth_settings(ENVS="dev")
-# Every switch that turns one of the synth speed-ups off: together, plain cdktf.
-PLAIN_ENV = {
-    "CDKTF_STOCK_IMPORTS": "1",
-    "CDKTF_KEEP_SOURCEMAPS": "1",
-    "CDKTF_EAGER_INDEX": "1",
-    "CDKTF_STOCK_RUNTIME": "1",
-    "CDKTF_NO_CODE_CACHE": "1",
+# Each speed-up of tools/perf/fast_synth.py and the switch that turns it off.
+SPEED_UPS = {
+    "lazy provider imports": fast_synth.STOCK_IMPORTS,
+    "lazy JavaScript index": fast_synth.EAGER_INDEX,
+    "one-process kernel": fast_synth.STOCK_RUNTIME,
+    "no cyclic GC": fast_synth.KEEP_GC,
 }
+# Every switch set: plain cdktf.
+PLAIN_ENV = {switch: "1" for switch in fast_synth.SWITCHES}
+# A speed-up stays only if it saves at least this share of this project's synth time.
+MIN_SHARE = 0.10
 # What a shell or a parent's configure() may have set that would change a measured run.
 # As `make unit` runs them (Makefile, scripts/check).
 UNIT_TEST_ARGS = ("-m", "not e2e and not containers", "-q", "-n", "auto", "--dist", "worksteal")
@@ -101,7 +106,9 @@ def measure(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Sample:
     return Sample(elapsed, usage.ru_utime + usage.ru_stime, largest_kb / 1024, peak / 2**20)
 
 
-def synth_environment(outdir: Path, *, plain: bool) -> dict[str, str]:
+def synth_environment(
+    outdir: Path, *, plain: bool, switches: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment of a benchmarked synth: only SYNTH_SETTINGS decides what is built."""
     env = synth_environ(outdir, SYNTH_SETTINGS)
     env = {
@@ -111,19 +118,29 @@ def synth_environment(outdir: Path, *, plain: bool) -> dict[str, str]:
     }
     if plain:
         env.update(PLAIN_ENV)
+    env.update(switches or {})
     return env
 
 
 Runner = Callable[[Path], Sample]
 
 
-def runners(workdir: Path, with_peer: bool) -> dict[str, Runner]:
+def without(speed_up: str) -> str:
+    return f"this project without {speed_up}"
+
+
+def runners(workdir: Path, with_peer: bool, with_shares: bool = True) -> dict[str, Runner]:
     """One function per synth of the comparison: output directory in, sample out."""
 
-    def project(plain: bool) -> Runner:
-        return lambda out: measure([sys.executable, "main.py"], synth_environment(out, plain=plain))
+    def project(plain: bool, switches: dict[str, str] | None = None) -> Runner:
+        return lambda out: measure(
+            [sys.executable, "main.py"], synth_environment(out, plain=plain, switches=switches)
+        )
 
     found = {PROJECT: project(False), PLAIN: project(True)}
+    if with_shares:
+        for name, switch in SPEED_UPS.items():
+            found[without(name)] = project(False, {switch: "1"})
     if with_peer:
         python = bench_peer.ensure_venv(workdir)
 
@@ -202,12 +219,37 @@ def synth_table(samples: dict[str, list[Sample]]) -> list[str]:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, runs in samples.items():
+        if name.startswith(without("")):
+            continue  # (in the shares table)
         wall, largest = _median(runs, "seconds"), max(s.largest_mb for s in runs)
         lines.append(
             f"| {name} | {wall:.2f} s | {_median(runs, 'cpu_seconds'):.2f} s "
             f"| {largest:.0f} MB | {max(s.tree_mb for s in runs):.0f} MB "
             f"| {wall / _median(ours, 'seconds'):.2f}x "
             f"| {largest / max(s.largest_mb for s in ours):.2f}x |"
+        )
+    return lines
+
+
+def shares_table(samples: dict[str, list[Sample]]) -> list[str]:
+    """What each speed-up saves: this project's synth with only that one switched off."""
+    ours = samples[PROJECT]
+    wall, cpu = _median(ours, "seconds"), _median(ours, "cpu_seconds")
+    lines = [
+        "| speed-up (off switch) | without it: wall | CPU | largest process "
+        f"| saves (wall) | share of {wall:.2f} s | saves (CPU) | share of {cpu:.2f} s CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, switch in SPEED_UPS.items():
+        runs = samples.get(without(name))
+        if not runs:
+            continue
+        off_wall, off_cpu = _median(runs, "seconds"), _median(runs, "cpu_seconds")
+        lines.append(
+            f"| {name} (`{switch}=1`) | {off_wall:.2f} s | {off_cpu:.2f} s "
+            f"| {max(s.largest_mb for s in runs):.0f} MB | {off_wall - wall:+.2f} s "
+            f"| {(off_wall - wall) / wall:.0%} | {off_cpu - cpu:+.2f} s "
+            f"| {(off_cpu - cpu) / cpu:.0%} |"
         )
     return lines
 
@@ -230,6 +272,18 @@ def target_rows(samples: dict[str, list[Sample]]) -> list[tuple[str, str, str, b
             largest <= TARGETS["largest_mb"],
         ),
     ]
+    for name in SPEED_UPS:
+        runs = samples.get(without(name))
+        if runs:
+            share = (_median(runs, "seconds") - wall) / wall
+            rows.append(
+                (
+                    f"{name}: share of the synth",
+                    f"{share:.0%}",
+                    f">= {MIN_SHARE:.0%}",
+                    share >= MIN_SHARE,
+                )
+            )
     peer = samples.get(CDK_NO_VALIDATION)
     if peer:
         peer_wall, peer_largest = _median(peer, "seconds"), max(s.largest_mb for s in peer)
@@ -258,6 +312,9 @@ def main(argv: list[str]) -> int:
         "--workdir", type=Path, default=ROOT / ".cache" / "bench", help="the peer's venv lives here"
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the AWS CDK peer")
+    parser.add_argument(
+        "--no-shares", action="store_true", help="skip the runs with one speed-up switched off"
+    )
     parser.add_argument("--no-containers", action="store_true", help="skip the containers section")
     parser.add_argument(
         "--no-rehearsal", action="store_true", help="skip the emulator rehearsal (minutes)"
@@ -268,7 +325,9 @@ def main(argv: list[str]) -> int:
         return 2
     args.workdir.mkdir(parents=True, exist_ok=True)
     try:
-        run = runners(args.workdir.resolve(), with_peer=not args.no_peer)
+        run = runners(
+            args.workdir.resolve(), with_peer=not args.no_peer, with_shares=not args.no_shares
+        )
     except bench_peer.PeerError as exc:
         print(f"error: the AWS CDK peer: {exc} (--no-peer skips it)", file=sys.stderr)
         return 1
@@ -302,6 +361,9 @@ def main(argv: list[str]) -> int:
     )
     print("\n".join(synth_table(samples)))
     print()
+    if not args.no_shares:
+        print("\n".join(shares_table(samples)))
+        print()
     print("| measure | value | target | met |\n| --- | --- | --- | --- |")
     for name, value, target, met in rows:
         print(

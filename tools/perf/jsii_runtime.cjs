@@ -1,5 +1,5 @@
 // The jsii runtime for this project's synths, in one node process (set as JSII_RUNTIME by
-// tools/perf/jsii_runtime.py, for the verified jsii kernel only). jsii's own runtime
+// tools/perf/fast_synth.py, for the verified jsii kernel only). jsii's own runtime
 // script starts a second node process for its kernel, talks to it on fd 3 and relays every
 // message and every line of output between the two: ~0.17 s of CPU per synth and one
 // process more.
@@ -9,7 +9,6 @@
 // stderr as the {"stdout"|"stderr": base64} lines jsii's own runtime sends.
 "use strict";
 const fs = require("node:fs");
-const path = require("node:path");
 
 const program = process.env.CDKTF_JSII_PROGRAM;
 if (!program || !fs.existsSync(program)) {
@@ -111,11 +110,5 @@ fs.readFileSync = function kernelReadFileSync(file, ...rest) {
   }
   return readFileSync.call(this, file, ...rest);
 };
-
-// The node hooks (tools/perf/jsii_node.py), in their order: loaded here rather than through
-// NODE_OPTIONS, so that no other node process started beside this one gets them.
-for (const hook of (process.env.CDKTF_NODE_HOOKS || "").split(path.delimiter)) {
-  if (hook) require(hook);
-}
 
 require(program);

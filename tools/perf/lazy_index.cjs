@@ -1,11 +1,11 @@
-// Loaded into jsii's node process through NODE_OPTIONS by tools/perf/jsii_node.py.
+// Loaded into jsii's node process through NODE_OPTIONS by tools/perf/fast_synth.py.
 // A prebuilt cdktf provider's lib/index.js runs `exports.x = require("./x")` for every one
-// of its submodules (2,135 for hashicorp/aws): ~2 s and ~300 MB on every synth, although a
-// synth uses a few dozen. For the package versions named in CDKTF_LAZY_INDEX (JSON:
-// {"<package>": ["<version>", ...]}) this hook compiles, in place of that index, the same
-// index with each `require` deferred to the first read of its export, like aws-cdk-lib's
-// own lazy index. Export names and their order are unchanged. Anything unexpected (another
-// version, a line of another shape) prints one warning and loads the stock index.
+// of its submodules (2,135 for hashicorp/aws), although a synth uses a few dozen. For the
+// packages named in CDKTF_LAZY_INDEX (JSON: {"<package>": ["<version>", ...]}) this hook
+// compiles, in place of that index, the same index with each `require` deferred to the
+// first read of its export, like aws-cdk-lib's own lazy index. Export names and their order
+// are unchanged. Another version, or an index line of another shape, throws (jsii raises
+// it in Python as a JSIIError): CDKTF_EAGER_INDEX=1 synthesizes without this hook.
 "use strict";
 const Module = require("node:module");
 const fs = require("node:fs");
@@ -29,10 +29,11 @@ const HEADER = new Set([
 ]);
 const COMMENT = /^(?:\/\*\*| \*.*| \*\/)$/;
 
-function warn(pkg, why) {
-  process.stderr.write(
-    `warning: tools/perf/lazy_index.cjs: ${pkg.name}@${pkg.version}: ${why}. ` +
-      "Its JavaScript loads eagerly: the synth is unchanged, only slower.\n"
+function fail(pkg, why) {
+  throw new Error(
+    `tools/perf/lazy_index.cjs: ${pkg.name}@${pkg.version}: ${why}. Verify the new ` +
+      "version (tests/unit/test_fast_synth.py) and add it to tools/perf/fast_synth.py, or " +
+      "set CDKTF_EAGER_INDEX=1 to synthesize without the lazy index (slower, same output)"
   );
 }
 
@@ -88,12 +89,13 @@ Module.prototype._compile = function compileLazyProviderIndex(content, filename)
     const pkg = packageOf(filename);
     if (pkg && Object.hasOwn(verified, pkg.name)) {
       if (!verified[pkg.name].includes(pkg.version)) {
-        warn(pkg, `version not verified (verified: ${verified[pkg.name].join(", ")})`);
-      } else {
-        const lazy = lazyIndex(content);
-        if (lazy !== undefined) return compile.call(this, lazy, filename);
-        warn(pkg, "lib/index.js is not the verified `exports.x = require(...)` shape");
+        fail(pkg, `version not verified (verified: ${verified[pkg.name].join(", ")})`);
       }
+      const lazy = lazyIndex(content);
+      if (lazy === undefined) {
+        fail(pkg, "lib/index.js is not the verified `exports.x = require(...)` shape");
+      }
+      return compile.call(this, lazy, filename);
     }
   }
   return compile.call(this, content, filename);
