@@ -137,7 +137,8 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
         check_services(
             target, ws, services, clock, "check every service runs its new task definition"
         )
-    replan_all([boot, *apps], ws, env, clock)
+    # Day 2 re-plans every stack again and keeps those plans: these would be overwritten.
+    replan_all([boot, *apps], ws, env, clock, keep_plans=services not in apps)
     name = "CI roles: terraform with the plan and deploy roles' sessions"
     with clock.stage(name):
         try:

@@ -90,9 +90,19 @@ def each_stack(stacks: list[str], work: Callable[[str], T]) -> list[T]:
 
 
 def replan_all(
-    stacks: list[str], ws: Workspace, env: dict[str, str], clock: Clock, label: str = ""
+    stacks: list[str],
+    ws: Workspace,
+    env: dict[str, str],
+    clock: Clock,
+    label: str = "",
+    *,
+    keep_plans: bool = True,
 ) -> None:
-    """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes."""
+    """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes.
+
+    ``keep_plans`` writes each plan's JSON to ``ws.plans`` (what the e2e checks scan); a
+    re-plan that a later one overwrites skips that ``terraform show -json``.
+    """
 
     def replan(stack: str) -> float:
         name = f"re-plan {stack}{label}"
@@ -103,7 +113,8 @@ def replan_all(
             changes = commands.plan_changes(result.output)
             raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
         check(name, result, log)
-        commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
+        if keep_plans:
+            commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
         return time.monotonic() - started
 
     with clock.stage(f"re-plan {' + '.join(stacks)}{label}, at once"):
