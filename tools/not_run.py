@@ -26,14 +26,10 @@ def required(environ: Mapping[str, str] = os.environ) -> bool:
     return environ.get("CI", "").lower() == "true"
 
 
-def line(check: str, why: str) -> str:
-    """The one line that names the check and why it cannot run."""
-    return f"{check}: {why}"
-
-
 def record(check: str, why: str, environ: Mapping[str, str] = os.environ) -> str:
-    """Append the line to ``$CHECKS_NOT_RUN`` (set by scripts/check) and return it."""
-    text = line(check, why)
+    """Append ``<check>: <why>``, the one line that names the check and why it cannot run,
+    to ``$CHECKS_NOT_RUN`` (set by scripts/check) and return it."""
+    text = f"{check}: {why}"
     path = environ.get("CHECKS_NOT_RUN")
     if path:
         with open(path, "a", encoding="utf-8") as out:

@@ -42,6 +42,7 @@ from tools.containers.engine import Engine
 # registry 3.1.1, its multi-platform index (docker-library/repo-info,
 # repos/registry/remote/3.1.1.md); runs on amd64 and arm64 (Docker Desktop on a Mac).
 IMAGE = "registry:3.1.1@sha256:849b7d29920d060df8091770ede2279c07924ecd29e2a4c029ee0b5ea2ea542b"
+IMAGE_NAME = IMAGE.split("@")[0]
 IMAGE_PORT = 5000
 
 MANIFEST_TYPES = ", ".join(
@@ -69,7 +70,6 @@ http:
 @dataclass(frozen=True)
 class Registry:
     address: str  # host:port, the prefix of image references
-    what: str  # which registry, for the log
 
     def digest(self, repository: str, tag: str) -> str:
         """The manifest digest the registry serves for ``repository:tag``."""
@@ -115,7 +115,7 @@ def choose(engine: Engine) -> str:
 
 
 def why_none() -> str:
-    return f"neither {IMAGE.split('@')[0]} can be pulled nor Debian's docker-registry is installed"
+    return f"neither {IMAGE_NAME} can be pulled nor Debian's docker-registry is installed"
 
 
 @contextlib.contextmanager
@@ -167,8 +167,8 @@ def _container(engine: Engine, start_seconds: float) -> Iterator[Registry]:
             logs = engine.docker("logs", name).stdout
             raise ContainersError(f"the registry container did not answer on {address}:\n"
                                   f"{tail(logs)}")  # fmt: skip
-        print(f"containers: registry on {address} (container {IMAGE.split('@')[0]})", flush=True)
-        yield Registry(address=address, what=f"container {IMAGE.split('@')[0]}")
+        print(f"containers: registry on {address} (container {IMAGE_NAME})", flush=True)
+        yield Registry(address=address)
     finally:
         engine.docker("rm", "--force", "--volumes", name)
         engine.docker("network", "rm", name)
@@ -197,7 +197,7 @@ def _process(start_seconds: float) -> Iterator[Registry]:
                 )
             print(f"containers: registry on {address} (Debian's docker-registry, pid {proc.pid})",
                   flush=True)  # fmt: skip
-            yield Registry(address=address, what=f"Debian's docker-registry (pid {proc.pid})")
+            yield Registry(address=address)
         finally:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGTERM)
