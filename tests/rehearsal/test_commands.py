@@ -112,3 +112,24 @@ def test_a_cdktf_run_aborted_by_a_signal_is_explained() -> None:
 
 def test_a_plain_failure_gets_no_interruption_note() -> None:
     assert "interrupted" not in commands.terraform_errors(CDKTF_FAILURE)
+
+
+def test_terraform_errors_keep_the_reason_printed_after_the_source_snippet() -> None:
+    # GIVEN a provider error whose reason follows the snippet of cdk.tf.json
+    text = (
+        "prod-foundation  Error: creating VPC Security Group Rule\n"
+        "\n"
+        "                   with aws_vpc_security_group_egress_rule.r (endpoints/r),\n"
+        "                   on cdk.tf.json line 1115, in resource.x.r:\n"
+        "                 1115:       },\n"
+        "\n"
+        "                 operation error EC2: AuthorizeSecurityGroupEgress, api error\n"
+        "                 InvalidPermission.Duplicate: The specified rule already exists\n"
+        "\n"
+        "\n"
+        "0 Stacks deploying     1 Stack done     1 Stack waiting\n"
+    )
+    # WHEN its error is extracted THEN the reason is kept and the progress line is not
+    lines = commands.terraform_errors(text).splitlines()
+    assert lines[-1].strip() == "InvalidPermission.Duplicate: The specified rule already exists"
+    assert not any("Stacks deploying" in line for line in lines)

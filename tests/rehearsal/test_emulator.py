@@ -97,3 +97,29 @@ def test_bad_port_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--port", "70000"])
     assert exited.value.code == 2
     assert "--port=70000" in capsys.readouterr().err
+
+
+def test_a_response_that_never_reached_its_client_is_logged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN moto's request handler with the emulator's logging (werkzeug is silent here)
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    from tools.emulator import emulator
+
+    monkeypatch.setattr(MotoRequestHandler, "log_request", MotoRequestHandler.log_request)
+    monkeypatch.setattr(
+        MotoRequestHandler, "connection_dropped", MotoRequestHandler.connection_dropped
+    )
+    emulator._log_retries()
+    handler = MotoRequestHandler.__new__(MotoRequestHandler)
+    handler.command, handler.path = "POST", "/"
+    handler.headers = {"amz-sdk-request": "attempt=1; max=25"}
+    lines: list[str] = []
+    handler.log = lambda kind, fmt, *args: lines.append(fmt % args)  # type: ignore[method-assign]
+    # WHEN the client's connection breaks while the response is written
+    handler.connection_dropped(ConnectionResetError(104, "Connection reset by peer"))
+    # THEN one line names the request, the error and the SDK attempt
+    assert len(lines) == 1
+    assert "POST /" in lines[0] and "Connection reset by peer" in lines[0]
+    assert "attempt=1; max=25" in lines[0]

@@ -235,11 +235,16 @@ def terraform_errors(text: str, max_lines: int = 60) -> str:
         if not re.search(r"\bError: ", line) or line.strip() in seen:
             continue
         seen.add(line.strip())
+        # A block is its indented lines: the source snippet, then the reason, which
+        # Terraform prints after a blank line; it ends at two blank lines or a new line.
         block = [line]
-        for follow in lines[index + 1 : index + 16]:
-            if re.search(r"\bError: ", follow) or (not follow.strip() and len(block) > 3):
+        for follow in lines[index + 1 : index + 24]:
+            ends_block = follow[:1] not in ("", " ") or not (follow or block[-1])
+            if re.search(r"\bError: ", follow) or ends_block:
                 break
             block.append(follow)
+        while not block[-1]:
+            block.pop()
         picked.extend([*block, ""])
     if not picked:
         picked = [line for line in lines if line.strip()][-30:]

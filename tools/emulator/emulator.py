@@ -204,7 +204,9 @@ def retried_request(headers: Any) -> str:
 
 
 def _log_retries() -> None:
-    """Mark SDK retries in the request log (emulator.log), after the request line."""
+    """Mark SDK retries in the request log (emulator.log), after the request line, and
+    log a response that never reached its client: werkzeug drops those silently, and
+    the client's retry of a call that is not idempotent then fails as a duplicate."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
     plain = MotoRequestHandler.log_request
@@ -215,7 +217,18 @@ def _log_retries() -> None:
         if note:
             self.log("info", "  ^ %s", note)
 
+    def connection_dropped(self: Any, error: BaseException, environ: Any = None) -> None:
+        self.log(
+            "info",
+            "  ! %s %s: the client's connection broke before the response was sent (%r) %s",
+            self.command,
+            self.path,
+            error,
+            self.headers.get("amz-sdk-request", ""),
+        )
+
     MotoRequestHandler.log_request = log_request  # type: ignore[method-assign]
+    MotoRequestHandler.connection_dropped = connection_dropped  # type: ignore[method-assign]
 
 
 def serve(port: int, ready_file: Path | None) -> None:
