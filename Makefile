@@ -73,7 +73,7 @@ screenshot: install ## Refresh docs/screenshot.png from a real run in Chromium
 diff: install ## cdktf diff of ENV's stacks (TARGET=aws for real AWS)
 	$(PY) -m tools.deploy diff --env $(ENV)
 
-deploy: install ## Deploy ENV (default: local emulator, then the app on 127.0.0.1; TARGET=aws for real AWS; AUTO_APPROVE=1 skips the prompt)
+deploy: install ## Deploy ENV (default: local emulator, then the app on 127.0.0.1; TARGET=aws for real AWS; AUTO_APPROVE=1 skips the prompt; CI_ROLE=deploy acts as the CI deploy role in the emulator)
 	$(PY) -m tools.deploy deploy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve)
 
 destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS; FORCE_TEARDOWN=1 turns ALB deletion protection off first)

@@ -10,6 +10,9 @@ Settings, all optional:
 ``IMAGE_SOURCE``    ``build`` (images stack) or ``tag`` (existing tags). ``local`` forces ``tag``.
 ``EMULATOR_ENDPOINT`` ``TARGET=local`` only: the emulator's loopback URL (default
                   ``http://127.0.0.1:4566``); local stacks send every AWS call there.
+``EMULATOR_SESSION`` ``TARGET=local`` only: a JSON file holding the ``Credentials`` of a
+                  role session from the emulator's STS (``AccessKeyId``, ``SecretAccessKey``,
+                  ``SessionToken``); the stacks act as that role (``make deploy CI_ROLE=``).
 ``DELETION_PROTECTION`` ``on`` (default: as each environment configures it) or ``off``
                     (no ALB deletion protection anywhere; only for a deliberate teardown).
 ``GITHUB_REPOSITORY`` ``owner/repo`` whose GitHub Actions may assume the CI roles that
@@ -24,7 +27,9 @@ Settings, all optional:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import Field
@@ -34,6 +39,7 @@ from config.errors import ConfigError
 from config.overrides import apply_overrides, read_overrides
 from config.schema import (
     ConfigModel,
+    EmulatorSession,
     EnvironmentConfig,
     ImageConfig,
     StateConfig,
@@ -68,6 +74,8 @@ class Settings(ConfigModel):
     """``IMAGE_SOURCE``: ``build`` (default) or ``tag``; always ``tag`` for ``local``."""
     emulator_endpoint: str | None = None
     """``EMULATOR_ENDPOINT`` for ``TARGET=local`` (default ``http://127.0.0.1:4566``)."""
+    emulator_session: EmulatorSession | None = None
+    """``EMULATOR_SESSION`` for ``TARGET=local`` (default none: the fake admin keys)."""
     deletion_protection_off: bool = False
     """``DELETION_PROTECTION=off``: no ALB deletion protection anywhere (deliberate teardown)."""
     github_repository: str | None = None
@@ -116,6 +124,10 @@ def settings_from_env(
         endpoint = validate_emulator_endpoint(
             environ.get("EMULATOR_ENDPOINT") or DEFAULT_EMULATOR_ENDPOINT, "EMULATOR_ENDPOINT"
         )
+    session_file = environ.get("EMULATOR_SESSION") or None
+    if session_file is not None and target != "local":
+        raise ConfigError("EMULATOR_SESSION", session_file, "only with TARGET=local")
+    session = read_emulator_session(session_file) if session_file else None
     protection = environ.get("DELETION_PROTECTION") or "on"
     if protection not in ("on", "off"):
         raise ConfigError("DELETION_PROTECTION", protection, "must be 'on' (default) or 'off'")
@@ -135,6 +147,7 @@ def settings_from_env(
         state_bucket=bucket,
         image_source=cast(Literal["build", "tag"], image_source),
         emulator_endpoint=endpoint,
+        emulator_session=session,
         deletion_protection_off=protection == "off",
         github_repository=repository,
         oidc_provider=oidc_provider,
@@ -142,6 +155,20 @@ def settings_from_env(
         config_overrides_file=overrides_file,
         config_overrides=overrides,
     )
+
+
+def read_emulator_session(path: str) -> EmulatorSession:
+    """The role session in the JSON file at ``path`` (STS ``Credentials``)."""
+    try:
+        data = json.loads(Path(path).read_text())
+        return EmulatorSession(
+            access_key_id=data["AccessKeyId"],
+            secret_access_key=data["SecretAccessKey"],
+            session_token=data["SessionToken"],
+        )
+    except (OSError, ValueError, KeyError, TypeError, ConfigError) as exc:
+        reason = f"not a readable STS Credentials JSON file ({exc})"
+        raise ConfigError("EMULATOR_SESSION", path, reason) from None
 
 
 def _create_or_existing(environ: Mapping[str, str], name: str) -> Literal["create", "existing"]:
@@ -160,7 +187,10 @@ def load_environment(name: str, settings: Settings) -> EnvironmentConfig:
         state=StateConfig(backend="local"),
         images=ImageConfig(source=settings.image_source),
     )
-    changes: dict[str, object] = {"emulator_endpoint": settings.emulator_endpoint}
+    changes: dict[str, object] = {
+        "emulator_endpoint": settings.emulator_endpoint,
+        "emulator_session": settings.emulator_session,
+    }
     if settings.state_backend == "s3":
         # The state bucket lives in the environment's own region.
         changes["state"] = {

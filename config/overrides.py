@@ -31,6 +31,7 @@ NOT_OVERRIDABLE: dict[str, str] = {
     "state": "set STATE_BACKEND / TF_STATE_BUCKET instead",
     "images": "set IMAGE_SOURCE instead",
     "emulator_endpoint": "set EMULATOR_ENDPOINT instead",
+    "emulator_session": "set EMULATOR_SESSION instead",
 }
 
 

@@ -570,6 +570,19 @@ def _default_registry(data: dict[str, Any]) -> RegistryConfig:
     return RegistryConfig(repository_name=f"ecr-learn-app-{data.get('name', 'env')}")
 
 
+class EmulatorSession(ConfigModel):
+    """Credentials of a role session that the emulator's STS issued, read from
+    ``EMULATOR_SESSION``: the stacks then act as that role (a CI role) in the
+    emulator, which authorizes each call as IAM would. They are valid nowhere else."""
+
+    access_key_id: str = Field(min_length=16)
+    """The session's access key id."""
+    secret_access_key: str = Field(min_length=16)
+    """The session's secret access key."""
+    session_token: str = Field(min_length=16)
+    """The session token."""
+
+
 class EnvironmentConfig(ConfigModel):
     """Everything one environment (``dev``, ``prod``) needs.
 
@@ -618,6 +631,9 @@ class EnvironmentConfig(ConfigModel):
     S3 backend and remote-state reads then send every call there with fake
     credentials, so they can never reach a real account, and S3 is addressed
     path-style. Default none: real AWS."""
+    emulator_session: EmulatorSession | None = None
+    """For the emulator target only: a role session to act as instead of the fake
+    admin credentials (``EMULATOR_SESSION``). Default none: the fake credentials."""
 
     @property
     def emulator(self) -> bool:
@@ -653,6 +669,10 @@ class EnvironmentConfig(ConfigModel):
         validate_version(self.app_version, "app_version")
         if self.emulator_endpoint is not None:
             validate_emulator_endpoint(self.emulator_endpoint, "emulator_endpoint")
+        if self.emulator_session is not None and self.emulator_endpoint is None:
+            raise ConfigError(
+                "emulator_session", "(a role session)", "only for the emulator target"
+            )
         self._check_subnets()
         self._check_services()
         self._check_load_balancer()

@@ -72,7 +72,8 @@ class BootstrapStack(TerraformStack):
                 "the bootstrap stack creates an S3 state bucket; use the s3 backend"
             )
         LocalBackend(self, path=state_file)
-        aws_provider(self, env, stack_name)
+        # A person bootstraps, with the admin keys: the CI roles do not exist yet.
+        aws_provider(self, env.with_(emulator_session=None), stack_name)
         self.state_bucket: StateBucket | None = None
         if env.state.bootstrap_bucket == "create":
             self.state_bucket = StateBucket(self, "state-bucket", bucket_name=env.state.bucket)

@@ -56,12 +56,26 @@ def state_key(env: EnvironmentConfig, stack_name: str) -> str:
     return f"{env.name}/{stack_name}.tfstate"
 
 
-def _emulator_backend_settings(endpoint: str) -> dict[str, Any]:
+def emulator_credentials(env: EnvironmentConfig) -> dict[str, str]:
+    """The keys the stacks send to the emulator: the fake admin keys, or the role session
+    of ``env.emulator_session`` (which acts as that role, with IAM's decisions)."""
+    session = env.emulator_session
+    if session is None:
+        return {"access_key": EMULATOR_ACCESS_KEY, "secret_key": EMULATOR_SECRET_KEY}
+    return {
+        "access_key": session.access_key_id,
+        "secret_key": session.secret_access_key,
+        "token": session.session_token,
+    }
+
+
+def _emulator_backend_settings(env: EnvironmentConfig) -> dict[str, Any]:
     """S3 backend settings that reach only the emulator (also used for remote state reads)."""
+    assert env.emulator_endpoint is not None
+    endpoint = env.emulator_endpoint
     return {
         "endpoints": {"s3": endpoint, "sts": endpoint, "iam": endpoint},
-        "access_key": EMULATOR_ACCESS_KEY,
-        "secret_key": EMULATOR_SECRET_KEY,
+        **emulator_credentials(env),
         "skip_credentials_validation": True,
         "skip_metadata_api_check": True,
         "skip_requesting_account_id": True,
@@ -76,7 +90,7 @@ def configure_backend(stack: TerraformStack, env: EnvironmentConfig, stack_name:
         LocalBackend(stack)
         return
     assert state.bucket and state.region  # guaranteed by StateConfig's validation
-    emulator = _emulator_backend_settings(env.emulator_endpoint) if env.emulator_endpoint else {}
+    emulator = _emulator_backend_settings(env) if env.emulator_endpoint else {}
     S3Backend(
         stack,
         bucket=state.bucket,
@@ -102,8 +116,7 @@ def aws_provider(stack: TerraformStack, env: EnvironmentConfig, stack_name: str)
         endpoint = env.emulator_endpoint
         emulator = {
             "endpoints": [AwsProviderEndpoints(**dict.fromkeys(EMULATOR_SERVICES, endpoint))],
-            "access_key": EMULATOR_ACCESS_KEY,
-            "secret_key": EMULATOR_SECRET_KEY,
+            **emulator_credentials(env),
             "skip_metadata_api_check": "true",
             # Emulators serve S3 at one host.
             "s3_use_path_style": True,

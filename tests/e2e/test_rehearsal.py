@@ -69,6 +69,15 @@ def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str
         "ok     roll back to 0.0.9 (never pushed) is refused, nothing changes",
     ):
         assert stage in proc.stdout
+    # Every app-stack command ran as a CI role, and IAM refused only what must be refused.
+    assert f"ok     apply {env}-foundation + {env}-services (deploy role)" in proc.stdout
+    assert "ok     drift plans (plan role): no changes" in proc.stdout
+    evaluated = re.search(
+        r"IAM: (\d+) role-session requests evaluated; 3 denied as the checks above require, "
+        r"0 denied otherwise",
+        proc.stdout,
+    )
+    assert evaluated and int(evaluated[1]) > 500, proc.stdout[-3000:]
     if env == "prod":  # protected ALBs: refused first, nothing lost, then torn down on purpose
         assert "the destroy guard refused" in proc.stdout
         assert "ok     the refused destroy lost nothing" in proc.stdout

@@ -49,7 +49,14 @@ from urllib.parse import urlsplit
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from config.naming import stack_name
 from tools.containers import harness as containers
-from tools.deploy import commands, deployments, image_guard, protection, task_definitions
+from tools.deploy import (
+    ci_session,
+    commands,
+    deployments,
+    image_guard,
+    protection,
+    task_definitions,
+)
 from tools.deploy.ci_variables import format_ci_variables
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import Result
@@ -123,6 +130,7 @@ def _run(
     approve: bool,
     *,
     disable_protection: bool = False,
+    ci_role: str | None = None,
 ) -> None:
     env = _settings_env(env, disable_protection)
     _ok("cdktf synth", commands.synth(ws, env))
@@ -131,6 +139,11 @@ def _run(
     if action == "bootstrap" or (local and action in ("deploy", "diff")):
         # The emulator's state bucket must exist before any S3-backed stack initialises.
         _ok(f"deploy {boot}", commands.deploy(ws, [boot], env, auto_approve=approve))
+    if isinstance(target, LocalTarget) and ci_role and action != "bootstrap":
+        session = ci_session.session_file(ws, target, ci_role, env)
+        env = {**env, "EMULATOR_SESSION": str(session)}
+        print(f"acting as the CI {ci_role} role (session in {session})")
+        _ok("cdktf synth", commands.synth(ws, env))
     if action == "bootstrap":
         instructions = format_ci_variables(commands.stack_outputs(ws, boot, env) or {})
         print(instructions or NO_CI_ROLES)
@@ -211,8 +224,11 @@ def _preferred_port() -> int:
     return port if port_is_free(port) else 0
 
 
-def run_local(action: str, env_name: str, disable_protection: bool = False) -> int:
-    """``action`` against the emulator in ``.rehearsal/local`` (started when needed)."""
+def run_local(
+    action: str, env_name: str, disable_protection: bool = False, ci_role: str | None = None
+) -> int:
+    """``action`` against the emulator in ``.rehearsal/local`` (started when needed);
+    with ``ci_role``, the app stacks act as that CI role (``tools.deploy.ci_session``)."""
     target = local_target(env_name)
     emulator = Emulator.find(LOCAL_DIR)
     if emulator is None and action == "destroy":
@@ -225,13 +241,17 @@ def run_local(action: str, env_name: str, disable_protection: bool = False) -> i
         emulator = Emulator.start(LOCAL_DIR, port=_preferred_port())
         print(f"started the emulator at {emulator.endpoint} (pid {emulator.pid})")
     target = target.at(emulator.endpoint)
+    env = target.child_env()
+    if ci_role:  # the bootstrap creates the CI roles only for a repository
+        env.setdefault("GITHUB_REPOSITORY", ci_session.PLACEHOLDER_REPOSITORY)
     _run(
         action,
         target,
         Workspace(LOCAL_DIR),
-        target.child_env(),
+        env,
         approve=True,
         disable_protection=disable_protection,
+        ci_role=ci_role,
     )
     then = "`make down` stops it" if action == "destroy" else "`make destroy` / `make down`"
     print(f"emulator still running at {emulator.endpoint} (pid {emulator.pid}); {then}")
@@ -295,8 +315,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.disable_protection and args.action != "destroy":
             raise TargetError(f"--disable-protection is for destroy only, not {args.action}")
         target = os.environ.get("TARGET", "local")
+        role = ci_session.ci_role(os.environ)
+        if role and target != "local":
+            raise TargetError(
+                f"{ci_session.VARIABLE}={role} is for the emulator; on AWS, assume the role"
+                " yourself"
+            )
         if target == "local":
-            return run_local(args.action, args.env, args.disable_protection)
+            return run_local(args.action, args.env, args.disable_protection, role)
         return run_aws(args.action, args.env, args.auto_approve, args.disable_protection)
     except (TargetError, TerraformSetupError, EmulatorError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,19 +1,18 @@
-"""The CI roles in the rehearsal: Terraform runs with their session credentials.
+"""The CI roles in the rehearsal: every app-stack command runs as CI runs it.
 
-The rehearsal's bootstrap creates the GitHub OIDC provider and the plan and
-deploy roles (``REPOSITORY`` stands in for the GitHub repository). Once the
-app stacks are deployed, ``check_roles`` assumes both roles in the emulator
-and runs Terraform on a copy of ``<env>-foundation`` whose provider and S3
-backend carry that session's credentials instead of the fake keys:
+The rehearsal's bootstrap (admin keys, as a person runs it) creates the GitHub
+OIDC provider and the plan and deploy roles (``REPOSITORY`` stands in for the
+GitHub repository). ``start`` then assumes both through the emulator's STS
+``AssumeRoleWithWebIdentity``:
 
-* plan role: ``terraform plan -lock=false`` reads the state and plans no change;
-  ``terraform apply`` is refused at the lock, and a direct ``PutObject`` of the
-  state is ``AccessDenied``;
-* deploy role: ``terraform apply`` takes and releases the lock and applies (no
-  change); a read of another environment's state is ``AccessDenied``;
-* deploy role, a release: ``<env>-services`` applied with every task definition
-  replaced, so ECS registers new revisions, passes the task roles, updates the
-  services and deregisters the old revisions, as each release does.
+* the deploy role's session (``EMULATOR_SESSION``) is in the workspace's stacks:
+  every diff, apply, re-plan, release, rollback, destroy and the task-definition
+  sweep run as the deploy job does;
+* the plan role's stacks are a copy with its session (``plan_copy``), planned
+  with ``tools.review.plan_stacks`` as the pull-request and drift workflows do;
+* ``check_refusals``: the plan role's ``terraform apply`` is refused at the lock,
+  its ``PutObject`` of the state is ``AccessDenied``; the deploy role cannot
+  read the other environment's state.
 
 The emulator authorizes every request of a role session as IAM does (shim patch
 ``role_session_authorization``); ``iam_report`` counts the decisions and names
@@ -33,14 +32,16 @@ from typing import Any
 import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
 
 from config.naming import stack_name
-from tools.deploy import commands
+from tools.deploy import ci_session
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import run
 from tools.deploy.target import LocalTarget
 from tools.emulator.emulator import iam_decisions
+from tools.rehearsal.stages import Clock, StageFailed
+from tools.review.plan_stacks import plan_stacks
 from tools.terraform import terraform_binary
 
-REPOSITORY = "example-org/ecs-learn"
+REPOSITORY = ci_session.PLACEHOLDER_REPOSITORY
 
 
 class RoleCheckFailed(RuntimeError):
@@ -48,61 +49,90 @@ class RoleCheckFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Session:
-    access_key: str
-    secret_key: str
-    token: str
+class Roles:
+    """The CI roles' sessions, once assumed: ``deploy_env`` runs the workspace's stacks as
+    the deploy role; ``plan_ws``/``plan_env`` hold the plan role's copy of them."""
+
+    deploy_env: dict[str, str]
+    deploy: dict[str, str]
+    plan_ws: Workspace
+    plan_env: dict[str, str]
+    plan: dict[str, str]
 
 
-def assume(target: LocalTarget, role_arn: str, name: str) -> Session:
-    """Credentials of ``role_arn`` from the emulator's STS, as GitHub's OIDC exchange gives."""
-    creds = target.client("sts").assume_role_with_web_identity(
-        RoleArn=role_arn, RoleSessionName=name, WebIdentityToken="rehearsal-token"
-    )["Credentials"]
-    return Session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
-
-
-def _with_session(stack: dict[str, Any], session: Session) -> dict[str, Any]:
-    """The stack with ``session`` in place of the fake keys (endpoints stay the emulator's)."""
-    keys = {
-        "access_key": session.access_key,
-        "secret_key": session.secret_key,
-        "token": session.token,
-    }
-    for provider in stack["provider"]["aws"]:
-        provider.update(keys)
-    stack["terraform"]["backend"]["s3"].update(keys)
+def swap_session_keys(stack: Any, old: str, new: Mapping[str, str]) -> Any:
+    """``stack`` with every block that carries access key ``old`` (provider, backend,
+    remote-state reads) given the keys of the session ``new`` instead."""
+    if isinstance(stack, list):
+        return [swap_session_keys(item, old, new) for item in stack]
+    if not isinstance(stack, dict):
+        return stack
+    stack = {k: swap_session_keys(v, old, new) for k, v in stack.items()}
+    if stack.get("access_key") == old:
+        stack["access_key"] = new["AccessKeyId"]
+        stack["secret_key"] = new["SecretAccessKey"]
+        stack["token"] = new["SessionToken"]
     return stack
 
 
-def session_copy(ws: Workspace, stack: str, session: Session, label: str) -> Path:
-    """A copy of ``stack``'s synthesized directory whose credentials are ``session``'s."""
-    source = ws.stack_dir(stack)
-    copy = ws.root / "ci-roles" / f"{label}-{stack}"
-    shutil.rmtree(copy, ignore_errors=True)
-    copy.mkdir(parents=True)
-    for name in ("cdk.tf.json", ".terraform.lock.hcl"):
-        if (source / name).exists():
-            shutil.copy2(source / name, copy / name)
-    stack_json = json.loads((source / "cdk.tf.json").read_text())
-    (copy / "cdk.tf.json").write_text(json.dumps(_with_session(stack_json, session), indent=2))
-    return copy
+def plan_copy(ws: Workspace, roles: Roles) -> Workspace:
+    """Copy the synthesized app stacks of ``ws`` (deploy role) to ``roles.plan_ws`` with the
+    plan role's session; each stack's ``.terraform`` there is kept between copies."""
+    source, copy = ws.outdir, roles.plan_ws.outdir
+    copy.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / "manifest.json", copy / "manifest.json")
+    for stack_dir in sorted((source / "stacks").iterdir()):
+        target = copy / "stacks" / stack_dir.name
+        target.mkdir(parents=True, exist_ok=True)
+        lock = stack_dir / ".terraform.lock.hcl"
+        if lock.exists():
+            shutil.copy2(lock, target / lock.name)
+        stack = json.loads((stack_dir / "cdk.tf.json").read_text())
+        swapped = swap_session_keys(stack, roles.deploy["AccessKeyId"], roles.plan)
+        (target / "cdk.tf.json").write_text(json.dumps(swapped, indent=2))
+    return roles.plan_ws
+
+
+def start(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> Roles:
+    """Assume both CI roles (the bootstrap is applied); see the module docstring."""
+    deploy_file = ci_session.session_file(ws, target, "deploy", env)
+    plan_arn = ci_session.role_arn(ws, target, "plan", env)
+    plan = ci_session.assume(target, plan_arn, f"{target.env_name}-plan")
+    deploy = json.loads(deploy_file.read_text())
+    plan_ws = Workspace(ws.root / "plan-role")
+    return Roles({**env, "EMULATOR_SESSION": str(deploy_file)}, deploy, plan_ws, dict(env), plan)
+
+
+def plan_role_plans(
+    name: str, ws: Workspace, roles: Roles, expected: dict[str, str], clock: Clock
+) -> Path:
+    """``tools.review.plan_stacks`` as the plan role, on a copy of the workspace's stacks;
+    each app stack's status must be as ``expected``. Returns the plans' directory."""
+    with clock.stage(name):
+        plans = ws.root / "plan-role-plans"
+        shutil.rmtree(plans, ignore_errors=True)
+        planned = plan_stacks(plan_copy(ws, roles), plans, roles.plan_env)
+        statuses = {stack: planned[stack].status for stack in expected if stack in planned}
+        if statuses != expected:
+            raise StageFailed(name, f"expected {expected}, got {planned}")
+    return plans
 
 
 def _terraform(directory: Path, args: list[str], env: Mapping[str, str], log: Path) -> Any:
     return run([terraform_binary(), *args], env=env, cwd=directory, log=log, timeout=600)
 
 
-def _s3(target: LocalTarget, session: Session) -> Any:
+def session_client(target: LocalTarget, session: Mapping[str, str], service: str) -> Any:
+    """A boto3 client of the emulator with ``session``'s keys."""
     import boto3  # type: ignore[import-untyped]  # ships no type information
 
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=target.endpoint,
         region_name=target.region,
-        aws_access_key_id=session.access_key,
-        aws_secret_access_key=session.secret_key,
-        aws_session_token=session.token,
+        aws_access_key_id=session["AccessKeyId"],
+        aws_secret_access_key=session["SecretAccessKey"],
+        aws_session_token=session["SessionToken"],
     )
 
 
@@ -139,80 +169,34 @@ def iam_report(ws: Workspace, *, expected: int) -> tuple[str, int]:
     return line, denied
 
 
-def _steps(
-    copy: Path, label: str, steps: list[list[str]], ws: Workspace, env: Mapping[str, str]
-) -> None:
-    """Run each Terraform command in ``copy``; each must succeed."""
-    for args in steps:
-        log = ws.log(f"ci-{label}-{args[0]}")
-        before = len(iam_decisions(ws.root))
-        result = _terraform(copy, [*args, "-input=false", "-no-color"], env, log)
-        if result.returncode != 0:
-            refused = "\n  ".join(denials(ws, before))
-            raise RoleCheckFailed(
-                f"{label} role: terraform {args[0]} failed; log {log}"
-                + (f"\n  IAM denied:\n  {refused}" if refused else "")
-            )
-
-
-def task_definition_addresses(copy: Path) -> list[str]:
-    """The Terraform addresses of the task definitions in the stack at ``copy``."""
-    stack = json.loads((copy / "cdk.tf.json").read_text())
-    found = stack.get("resource", {}).get("aws_ecs_task_definition", {})
-    return [f"aws_ecs_task_definition.{name}" for name in sorted(found)]
-
-
-def check_roles(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> list[str]:
-    """Run the checks of the module docstring; returns one line per check that held."""
-    boot = target.bootstrap_stack
-    outputs = commands.stack_outputs(ws, boot, env) or {}
-    arns = {k: v["value"] for k, v in outputs.items() if isinstance(v, dict) and "role_arn" in k}
-    if set(arns) != {"ci_plan_role_arn", "ci_deploy_role_arn"}:
-        raise RoleCheckFailed(f"{boot} has no CI role outputs: {sorted(outputs)}")
+def check_refusals(target: LocalTarget, ws: Workspace, roles: Roles) -> tuple[list[str], int]:
+    """What each role must not do is refused; returns one line per refusal that held
+    and the number of IAM denials they caused (all expected)."""
     foundation = stack_name(target.env_name, "foundation")
     state, key = target.state_bucket, f"{target.env_name}/{foundation}.tfstate"
-
-    plan = assume(target, arns["ci_plan_role_arn"], "rehearsal-plan")
-    copy = session_copy(ws, foundation, plan, "plan")
-    _steps(copy, "plan", [["init"], ["plan", "-lock=false", "-detailed-exitcode"]], ws, env)
-    refusals_from = len(iam_decisions(ws.root))
+    copy = roles.plan_ws.stack_dir(foundation)  # initialised by the plan role's plans
+    before = len(iam_decisions(ws.root))
     log = ws.log("ci-plan-apply")
     refused = _terraform(
-        copy, ["apply", "-auto-approve", "-lock-timeout=0s", "-input=false", "-no-color"], env, log
+        copy,
+        ["apply", "-auto-approve", "-lock-timeout=0s", "-input=false", "-no-color"],
+        roles.plan_env,
+        log,
     )
     locked_out = (
         "Error acquiring the state lock" in refused.output and "AccessDenied" in refused.output
     )
     if refused.returncode == 0 or not locked_out:
         raise RoleCheckFailed(f"plan role: terraform apply was not refused at the lock; log {log}")
-    if not _denied(_s3(target, plan).put_object, Bucket=state, Key=key, Body=b"{}"):
+    put = session_client(target, roles.plan, "s3").put_object
+    if not _denied(put, Bucket=state, Key=key, Body=b"{}"):
         raise RoleCheckFailed(f"plan role: PutObject of s3://{state}/{key} was not denied")
-    expected = len(denials(ws, refusals_from))
-
-    deploy = assume(target, arns["ci_deploy_role_arn"], "rehearsal-deploy")
-    copy = session_copy(ws, foundation, deploy, "deploy")
-    _steps(copy, "deploy", [["init"], ["apply", "-auto-approve"]], ws, env)
-    services = stack_name(target.env_name, "services")
-    copy = session_copy(ws, services, deploy, "deploy")
-    replaced = task_definition_addresses(copy)
-    if not replaced:
-        raise RoleCheckFailed(f"{services} declares no aws_ecs_task_definition")
-    release = ["apply", "-auto-approve", *(f"-replace={a}" for a in replaced)]
-    _steps(copy, "deploy-release", [["init"], release], ws, env)
     other = "prod" if target.env_name != "prod" else "dev"
     other_key = f"{other}/{other}-foundation.tfstate"
-    refusals_from = len(iam_decisions(ws.root))
-    if not _denied(_s3(target, deploy).get_object, Bucket=state, Key=other_key):
+    get = session_client(target, roles.deploy, "s3").get_object
+    if not _denied(get, Bucket=state, Key=other_key):
         raise RoleCheckFailed(f"deploy role: reading s3://{state}/{other_key} was not denied")
-    expected += len(denials(ws, refusals_from))
-    report, unexpected = iam_report(ws, expected=expected)
-    if unexpected:
-        raise RoleCheckFailed(f"{report}:\n  " + "\n  ".join(denials(ws)))
     return [
-        f"plan role: terraform plan of {foundation} read the state and planned no change",
         "plan role: terraform apply refused at the lock; PutObject of the state AccessDenied",
-        f"deploy role: terraform apply of {foundation} locked, applied and unlocked the state",
         f"deploy role: reading {other}'s state AccessDenied",
-        f"deploy role: {services} released new revisions of {len(replaced)} task definitions",
-        report,
-    ]
+    ], len(denials(ws, before))

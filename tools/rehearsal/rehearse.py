@@ -42,7 +42,6 @@ from tools.emulator import inventory
 from tools.emulator.emulator import Emulator
 from tools.rehearsal import ci_roles, release
 from tools.rehearsal.stages import Clock, StageFailed, check, check_services, replan_all, summary
-from tools.review.plan_stacks import plan_stacks
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
 
@@ -57,25 +56,22 @@ def _reset(workdir: Path) -> None:
 
 
 def _diff_before_first_deploy(
-    apps: list[str], ws: Workspace, env: dict[str, str], clock: Clock
+    apps: list[str], ws: Workspace, roles: ci_roles.Roles, clock: Clock
 ) -> None:
-    """`make diff` on an empty state: the first stack plans, its dependents say why not."""
-    name = "diff before the first deploy"
+    """`make diff` on an empty state: the first stack plans, its dependents say why not;
+    then the pull-request workflow's plans, as the plan role."""
+    name = "diff before the first deploy (deploy role)"
     with clock.stage(name):
         ws.logs.mkdir(parents=True, exist_ok=True)
-        result = diff_stacks(ws, apps, env, log_dir=ws.logs)
+        result = diff_stacks(ws, apps, roles.deploy_env, log_dir=ws.logs)
         if result.failed:
             raise StageFailed(name, f"cdktf diff failed for {result.failed} (logs in {ws.logs})")
         if list(result.skipped) != apps[1:]:
             raise StageFailed(name, f"expected {apps[1:]} to be skipped, got {result.skipped}")
-    name = "PR plans before the first deploy"
-    with clock.stage(name):
-        # What the pull-request workflow runs: only the first stack can plan.
-        plans = plan_stacks(ws, ws.root / "pr-plans", env)
-        statuses = {stack: plan.status for stack, plan in plans.items()}
-        expected = {apps[0]: "changes", **dict.fromkeys(apps[1:], "skipped")}
-        if {s: statuses.get(s) for s in apps} != expected:
-            raise StageFailed(name, f"expected {expected}, got {plans}")
+    expected = {apps[0]: "changes", **dict.fromkeys(apps[1:], "skipped")}
+    ci_roles.plan_role_plans(
+        "PR plans before the first deploy (plan role)", ws, roles, expected, clock
+    )
 
 
 def _protection_off_if_refused(
@@ -117,14 +113,23 @@ def _protection_off_if_refused(
 
 def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
-    for stacks in ([boot], apps):
-        if stacks == apps:
-            _diff_before_first_deploy(apps, ws, env, clock)
-        name = f"apply {' + '.join(stacks)}"
-        with clock.stage(name):
-            log = ws.log(f"apply-{'-'.join(stacks)}")
-            result = check(name, commands.deploy(ws, stacks, env, auto_approve=True, log=log), log)
-            print(summary(result.output))
+    name = f"apply {boot} (admin keys, as a person bootstraps)"
+    with clock.stage(name):
+        log = ws.log(f"apply-{boot}")
+        result = check(name, commands.deploy(ws, [boot], env, auto_approve=True, log=log), log)
+        print(summary(result.output))
+    name = "CI roles: assume the deploy and plan roles; synth with the deploy role's session"
+    with clock.stage(name):
+        roles = ci_roles.start(target, ws, env)
+        env = roles.deploy_env
+        log = ws.log("synth-deploy-role")
+        check(name, commands.synth(ws, env, log=log), log)
+    _diff_before_first_deploy(apps, ws, roles, clock)
+    name = f"apply {' + '.join(apps)} (deploy role)"
+    with clock.stage(name):
+        log = ws.log(f"apply-{'-'.join(apps)}")
+        result = check(name, commands.deploy(ws, apps, env, auto_approve=True, log=log), log)
+        print(summary(result.output))
     print(commands.format_outputs(ws.outputs_file))
     name = "diff sees every upstream deployed"
     with clock.stage(name):
@@ -137,30 +142,42 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
         check_services(
             target, ws, services, clock, "check every service runs its new task definition"
         )
+    # The drift workflow's plans, as the plan role: every app stack plans no change.
+    ci_roles.plan_role_plans(
+        "drift plans (plan role): no changes", ws, roles, dict.fromkeys(apps, "no-changes"), clock
+    )
     # Day 2 re-plans every stack again and keeps those plans: these would be overwritten.
-    replan_all([boot, *apps], ws, env, clock, keep_plans=services not in apps)
-    name = "CI roles: terraform with the plan and deploy roles' sessions"
+    replan_all([boot], ws, env, clock, keep_plans=services not in apps)
+    name = "CI roles: what each must not do is refused"
     with clock.stage(name):
         try:
-            for line in ci_roles.check_roles(target, ws, env):
-                print(f"         {line}")
+            lines, expected = ci_roles.check_refusals(target, ws, roles)
         except ci_roles.RoleCheckFailed as exc:
             raise StageFailed(name, str(exc)) from None
+        for line in lines:
+            print(f"         {line}")
     if services in apps:
         # Day 2 on the same state: a second release, a rollback, a refused rollback.
-        env = release.day_two(target, ws, env, clock)
+        env = release.day_two(target, ws, env, roles, clock)
     env = _protection_off_if_refused(target, ws, env, clock)
-    name = f"destroy {' + '.join(reversed(apps))}"
+    name = f"destroy {' + '.join(reversed(apps))} (deploy role)"
     with clock.stage(name):
         log = ws.log("destroy-apps")
         result = check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
         print(summary(result.output))
         if services in apps:  # as make destroy does
             stack_file = ws.stack_dir(services) / "cdk.tf.json"
-            for line in task_definitions.sweep_after_destroy(target.client("ecs"), stack_file):
+            ecs = ci_roles.session_client(target, roles.deploy, "ecs")
+            for line in task_definitions.sweep_after_destroy(ecs, stack_file):
                 print(f"         {line}")
         if release.delete_secret(target):
             print(f"         deleted the secret {release.secret_name(target.env_name)} (boto3)")
+    name = "IAM: every role-session request was allowed, but for the refusals above"
+    with clock.stage(name):
+        report, unexpected = ci_roles.iam_report(ws, expected=expected)
+        print(f"         {report}")
+        if unexpected:
+            raise StageFailed(name, f"{report}:\n  " + "\n  ".join(ci_roles.denials(ws)))
     name = f"empty state bucket + destroy {boot}"
     with clock.stage(name):
         removed = inventory.empty_bucket(target.endpoint, target.region, target.state_bucket)

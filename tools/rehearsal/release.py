@@ -8,7 +8,8 @@ zero, ``day_two`` runs, before any destroy:
   to the backend (created in the emulator with boto3 first; its ARN goes in
   ``backend.secrets``, which adds the secretsmanager endpoint and the execution
   role's read access). The changes reach the stacks through ``CONFIG_OVERRIDES``.
-  The plan summary of the change is printed before it is applied; then the
+  The plan summary of the change, planned by the plan role as the pull-request
+  workflow plans it, is printed before the deploy role applies it; then the
   deployment check and a re-plan of every stack to zero changes.
 * a rollback to ``FIRST`` (its images are still in ECR): the services must run the
   rolled-back task definitions; and a rollback to ``NEVER_PUSHED`` must be refused
@@ -32,11 +33,11 @@ from tools.deploy import commands, deployments, rollback
 from tools.deploy.commands import Workspace
 from tools.deploy.ecr import image_tags
 from tools.deploy.target import LocalTarget, environment_config
+from tools.rehearsal import ci_roles
 from tools.rehearsal.stages import (
     StageFailed,
     check,
     check_services,
-    each_stack,
     replan_all,
     summary,
 )
@@ -233,8 +234,11 @@ def second_release_problems(
     return problems
 
 
-def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any) -> dict[str, str]:
-    """Release ``SECOND``, then roll back to ``FIRST`` and refuse ``NEVER_PUSHED``.
+def day_two(
+    target: LocalTarget, ws: Workspace, env: dict[str, str], roles: ci_roles.Roles, clock: Any
+) -> dict[str, str]:
+    """Release ``SECOND``, then roll back to ``FIRST`` and refuse ``NEVER_PUSHED``;
+    ``env`` runs the stacks as the deploy role, ``roles`` has the plan role's copy.
 
     Returns the environment the stacks were last synthesized with (the destroy's).
     """
@@ -246,9 +250,10 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     ecr = target.client("ecr")
     size = bigger_task(config.backend.cpu, config.backend.memory)
 
-    def apply(stage: str, settings: dict[str, str], tag: str) -> None:
-        log = ws.log(f"synth-{tag}")
-        check(stage, commands.synth(ws, settings, log=log), log)
+    def apply(stage: str, settings: dict[str, str], tag: str, *, synth: bool = True) -> None:
+        if synth:
+            log = ws.log(f"synth-{tag}")
+            check(stage, commands.synth(ws, settings, log=log), log)
         log = ws.log(f"apply-{tag}")
         ws.outputs_file.unlink(missing_ok=True)
         deployed = commands.deploy(ws, apps, settings, auto_approve=True, log=log)
@@ -276,39 +281,28 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     with clock.stage(name):
         print(f"         {register_images(ecr, repository, SECOND, names)}")
 
-    name = f"plan summary of release {SECOND}"
+    name = f"synth release {SECOND} (deploy role)"
     with clock.stage(name):
-        log = ws.log("synth-release-2-plan")
+        log = ws.log("synth-release-2")
         check(name, commands.synth(ws, second, log=log), log)
+    name = f"plan summary of release {SECOND} (plan role)"
+    expected = dict.fromkeys(apps, "changes")
+    plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock)
+    replaced: list[str] = []
+    for stack in apps:
+        loaded = plan_summary.load_plan(plans / f"{stack}.json")
+        print(plan_summary.summarize(loaded, stack))
+        replaced += replaced_before_destroyed(loaded, "aws_lb_target_group")
+    frontend = f"{config.name_prefix}-{config.frontend.name}-"
+    if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
+        raise StageFailed(
+            name, f"the frontend target group is not replaced create-before-destroy: {replaced}"
+        )
+    print(f"         replaced create-before-destroy: {', '.join(replaced)}")
 
-        def plan(stack: str) -> tuple[str, list[str]]:
-            if not (ws.stack_dir(stack) / ".terraform").is_dir():
-                init = ["init", "-input=false", "-no-color"]
-                log = ws.log(f"init-{stack}-release-2")
-                check(name, commands.terraform(ws, stack, init, second, log=log), log)
-            log = ws.log(f"plan-{stack}-release-2")
-            result = commands.replan(ws, stack, second, log)
-            if result.returncode not in (0, 2):
-                check(name, result, log)
-            path = commands.save_plan_json(ws, stack, second, ws.log(f"show-{stack}-release-2"))
-            loaded = plan_summary.load_plan(path)
-            text = plan_summary.summarize(loaded, stack)
-            return text, replaced_before_destroyed(loaded, "aws_lb_target_group")
-
-        replaced: list[str] = []
-        for text, replaced_here in each_stack(apps, plan):  # the stacks plan at once
-            print(text)
-            replaced += replaced_here
-        frontend = f"{config.name_prefix}-{config.frontend.name}-"
-        if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
-            raise StageFailed(
-                name, f"the frontend target group is not replaced create-before-destroy: {replaced}"
-            )
-        print(f"         replaced create-before-destroy: {', '.join(replaced)}")
-
-    name = f"apply release {SECOND}: {' + '.join(apps)}"
+    name = f"apply release {SECOND}: {' + '.join(apps)} (deploy role)"
     with clock.stage(name):
-        apply(name, second, "release-2")
+        apply(name, second, "release-2", synth=False)  # synthesized for its plan above
 
     name = f"check every service runs release {SECOND}'s task definition"
     check_services(target, ws, services_stack, clock, name)
@@ -321,7 +315,7 @@ def day_two(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Any)
     replan_all([boot, *apps], ws, second, clock, f" (release {SECOND})")
 
     back = rollback.rollback_environ(second, FIRST)
-    name = f"roll back to {FIRST}: its images are in ECR, deploy them (IMAGE_SOURCE=tag, no build)"
+    name = f"roll back to {FIRST}: its images are in ECR, deploy them (deploy role, no build)"
     with clock.stage(name):
         rollback.require_images(ecr, environment_config(target.env_name, back), FIRST)
         apply(name, back, "rollback")
