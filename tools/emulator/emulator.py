@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -30,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from tools import processes
+from tools.emulator import replay
 from tools.emulator.iam_eval import IAM_LOG_VARIABLE
+from tools.emulator.replay import SDK_ATTEMPT
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,9 +189,6 @@ def iam_decisions(workdir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-SDK_ATTEMPT = re.compile(r"attempt=(\d+)")
-
-
 def retried_request(headers: Any) -> str:
     """``retried request attempt=N <Action>`` when an AWS SDK sent this request again
     (its ``amz-sdk-request`` header counts attempts), else ``""``. A retry of a call
@@ -244,6 +242,7 @@ def serve(port: int, ready_file: Path | None) -> None:
 
     shim.apply()
     _log_retries()
+    replay.install()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
     bound = server.get_host_and_port()[1]

@@ -38,8 +38,8 @@ from tools.deploy.cli import diff_stacks, not_deployed_upstreams
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import CommandTimeout
 from tools.deploy.target import LocalTarget, TargetError, local_target
-from tools.emulator import inventory
-from tools.emulator.emulator import Emulator
+from tools.emulator import inventory, replay
+from tools.emulator.emulator import LOG_FILE, Emulator
 from tools.rehearsal import ci_roles, release
 from tools.rehearsal.stages import Clock, StageFailed, check, check_services, replan_all, summary
 
@@ -228,6 +228,9 @@ def rehearse(env_name: str, workdir: Path) -> int:
             with clock.stage("emulator down"):
                 emulator.stop()
     print(f"total {clock.elapsed():.1f} s")
+    replayed = replay.count(workdir / LOG_FILE)
+    if replayed:
+        print(f"emulator: {replayed} SDK retries answered with their first attempt's response")
     if failed is not None:
         print(f"\nREHEARSAL FAILED at stage: {failed.stage}\n{failed.detail}", file=sys.stderr)
         return 1
