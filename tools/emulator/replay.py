@@ -1,14 +1,13 @@
 """Answer an AWS SDK's retry of a call the emulator already performed with that call's answer.
 
-Every response of moto's server closes its connection. Under load, a client now
-and then loses a response the server did send, and its SDK sends the request
-again (same ``amz-sdk-invocation-id``, ``attempt=2``). For a call that is not
-idempotent, the retry then fails although the first attempt worked: seen in
-the prod rehearsal as ``AuthorizeSecurityGroupEgress`` answered
-``InvalidPermission.Duplicate`` for a rule its own first attempt had added.
+In 2 of 4 prod rehearsals, the provider's SDK sent ``AuthorizeSecurityGroupEgress``
+again (same ``amz-sdk-invocation-id``, ``attempt=2``) after its first attempt had
+added the rule: the server logged no error for the first attempt, so its answer
+never reached the client (cause not found; moto's server closes every connection
+after its response). The retry failed as ``InvalidPermission.Duplicate``.
 
-Real AWS has no such loss on a healthy network, so the emulator answers the
-retry of a successful first attempt with the stored first response, as if the
+A healthy network to AWS does not lose answers like that, so the emulator answers
+the retry of a successful first attempt with the stored first response, as if the
 network had delivered it, and says so in emulator.log. Failed first attempts are
 never stored: their retries reach moto as before.
 """
