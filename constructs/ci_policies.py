@@ -441,21 +441,12 @@ def _deny(sid: str, actions: tuple[str, ...], resources: list[str] | str) -> Sta
 def _state_statements(scope: Scope, *, write: bool) -> list[Statement]:
     objects = f"{scope.bucket_arn}/{scope.env}/*"
     actions = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject") if write else ("s3:GetObject",)
-    kms = ("kms:Decrypt", "kms:GenerateDataKey") if write else ("kms:Decrypt",)
+    # No KMS: the backend's `encrypt = true` writes every state and lock object with SSE-S3,
+    # whatever the bucket's default (the rehearsal checks each state object).
     return [
         _allow("StateList", ("s3:ListBucket",), scope.bucket_arn),
         # Objects are the state files and, when writing, their .tflock lockfiles.
         _allow("StateObjects", actions, objects),
-        # The bucket's SSE-KMS key, only as S3 uses it for this bucket.
-        _allow(
-            "StateKey",
-            kms,
-            scope.arn("kms", "key/*"),
-            StringEquals={
-                "kms:ViaService": f"s3.{scope.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": scope.bucket_arn,
-            },
-        ),
     ]
 
 

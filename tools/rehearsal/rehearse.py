@@ -137,6 +137,17 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
         waiting = {s: not_deployed_upstreams(ws, s, env, deps) for s in apps}
         if any(waiting.values()):
             raise StageFailed(name, f"after the deploy, stacks still wait for {waiting}")
+    # The CI roles hold no KMS grant for the state: that holds while Terraform writes it
+    # with SSE-S3 (the backend's `encrypt = true`), whatever the bucket's default.
+    name = "check every state object is SSE-S3, as the backend's encrypt = true asks"
+    with clock.stage(name):
+        s3 = target.client("s3")
+        for stack in apps:
+            key = f"{target.env_name}/{stack}.tfstate"
+            head = s3.head_object(Bucket=target.state_bucket, Key=key)
+            found = head.get("ServerSideEncryption")
+            if found != "AES256":
+                raise StageFailed(name, f"s3://{target.state_bucket}/{key}: {found}, not AES256")
     services = stack_name(target.env_name, "services")
     if services in apps:
         check_services(
