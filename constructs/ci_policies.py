@@ -384,7 +384,6 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
     "data.aws_caller_identity": ("sts:GetCallerIdentity",),
     "data.aws_partition": (),
     "data.aws_elb_service_account": (),
-    "data.aws_ecr_authorization_token": ("ecr:GetAuthorizationToken",),
     "data.terraform_remote_state": ("s3:GetObject",),
 }
 

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.data_aws_ecr_authorization_token import (
-    DataAwsEcrAuthorizationToken,
-)
+from cdktf import Fn, TerraformOutput
 from cdktf_cdktf_provider_docker.provider import DockerProvider, DockerProviderRegistryAuth
 
 from config import EnvironmentConfig
@@ -26,6 +23,12 @@ SHARED_SOURCES = ("common", ".dockerignore")
 
 class ImagesStack(EnvironmentStack):
     """One build + push per service, authenticated by a short-lived ECR token.
+
+    The token never enters the configuration or the state, which the plan role can
+    read (it would let any reader push as the deploy role for 12 hours): the docker
+    provider takes it from ``DOCKER_REGISTRY_USER``/``DOCKER_REGISTRY_PASS``, which
+    ``make deploy``/``make diff`` and ``tools.review.plan_stacks`` set from ECR's
+    ``GetAuthorizationToken`` (``tools/deploy/ecr.py``) for the Terraform run only.
 
     ``apps_dir`` is the one Docker build context of every service; each builds
     from ``<apps_dir>/<service>/Dockerfile``. An image's ``context_sha`` trigger
@@ -51,20 +54,10 @@ class ImagesStack(EnvironmentStack):
                 f"apps_dir={str(apps_dir)!r} has no <service>/Dockerfile for {missing}"
             )
         self.add_dependency(foundation)
-        # The same token `aws ecr get-login-password` prints, valid for 12 hours.
-        token = DataAwsEcrAuthorizationToken(self, "ecr-token")
-        DockerProvider(
-            self,
-            "docker",
-            registry_auth=[
-                DockerProviderRegistryAuth(
-                    address=token.proxy_endpoint,
-                    username=token.user_name,
-                    password=token.password,
-                )
-            ],
-        )
         repository_url = foundation.registry.repository_url
+        # The registry host of the repository URL; the credentials come from the environment.
+        registry = Fn.element(Fn.split("/", repository_url), 0)
+        DockerProvider(self, "docker", registry_auth=[DockerProviderRegistryAuth(address=registry)])
         self.pinned_references: dict[str, str] = {}
         for svc in env.services:
             image = EcrImage(

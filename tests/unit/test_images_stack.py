@@ -5,10 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cdktf import App, Testing
-from cdktf_cdktf_provider_aws.data_aws_ecr_authorization_token import (
-    DataAwsEcrAuthorizationToken,
-)
+from cdktf import App
 from cdktf_cdktf_provider_docker.image import Image
 from cdktf_cdktf_provider_docker.provider import DockerProvider
 from cdktf_cdktf_provider_docker.registry_image import RegistryImage
@@ -16,6 +13,7 @@ from cdktf_cdktf_provider_docker.registry_image import RegistryImage
 from constructs.image import sources_sha
 from modules.environment import build_environment
 from tests.synth import DEFAULT_SETTINGS, ROOT, Synth, environments
+from tools.deploy.ecr import registry_credentials
 
 STACK = "dev-images"
 APPS = ROOT / "apps"
@@ -27,15 +25,27 @@ def images(synthed):
     }
 
 
-def test_registry_auth_comes_from_the_ecr_token(synthed):
-    assert Testing.to_have_data_source(
-        synthed.stacks[STACK], DataAwsEcrAuthorizationToken.TF_RESOURCE_TYPE
-    )
-    (docker,) = synthed.json(STACK)["provider"][DockerProvider.TF_RESOURCE_TYPE]
+def test_the_ecr_token_is_in_neither_the_configuration_nor_the_state(synthed):
+    # GIVEN the images stack: a data source would keep the token in the state, which the
+    # plan role reads; it would let a reader push as the deploy role for 12 hours
+    stack = synthed.json(STACK)
+    assert "aws_ecr_authorization_token" not in stack.get("data", {})
+    # THEN the docker provider names only the registry; DOCKER_REGISTRY_USER/PASS log it in
+    (docker,) = stack["provider"][DockerProvider.TF_RESOURCE_TYPE]
     (auth,) = docker["registry_auth"]
-    assert auth["address"].endswith(".proxy_endpoint}")
-    assert auth["username"].endswith(".user_name}")
-    assert auth["password"].endswith(".password}")
+    assert set(auth) == {"address"}
+    assert auth["address"].startswith('${element(split("/", ')
+
+
+def test_the_registry_login_is_the_callers_ecr_token_as_environment_variables():
+    class Ecr:
+        def get_authorization_token(self):
+            return {"authorizationData": [{"authorizationToken": "QVdTOnNlY3JldC10b2tlbg=="}]}
+
+    assert registry_credentials(Ecr()) == {
+        "DOCKER_REGISTRY_USER": "AWS",
+        "DOCKER_REGISTRY_PASS": "secret-token",
+    }
 
 
 def test_images_are_tagged_service_dash_version_in_our_repository(synthed):

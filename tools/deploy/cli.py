@@ -53,6 +53,7 @@ from tools.deploy import (
     ci_session,
     commands,
     deployments,
+    ecr,
     image_guard,
     protection,
     task_definitions,
@@ -149,6 +150,9 @@ def _run(
         print(instructions or NO_CI_ROLES)
         return
     stacks = target.app_stacks(ws)
+    if isinstance(target, AwsTarget) and stack_name(target.env_name, "images") in stacks:
+        # The images stack's docker provider logs in to ECR with these, for this run only.
+        env = {**env, **ecr.registry_credentials(target.client("ecr"))}
     if action == "deploy":
         _no_collisions(target.env_name)
         if isinstance(target, AwsTarget):  # a pushed version is never rebuilt from new sources

@@ -2,10 +2,12 @@
 
 A release pushes ``<service>-<version>`` for each service; the rollback looks its
 tags up before anything changes, and the image guard before a build pushes any.
+``registry_credentials`` gives the docker provider of ``<env>-images`` its login.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,3 +53,16 @@ def versions_present(ecr: Any, repository: str, services: Sequence[str]) -> list
     first, *rest = services
     found = {t.removeprefix(f"{first}-") for t in tags if t.startswith(f"{first}-")}
     return sorted(v for v in found if all(f"{s}-{v}" in tags for s in rest))
+
+
+# What the docker provider's registry_auth reads when the configuration sets no credentials.
+REGISTRY_USER_VAR = "DOCKER_REGISTRY_USER"
+REGISTRY_PASS_VAR = "DOCKER_REGISTRY_PASS"
+
+
+def registry_credentials(ecr: Any) -> dict[str, str]:
+    """The caller's ECR login (valid 12 hours) as the docker provider's environment
+    variables; they go to one Terraform run and never into a file or the state."""
+    data = ecr.get_authorization_token()["authorizationData"][0]
+    user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    return {REGISTRY_USER_VAR: user, REGISTRY_PASS_VAR: password}

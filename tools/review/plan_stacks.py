@@ -11,6 +11,8 @@ each environment is planned with its own role):
 * A stack that reads the outputs of a stack that has none yet (never
   deployed) is not planned either, and says so: its plan cannot be computed
   until that deploy.
+* ``<env>-images`` plans with the caller's ECR login in the docker provider's
+  environment variables (``tools/deploy/ecr.py``), never in a file or the state.
 * Every other stack: ``terraform init``, ``terraform plan -detailed-exitcode
   -lock=false`` (a read-only plan role cannot write the lock) and ``terraform
   show -json`` into ``<plans>/<stack>.json`` for ``tools.review.plan_summary``.
@@ -31,7 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from config.naming import is_bootstrap_stack
-from tools.deploy import commands
+from tools.deploy import commands, ecr
 from tools.deploy.commands import Workspace
 from tools.terraform import TerraformSetupError, terraform_env
 
@@ -92,8 +94,17 @@ def plan_stacks(
             reason = f"not planned: it reads the outputs of {', '.join(missing)}, not deployed yet"
             results[stack] = StackPlan("skipped", reason)
             continue
-        results[stack] = _plan_one(ws, stack, plans, env)
+        results[stack] = _plan_one(ws, stack, plans, {**env, **_registry_login(stack)})
     return results
+
+
+def _registry_login(stack: str) -> dict[str, str]:
+    """For ``<env>-images``: the docker provider's ECR login, from the caller's credentials."""
+    if not stack.endswith("-images"):
+        return {}
+    import boto3  # type: ignore[import-untyped]  # ships no type information
+
+    return ecr.registry_credentials(boto3.client("ecr"))
 
 
 def _publish(results: dict[str, StackPlan], plans: Path) -> None:
