@@ -49,6 +49,16 @@ OIDC_SUBJECT_CLAIM_KEYS = ("repo", "context", "ref")
 CI_ROLE_PATH = "/ci/"
 
 
+def deploy_role_name(prefix: str) -> str:
+    """The name of ``prefix``'s CI deploy role (under ``CI_ROLE_PATH``)."""
+    return f"{prefix}-ci-deploy"
+
+
+def deploy_role_arn(*, partition: str, account: str, prefix: str) -> str:
+    """The ARN of ``prefix``'s CI deploy role, which ``CiRoles`` creates in the bootstrap."""
+    return f"arn:{partition}:iam::{account}:role{CI_ROLE_PATH}{deploy_role_name(prefix)}"
+
+
 class GithubOidcProvider(Construct):
     """The account's GitHub Actions OIDC provider: created here, or an ``existing`` one.
 
@@ -142,7 +152,7 @@ class CiRoles(Construct):
         )
         deploy = self._role(
             "deploy",
-            name=f"{prefix}-ci-deploy",
+            name=deploy_role_name(prefix),
             trust=github_trust_policy(
                 oidc_provider_arn=oidc_provider_arn,
                 repository=repository,

@@ -13,6 +13,7 @@ from config import EnvironmentConfig
 from config.naming import execution_role_name, task_role_name
 from constructs import Construct
 from constructs.access_logs import AccessLogBucket
+from constructs.ci_identity import deploy_role_arn
 from constructs.cluster import Cluster
 from constructs.endpoints import (
     DEFAULT_INTERFACE_SERVICES,
@@ -84,11 +85,16 @@ class FoundationStack(EnvironmentStack):
             https_enabled=lb_cfg.certificate_arn is not None,
         )
         sgs = self.security_groups
-        log_key = (
-            LogEncryptionKey(self, "log-key", alias=f"{prefix}-logs", region=env.region).key_arn
-            if env.log_kms_encryption
-            else None
-        )
+        log_key = None
+        if env.log_kms_encryption:
+            deployer = deploy_role_arn(partition=partition, account=account, prefix=prefix)
+            log_key = LogEncryptionKey(
+                self,
+                "log-key",
+                alias=f"{prefix}-logs",
+                region=env.region,
+                administrators=(deployer,) if env.ci.github_repository else (),
+            ).key_arn
         if env.network.flow_logs:
             FlowLogs(
                 self,

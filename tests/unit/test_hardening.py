@@ -190,3 +190,25 @@ def test_no_iam_policy_grants_wildcard_actions(synthed):
                 actions = statement["Action"]
                 actions = [actions] if isinstance(actions, str) else actions
                 assert not any(a == "*" or a.endswith(":*") for a in actions), (stack, policy)
+
+
+def test_the_deploy_role_administers_the_log_key_by_its_key_policy(synthed_ci):
+    # GIVEN prod with CI roles: right after CreateKey the deploy role enables rotation and
+    # creates the alias, when IAM may not yet see the key's tags (up to five minutes)
+    (key,) = synthed_ci.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
+    statements = {s["Sid"]: s for s in mask(key["policy"])["Statement"]}
+    admin = statements["DeployRoleAdministers"]
+    # THEN the key policy itself names the deploy role, with no condition to wait for
+    deploy_role = (
+        "arn:${data.aws_partition.partition.partition}:iam::"
+        "${data.aws_caller_identity.account.account_id}:role/ci/ecs-learn-prod-ci-deploy"
+    )
+    assert admin["Principal"] == {"AWS": [deploy_role]}
+    assert {"kms:EnableKeyRotation", "kms:CreateAlias", "kms:DescribeKey"} <= set(admin["Action"])
+    assert "Condition" not in admin and "kms:*" not in admin["Action"]
+
+
+def test_without_ci_roles_the_log_key_names_no_deploy_role(synthed):
+    (key,) = synthed.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
+    sids = [s["Sid"] for s in json.loads(key["policy"])["Statement"]]
+    assert sids == ["AccountAdministers", "CloudWatchLogsUsesForOurLogGroups"]
