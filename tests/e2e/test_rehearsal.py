@@ -71,7 +71,7 @@ def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str
         assert stage in proc.stdout
     # Every app-stack command ran as a CI role, and IAM refused only what must be refused.
     assert f"ok     apply {env}-foundation + {env}-services (deploy role)" in proc.stdout
-    assert "ok     drift plans (plan role): no changes" in proc.stdout
+    assert "ok     drift plans (plan role) + re-plan of the bootstrap: no changes" in proc.stdout
     evaluated = re.search(
         r"IAM: (\d+) role-session requests evaluated; 3 denied as the checks above require, "
         r"0 denied otherwise",

@@ -78,3 +78,27 @@ def test_an_unknown_environment_is_one_clear_error(tmp_path, capsys, monkeypatch
     monkeypatch.setattr("tools.review.plan_stacks.terraform_env", lambda: {})
     assert main(["--outdir", str(tmp_path), "--plans", str(tmp_path / "p"), "--env", "qa"]) == 2
     assert "--env qa: no such environment" in capsys.readouterr().err
+
+
+def test_at_once_plans_every_stack_but_the_bootstrap_without_skips(tmp_path, monkeypatch):
+    # GIVEN dev's stacks, and a caller that knows every one is deployed
+    from tools.deploy import commands
+    from tools.deploy.commands import Workspace
+    from tools.review import plan_stacks as tool
+
+    _manifest(tmp_path)
+    planned = []
+    monkeypatch.setattr(commands, "stack_outputs", lambda ws, stack, env: {})
+    monkeypatch.setattr(
+        tool,
+        "_plan_one",
+        lambda ws, stack, plans, env: planned.append(stack) or StackPlan("changes"),
+    )
+    # WHEN it plans them at once
+    results = tool.plan_stacks(
+        Workspace(root=tmp_path, out=tmp_path), tmp_path / "p", {}, env_name="dev", at_once=True
+    )
+    # THEN both app stacks are planned (no "not deployed yet" skip) and the bootstrap is not
+    assert sorted(planned) == ["dev-foundation", "dev-services"]
+    assert results["dev-bootstrap"].status == "skipped"
+    assert results["dev-services"].status == "changes"

@@ -166,12 +166,16 @@ def stack_outputs(ws: Workspace, stack: str, env: Mapping[str, str]) -> dict[str
     return outputs if isinstance(outputs, dict) else None
 
 
-def replan(ws: Workspace, stack: str, env: Mapping[str, str], log: Path) -> Result:
+def replan(
+    ws: Workspace, stack: str, env: Mapping[str, str], log: Path, *, lock: bool = True
+) -> Result:
     """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error.
 
-    The plan is kept as ``replan.tfplan`` in the stack directory (see ``save_plan_json``).
+    ``lock=False`` plans without the state lock, as a read-only plan role must. The plan
+    is kept as ``replan.tfplan`` in the stack directory (see ``save_plan_json``).
     """
-    args = ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock-timeout=60s"]
+    locking = "-lock-timeout=60s" if lock else "-lock=false"
+    args = ["plan", "-detailed-exitcode", "-input=false", "-no-color", locking]
     return terraform(ws, stack, [*args, "-out=replan.tfplan"], env, log=log)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
 
 from config.naming import stack_name
+from modules.common import EMULATOR_ACCESS_KEY
 from tools.deploy import ci_session
 from tools.deploy.commands import Workspace
 from tools.deploy.procs import run
@@ -75,6 +76,15 @@ def swap_session_keys(stack: Any, old: str, new: Mapping[str, str]) -> Any:
     return stack
 
 
+def act_as_deploy_role(ws: Workspace, stacks: list[str], roles: Roles) -> None:
+    """Give the synthesized ``stacks`` of ``ws`` the deploy role's session in place of the
+    fake admin keys: what a synth with ``roles.deploy_env`` writes, without a second synth."""
+    for stack in stacks:
+        path = ws.stack_dir(stack) / "cdk.tf.json"
+        swapped = swap_session_keys(json.loads(path.read_text()), EMULATOR_ACCESS_KEY, roles.deploy)
+        path.write_text(json.dumps(swapped, indent=2))
+
+
 def plan_copy(ws: Workspace, roles: Roles) -> Workspace:
     """Copy the synthesized app stacks of ``ws`` (deploy role) to ``roles.plan_ws`` with the
     plan role's session; each stack's ``.terraform`` there is kept between copies."""
@@ -104,14 +114,21 @@ def start(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> Roles:
 
 
 def plan_role_plans(
-    name: str, ws: Workspace, roles: Roles, expected: dict[str, str], clock: Clock
+    name: str,
+    ws: Workspace,
+    roles: Roles,
+    expected: dict[str, str],
+    clock: Clock,
+    *,
+    at_once: bool = False,
 ) -> Path:
-    """``tools.review.plan_stacks`` as the plan role, on a copy of the workspace's stacks;
-    each app stack's status must be as ``expected``. Returns the plans' directory."""
+    """``tools.review.plan_stacks`` as the plan role, on its copy of the workspace's stacks
+    (``plan_copy`` first); each app stack's status must be as ``expected``. Returns the
+    plans' directory."""
     with clock.stage(name):
         plans = ws.root / "plan-role-plans"
         shutil.rmtree(plans, ignore_errors=True)
-        planned = plan_stacks(plan_copy(ws, roles), plans, roles.plan_env)
+        planned = plan_stacks(roles.plan_ws, plans, roles.plan_env, at_once=at_once)
         statuses = {stack: planned[stack].status for stack in expected if stack in planned}
         if statuses != expected:
             raise StageFailed(name, f"expected {expected}, got {planned}")

@@ -41,7 +41,16 @@ from tools.deploy.target import LocalTarget, TargetError, local_target
 from tools.emulator import inventory, replay
 from tools.emulator.emulator import LOG_FILE, Emulator
 from tools.rehearsal import ci_roles, release
-from tools.rehearsal.stages import Clock, StageFailed, check, check_services, replan_all, summary
+from tools.rehearsal.stages import (
+    Clock,
+    Replan,
+    StageFailed,
+    check,
+    check_services,
+    each_stack,
+    replan_at_once,
+    summary,
+)
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
 
@@ -58,20 +67,28 @@ def _reset(workdir: Path) -> None:
 def _diff_before_first_deploy(
     apps: list[str], ws: Workspace, roles: ci_roles.Roles, clock: Clock
 ) -> None:
-    """`make diff` on an empty state: the first stack plans, its dependents say why not;
-    then the pull-request workflow's plans, as the plan role."""
-    name = "diff before the first deploy (deploy role)"
-    with clock.stage(name):
-        ws.logs.mkdir(parents=True, exist_ok=True)
-        result = diff_stacks(ws, apps, roles.deploy_env, log_dir=ws.logs)
-        if result.failed:
-            raise StageFailed(name, f"cdktf diff failed for {result.failed} (logs in {ws.logs})")
-        if list(result.skipped) != apps[1:]:
-            raise StageFailed(name, f"expected {apps[1:]} to be skipped, got {result.skipped}")
-    expected = {apps[0]: "changes", **dict.fromkeys(apps[1:], "skipped")}
-    ci_roles.plan_role_plans(
-        "PR plans before the first deploy (plan role)", ws, roles, expected, clock
-    )
+    """At once: `make diff` on an empty state (the first stack plans, its dependents say
+    why not), as the deploy role; and the pull-request workflow's plans, as the plan role."""
+
+    def diff() -> None:
+        name = "diff before the first deploy (deploy role)"
+        with clock.stage(name):
+            ws.logs.mkdir(parents=True, exist_ok=True)
+            result = diff_stacks(ws, apps, roles.deploy_env, log_dir=ws.logs)
+            if result.failed:
+                failed = result.failed
+                raise StageFailed(name, f"cdktf diff failed for {failed} (logs in {ws.logs})")
+            if list(result.skipped) != apps[1:]:
+                skipped = result.skipped
+                raise StageFailed(name, f"expected {apps[1:]} to be skipped, got {skipped}")
+
+    def pr_plans() -> None:
+        expected = {apps[0]: "changes", **dict.fromkeys(apps[1:], "skipped")}
+        name = "PR plans before the first deploy (plan role)"
+        ci_roles.plan_role_plans(name, ws, roles, expected, clock)
+
+    ci_roles.plan_copy(ws, roles)  # before cdktf diff initialises the stacks it copies
+    each_stack([diff, pr_plans], lambda work: work())
 
 
 def _protection_off_if_refused(
@@ -118,12 +135,10 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
         log = ws.log(f"apply-{boot}")
         result = check(name, commands.deploy(ws, [boot], env, auto_approve=True, log=log), log)
         print(summary(result.output))
-    name = "CI roles: assume the deploy and plan roles; synth with the deploy role's session"
-    with clock.stage(name):
+    with clock.stage("CI roles: assume the deploy and plan roles; the app stacks act as deploy"):
         roles = ci_roles.start(target, ws, env)
         env = roles.deploy_env
-        log = ws.log("synth-deploy-role")
-        check(name, commands.synth(ws, env, log=log), log)
+        ci_roles.act_as_deploy_role(ws, apps, roles)
     _diff_before_first_deploy(apps, ws, roles, clock)
     name = f"apply {' + '.join(apps)} (deploy role)"
     with clock.stage(name):
@@ -153,12 +168,16 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
         check_services(
             target, ws, services, clock, "check every service runs its new task definition"
         )
-    # The drift workflow's plans, as the plan role: every app stack plans no change.
-    ci_roles.plan_role_plans(
-        "drift plans (plan role): no changes", ws, roles, dict.fromkeys(apps, "no-changes"), clock
+    # The drift workflow's plans of the app stacks, as the plan role (no lock), and the
+    # bootstrap's re-plan, at once. Day 2 re-plans and keeps plans: these would be overwritten.
+    plan_ws = ci_roles.plan_copy(ws, roles)
+    keep = services not in apps
+    replan_at_once(
+        [Replan(boot, ws, env, keep_plan=keep)]
+        + [Replan(s, plan_ws, roles.plan_env, lock=False, label=" (plan role)") for s in apps],
+        clock,
+        "drift plans (plan role) + re-plan of the bootstrap: no changes, at once",
     )
-    # Day 2 re-plans every stack again and keeps those plans: these would be overwritten.
-    replan_all([boot], ws, env, clock, keep_plans=services not in apps)
     name = "CI roles: what each must not do is refused"
     with clock.stage(name):
         try:

@@ -287,7 +287,8 @@ def day_two(
         check(name, commands.synth(ws, second, log=log), log)
     name = f"plan summary of release {SECOND} (plan role)"
     expected = dict.fromkeys(apps, "changes")
-    plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock)
+    ci_roles.plan_copy(ws, roles)
+    plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock, at_once=True)
     replaced: list[str] = []
     for stack in apps:
         loaded = plan_summary.load_plan(plans / f"{stack}.json")

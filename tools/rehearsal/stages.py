@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from tools.deploy.commands import Workspace
 from tools.deploy.procs import Result
 from tools.deploy.target import LocalTarget
 
+S = TypeVar("S")
 T = TypeVar("T")
 
 
@@ -78,7 +80,7 @@ def check_services(target: LocalTarget, ws: Workspace, stack: str, clock: Clock,
             raise StageFailed(name, str(exc)) from None
 
 
-def each_stack(stacks: list[str], work: Callable[[str], T]) -> list[T]:
+def each_stack(stacks: Sequence[S], work: Callable[[S], T]) -> list[T]:
     """``work(stack)`` for every stack at once (threads; results in ``stacks`` order).
 
     For independent Terraform runs in separate stack directories: each mostly waits on
@@ -87,6 +89,44 @@ def each_stack(stacks: list[str], work: Callable[[str], T]) -> list[T]:
     with ThreadPoolExecutor(max_workers=len(stacks)) as pool:
         futures = [pool.submit(work, stack) for stack in stacks]
         return [future.result() for future in futures]
+
+
+@dataclass(frozen=True)
+class Replan:
+    """One stack to re-plan to zero changes in ``ws`` with ``env``. ``lock=False`` plans as
+    the plan role (it cannot take the state lock); ``keep_plan`` writes the plan's JSON to
+    ``ws.plans`` (what the e2e checks scan)."""
+
+    stack: str
+    ws: Workspace
+    env: dict[str, str]
+    lock: bool = True
+    keep_plan: bool = False
+    label: str = ""
+
+
+def replan_at_once(jobs: list[Replan], clock: Clock, title: str) -> None:
+    """Every job at once, as the stage ``title``: each must plan no changes."""
+
+    def replan(job: Replan) -> float:
+        name = f"re-plan {job.stack}{job.label}"
+        started = time.monotonic()
+        log = job.ws.log(f"replan-{job.stack}{job.label.replace(' ', '-')}")
+        if not (job.ws.stack_dir(job.stack) / ".terraform").is_dir():
+            init = ["init", "-input=false", "-no-color"]
+            check(name, commands.terraform(job.ws, job.stack, init, job.env, log=log), log)
+        result = commands.replan(job.ws, job.stack, job.env, log, lock=job.lock)
+        if result.returncode == 2:
+            changes = commands.plan_changes(result.output)
+            raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
+        check(name, result, log)
+        if job.keep_plan:
+            commands.save_plan_json(job.ws, job.stack, job.env, job.ws.log(f"show-{job.stack}"))
+        return time.monotonic() - started
+
+    with clock.stage(title):
+        for job, seconds in zip(jobs, each_stack(jobs, replan), strict=True):
+            print(f"         ok     re-plan {job.stack}{job.label} ({seconds:.1f} s)")
 
 
 def replan_all(
@@ -100,23 +140,8 @@ def replan_all(
 ) -> None:
     """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes.
 
-    ``keep_plans`` writes each plan's JSON to ``ws.plans`` (what the e2e checks scan); a
-    re-plan that a later one overwrites skips that ``terraform show -json``.
+    ``keep_plans`` writes each plan's JSON to ``ws.plans``; a re-plan that a later one
+    overwrites skips that ``terraform show -json``.
     """
-
-    def replan(stack: str) -> float:
-        name = f"re-plan {stack}{label}"
-        started = time.monotonic()
-        log = ws.log(f"replan-{stack}{label.replace(' ', '-')}")
-        result = commands.replan(ws, stack, env, log)
-        if result.returncode == 2:
-            changes = commands.plan_changes(result.output)
-            raise StageFailed(name, f"plan is not empty:\n{changes}\n(full plan: {log})")
-        check(name, result, log)
-        if keep_plans:
-            commands.save_plan_json(ws, stack, env, ws.log(f"show-{stack}"))
-        return time.monotonic() - started
-
-    with clock.stage(f"re-plan {' + '.join(stacks)}{label}, at once"):
-        for stack, seconds in zip(stacks, each_stack(stacks, replan), strict=True):
-            print(f"         ok     re-plan {stack}{label} ({seconds:.1f} s)")
+    jobs = [Replan(s, ws, env, keep_plan=keep_plans, label=label) for s in stacks]
+    replan_at_once(jobs, clock, f"re-plan {' + '.join(stacks)}{label}, at once")

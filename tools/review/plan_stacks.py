@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -72,14 +73,29 @@ def _plan_one(ws: Workspace, stack: str, plans: Path, env: dict[str, str]) -> St
 
 
 def plan_stacks(
-    ws: Workspace, plans: Path, env: dict[str, str], *, env_name: str | None = None
+    ws: Workspace,
+    plans: Path,
+    env: dict[str, str],
+    *,
+    env_name: str | None = None,
+    at_once: bool = False,
 ) -> dict[str, StackPlan]:
     """Plan every stack of ``ws`` (of ``env_name`` only, if given; default all) in
-    dependency order; see the module docstring."""
+    dependency order; see the module docstring. ``at_once`` (default off) plans every
+    stack but the bootstrap at the same time, with no skips: for a caller that knows
+    every stack is deployed (the rehearsal's release plan)."""
     plans.mkdir(parents=True, exist_ok=True)
     deps = commands.manifest_stacks(ws)
     results: dict[str, StackPlan] = {}
     chosen = [s for s in deps if env_name is None or s.startswith(f"{env_name}-")]
+    if at_once:
+        todo = [s for s in chosen if not is_bootstrap_stack(s)]
+        with ThreadPoolExecutor(max_workers=max(len(todo), 1)) as pool:
+            futures = {
+                s: pool.submit(_plan_one, ws, s, plans, {**env, **_registry_login(s)}) for s in todo
+            }
+        skipped = {s: StackPlan("skipped", BOOTSTRAP_REASON) for s in chosen if s not in todo}
+        return skipped | {s: future.result() for s, future in futures.items()}
     for stack in commands.in_dependency_order(deps, chosen):
         if is_bootstrap_stack(stack):
             results[stack] = StackPlan("skipped", BOOTSTRAP_REASON)
