@@ -133,3 +133,27 @@ def test_terraform_errors_keep_the_reason_printed_after_the_source_snippet() -> 
     lines = commands.terraform_errors(text).splitlines()
     assert lines[-1].strip() == "InvalidPermission.Duplicate: The specified rule already exists"
     assert not any("Stacks deploying" in line for line in lines)
+
+
+def test_a_kept_plan_holds_no_provider_credentials() -> None:
+    # GIVEN a plan whose provider carries an emulator session's keys
+    plan = {
+        "configuration": {
+            "provider_config": {
+                "aws": {
+                    "name": "aws",
+                    "expressions": {
+                        "region": {"constant_value": "ap-northeast-1"},
+                        "access_key": {"constant_value": "ASIAEXAMPLEEXAMPLE01"},
+                        "secret_key": {"constant_value": "s"},
+                        "token": {"constant_value": "t"},
+                    },
+                }
+            }
+        }
+    }
+    # WHEN it is prepared for keeping THEN the keys are gone and the rest is intact
+    expressions = commands.without_credentials(plan)["configuration"]["provider_config"]["aws"][
+        "expressions"
+    ]
+    assert expressions == {"region": {"constant_value": "ap-northeast-1"}}

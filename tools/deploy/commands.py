@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.deploy.procs import Result, run
 from tools.terraform import terraform_binary, terraform_env
@@ -192,8 +193,21 @@ def save_plan_json(ws: Workspace, stack: str, env: Mapping[str, str], log: Path)
         ) from None
     ws.plans.mkdir(parents=True, exist_ok=True)
     path = ws.plans / f"{stack}.json"
-    path.write_text(json.dumps(plan))
+    path.write_text(json.dumps(without_credentials(plan)))
     return path
+
+
+CREDENTIALS = ("access_key", "secret_key", "token")
+
+
+def without_credentials(plan: dict[str, Any]) -> dict[str, Any]:
+    """``plan`` (``terraform show -json``) without the keys a provider block carries: an
+    emulator target's stacks hold their session's keys, which a kept plan must not."""
+    for provider in plan.get("configuration", {}).get("provider_config", {}).values():
+        expressions = provider.get("expressions", {})
+        for name in CREDENTIALS:
+            expressions.pop(name, None)
+    return plan
 
 
 def manifest_stacks(ws: Workspace) -> dict[str, list[str]]:

@@ -68,7 +68,8 @@ def _plan_one(ws: Workspace, stack: str, plans: Path, env: dict[str, str]) -> St
     )
     if shown.returncode != 0:
         return StackPlan("error", f"terraform show -json failed (log: {log})")
-    (plans / f"{stack}.json").write_text(shown.output[shown.output.index("{") :])
+    plan = json.loads(shown.output[shown.output.index("{") :])
+    (plans / f"{stack}.json").write_text(json.dumps(commands.without_credentials(plan)))
     return StackPlan("changes" if plan.returncode == 2 else "no-changes")
 
 
