@@ -151,6 +151,43 @@ def test_make_deploy_on_aws_stops_before_cdktf_deploy_when_refused(
     assert calls == ["synth"]
 
 
+def test_make_deploy_on_aws_logs_the_images_stack_in_for_that_run_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # GIVEN an AWS deploy with the images stack, past the guard, and ECR's login
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(deploy.commands, "synth", lambda *a, **k: Result(0, 0.0))
+
+    def cdktf_deploy(ws: Workspace, stacks: list[str], env: dict[str, str], **k: Any) -> Result:
+        seen.update(env)
+        return Result(1, 0.0)  # stop here: the deployment check is not under test
+
+    monkeypatch.setattr(deploy.commands, "deploy", cdktf_deploy)
+    monkeypatch.setattr(image_guard, "before_deploy", lambda *a: None)
+    monkeypatch.setattr(deploy, "_no_collisions", lambda env_name: None)
+    monkeypatch.setattr(
+        AwsTarget, "app_stacks", lambda self, ws: ["dev-foundation", "dev-images", "dev-services"]
+    )
+
+    class Ecr:
+        def get_authorization_token(self) -> dict[str, Any]:
+            return {"authorizationData": [{"authorizationToken": "QVdTOnNlY3JldC10b2tlbg=="}]}
+
+    monkeypatch.setattr(AwsTarget, "client", lambda self, service: Ecr())
+    # WHEN make deploy runs
+    with pytest.raises(deploy.DeployError):
+        deploy._run(
+            "deploy",
+            AwsTarget(env_name="dev", region=REGION),
+            Workspace(tmp_path),
+            {},
+            approve=True,
+        )
+    # THEN cdktf deploy got the login in its environment, and no file holds it
+    assert (seen["DOCKER_REGISTRY_USER"], seen["DOCKER_REGISTRY_PASS"]) == ("AWS", "secret-token")
+    assert not any("secret-token" in f.read_text() for f in tmp_path.rglob("*") if f.is_file())
+
+
 def test_the_refusal_exits_1_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     def refused(*args: Any, **kwargs: Any) -> int:
         raise image_guard.RebuildRefused("refusing to deploy dev: ... Bump APP_VERSION")

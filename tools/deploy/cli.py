@@ -150,13 +150,12 @@ def _run(
         print(instructions or NO_CI_ROLES)
         return
     stacks = target.app_stacks(ws)
-    if isinstance(target, AwsTarget) and stack_name(target.env_name, "images") in stacks:
-        # The images stack's docker provider logs in to ECR with these, for this run only.
-        env = {**env, **ecr.registry_credentials(target.client("ecr"))}
     if action == "deploy":
         _no_collisions(target.env_name)
         if isinstance(target, AwsTarget):  # a pushed version is never rebuilt from new sources
             image_guard.before_deploy(target, ws, env, stacks)
+    env = _with_registry_login(target, stacks, env)
+    if action == "deploy":
         ws.outputs_file.unlink(missing_ok=True)
         _ok("cdktf deploy", commands.deploy(ws, stacks, env, auto_approve=approve))
         print(commands.format_outputs(ws.outputs_file))
@@ -172,6 +171,16 @@ def _run(
         failed = diff_stacks(ws, stacks, env).failed
         if failed:
             raise DeployError(f"cdktf diff failed for {failed}")
+
+
+def _with_registry_login(
+    target: LocalTarget | AwsTarget, stacks: list[str], env: dict[str, str]
+) -> dict[str, str]:
+    """``env`` with the ECR login for ``<env>-images``'s docker provider (real AWS only),
+    asked for just before Terraform runs: for this run only, never in a file or the state."""
+    if not isinstance(target, AwsTarget) or stack_name(target.env_name, "images") not in stacks:
+        return env
+    return {**env, **ecr.registry_credentials(target.client("ecr"))}
 
 
 def _no_collisions(env_name: str) -> None:
