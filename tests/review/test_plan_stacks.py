@@ -102,3 +102,31 @@ def test_at_once_plans_every_stack_but_the_bootstrap_without_skips(tmp_path, mon
     assert sorted(planned) == ["dev-foundation", "dev-services"]
     assert results["dev-bootstrap"].status == "skipped"
     assert results["dev-services"].status == "changes"
+
+
+def test_a_planned_stack_keeps_its_plan_json_without_credentials(tmp_path, monkeypatch):
+    # GIVEN Terraform that plans changes and shows a plan whose provider carries keys
+    from tools.deploy import commands
+    from tools.deploy.commands import Workspace
+    from tools.deploy.procs import Result
+    from tools.review import plan_stacks as tool
+
+    shown = {
+        "configuration": {
+            "provider_config": {
+                "aws": {"expressions": {"access_key": {"constant_value": "ASIAEXAMPLE"}}}
+            }
+        }
+    }
+
+    def terraform(ws, stack, args, env, log=None, **kwargs):
+        code = 2 if args[0] == "plan" else 0
+        return Result(code, 0.0, json.dumps(shown) if args[0] == "show" else "")
+
+    monkeypatch.setattr(commands, "terraform", terraform)
+    # WHEN one stack is planned
+    result = tool._plan_one(Workspace(tmp_path), "dev-foundation", tmp_path, {})
+    # THEN it has changes, and its kept JSON holds no key
+    assert result == StackPlan("changes")
+    kept = json.loads((tmp_path / "dev-foundation.json").read_text())
+    assert kept["configuration"]["provider_config"]["aws"]["expressions"] == {}

@@ -68,8 +68,8 @@ def _plan_one(ws: Workspace, stack: str, plans: Path, env: dict[str, str]) -> St
     )
     if shown.returncode != 0:
         return StackPlan("error", f"terraform show -json failed (log: {log})")
-    plan = json.loads(shown.output[shown.output.index("{") :])
-    (plans / f"{stack}.json").write_text(json.dumps(commands.without_credentials(plan)))
+    document = json.loads(shown.output[shown.output.index("{") :])
+    (plans / f"{stack}.json").write_text(json.dumps(commands.without_credentials(document)))
     return StackPlan("changes" if plan.returncode == 2 else "no-changes")
 
 
