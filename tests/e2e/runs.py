@@ -13,7 +13,8 @@ from collections.abc import Mapping
 # Arguments after ``python``; each run takes its own ``--workdir``.
 COMMANDS = {
     "rehearse-dev": ["-m", "tools.rehearsal", "--env", "dev"],
-    "rehearse-prod": ["-m", "tools.rehearsal", "--env", "prod"],
+    # The rollback changes only image tags, the same in both environments: dev rehearses it.
+    "rehearse-prod": ["-m", "tools.rehearsal", "--env", "prod", "--no-rollback"],
     "faults": ["-m", "tools.recovery.faults"],
 }
 RUNS = tuple(COMMANDS)

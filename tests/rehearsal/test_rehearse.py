@@ -153,3 +153,18 @@ def test_a_refused_destroy_that_lost_resources_fails_before_the_teardown(
     ):
         rehearsal._protection_off_if_refused(target, ws, {}, rehearsal.Clock())
     assert deployed == []
+
+
+def test_no_rollback_reaches_day_two(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # GIVEN the rehearsal's command line WHEN --no-rollback is given THEN day 2 skips it
+    seen: dict[str, object] = {}
+
+    def fake(env_name: str, workdir: Path, *, rollback_to_first: bool = True) -> int:
+        seen.update(env=env_name, rollback=rollback_to_first)
+        return 0
+
+    monkeypatch.setattr(rehearsal, "rehearse", fake)
+    assert rehearsal.main(["--env", "prod", "--workdir", str(tmp_path), "--no-rollback"]) == 0
+    assert seen == {"env": "prod", "rollback": False}
+    assert rehearsal.main(["--env", "dev", "--workdir", str(tmp_path)]) == 0
+    assert seen == {"env": "dev", "rollback": True}

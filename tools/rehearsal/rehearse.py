@@ -128,7 +128,14 @@ def _protection_off_if_refused(
     return env
 
 
-def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clock: Clock) -> None:
+def _apply_andcheck(
+    target: LocalTarget,
+    ws: Workspace,
+    env: dict[str, str],
+    clock: Clock,
+    *,
+    rollback_to_first: bool = True,
+) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     name = f"apply {boot} (admin keys, as a person bootstraps)"
     with clock.stage(name):
@@ -188,7 +195,7 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
             print(f"         {line}")
     if services in apps:
         # Day 2 on the same state: a second release, a rollback, a refused rollback.
-        env = release.day_two(target, ws, env, roles, clock)
+        env = release.day_two(target, ws, env, roles, clock, rollback_to_first=rollback_to_first)
     env = _protection_off_if_refused(target, ws, env, clock)
     name = f"destroy {' + '.join(reversed(apps))} (deploy role)"
     with clock.stage(name):
@@ -222,7 +229,7 @@ def _apply_andcheck(target: LocalTarget, ws: Workspace, env: dict[str, str], clo
             raise StageFailed(name, "left over after destroy:\n  " + "\n  ".join(left))
 
 
-def rehearse(env_name: str, workdir: Path) -> int:
+def rehearse(env_name: str, workdir: Path, *, rollback_to_first: bool = True) -> int:
     """Run every stage; 0 when all held, 1 otherwise (2 for bad input)."""
     clock = Clock()
     ws = Workspace(workdir)
@@ -245,7 +252,7 @@ def rehearse(env_name: str, workdir: Path) -> int:
         with clock.stage("synth"):
             log = ws.log("synth")
             check("synth", commands.synth(ws, env, log=log), log)
-        _apply_andcheck(target, ws, env, clock)
+        _apply_andcheck(target, ws, env, clock, rollback_to_first=rollback_to_first)
     except TargetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -277,9 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.rehearsal", description=__doc__)
     parser.add_argument("--env", default="dev", help="environment to rehearse (default: dev)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-rollback",
+        action="store_true",
+        help="day 2 without the rollback to the first release (another run rehearses it)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    return rehearse(args.env, args.workdir.resolve())
+    return rehearse(args.env, args.workdir.resolve(), rollback_to_first=not args.no_rollback)
 
 
 if __name__ == "__main__":

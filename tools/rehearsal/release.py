@@ -235,10 +235,17 @@ def second_release_problems(
 
 
 def day_two(
-    target: LocalTarget, ws: Workspace, env: dict[str, str], roles: ci_roles.Roles, clock: Any
+    target: LocalTarget,
+    ws: Workspace,
+    env: dict[str, str],
+    roles: ci_roles.Roles,
+    clock: Any,
+    *,
+    rollback_to_first: bool = True,
 ) -> dict[str, str]:
-    """Release ``SECOND``, then roll back to ``FIRST`` and refuse ``NEVER_PUSHED``;
-    ``env`` runs the stacks as the deploy role, ``roles`` has the plan role's copy.
+    """Release ``SECOND``, then roll back to ``FIRST`` (unless ``rollback_to_first`` is
+    off) and refuse ``NEVER_PUSHED``; ``env`` runs the stacks as the deploy role,
+    ``roles`` has the plan role's copy.
 
     Returns the environment the stacks were last synthesized with (the destroy's).
     """
@@ -315,6 +322,10 @@ def day_two(
 
     replan_all([boot, *apps], ws, second, clock, f" (release {SECOND})")
 
+    if not rollback_to_first:
+        print(f"         roll back to {FIRST}: not in this run (--no-rollback)")
+        _refused_rollback(target, ws, second, definitions, clock)
+        return second
     back = rollback.rollback_environ(second, FIRST)
     name = f"roll back to {FIRST}: its images are in ECR, deploy them (deploy role, no build)"
     with clock.stage(name):
@@ -334,6 +345,20 @@ def day_two(
         if wrong:
             raise StageFailed("rollback", "\n  ".join(wrong))
 
+    _refused_rollback(target, ws, second, definitions, clock)
+    return back
+
+
+def _refused_rollback(
+    target: LocalTarget,
+    ws: Workspace,
+    second: dict[str, str],
+    definitions: Mapping[str, Any],
+    clock: Any,
+) -> None:
+    """A rollback to ``NEVER_PUSHED`` is refused before anything changes."""
+    services_stack = stack_name(target.env_name, "services")
+    ecr = target.client("ecr")
     name = f"roll back to {NEVER_PUSHED} (never pushed) is refused, nothing changes"
     with clock.stage(name):
         cluster = json.loads(ws.outputs_file.read_text())[services_stack]["cluster_name"]
@@ -350,4 +375,3 @@ def day_two(
         if after != before:
             changed = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
             raise StageFailed(name, f"the refused rollback changed {changed}")
-    return back
