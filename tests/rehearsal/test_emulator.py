@@ -123,3 +123,15 @@ def test_a_response_that_never_reached_its_client_is_logged(
     assert len(lines) == 1
     assert "POST /" in lines[0] and "Connection reset by peer" in lines[0]
     assert "attempt=1; max=25" in lines[0]
+
+
+def test_an_emulator_client_signs_with_a_sessions_keys_when_given_one() -> None:
+    from tools.emulator.inventory import client
+
+    session = {"AccessKeyId": "ASIASESSION", "SecretAccessKey": "s", "SessionToken": "t"}
+    keys = client(
+        "sts", "http://127.0.0.1:1", "ap-northeast-1", session
+    )._request_signer._credentials
+    assert (keys.access_key, keys.token) == ("ASIASESSION", "t")
+    fake = client("sts", "http://127.0.0.1:1", "ap-northeast-1")._request_signer._credentials
+    assert fake.access_key != "ASIASESSION" and fake.token is None

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tools.deploy import commands
 from tools.deploy.commands import Workspace
 from tools.deploy.target import LocalTarget, TargetError
+from tools.emulator.inventory import client
 
 # The plan role cannot take the state lock that cdktf's diff and deploy take; the
 # rehearsal plans with it as the pull-request workflow does (tools.rehearsal.ci_roles).
@@ -37,16 +38,21 @@ def ci_role(environ: Mapping[str, str]) -> str | None:
     return role
 
 
-def role_arn(ws: Workspace, target: LocalTarget, role: str, env: Mapping[str, str]) -> str:
-    """The ARN of the bootstrap's ``role`` CI role, from its outputs."""
+def role_arns(
+    ws: Workspace, target: LocalTarget, roles: Sequence[str], env: Mapping[str, str]
+) -> dict[str, str]:
+    """The ARN of each of the bootstrap's CI ``roles``, from its outputs (read once)."""
     outputs = commands.stack_outputs(ws, target.bootstrap_stack, env) or {}
-    found = outputs.get(f"ci_{role}_role_arn")
-    if not isinstance(found, dict) or not isinstance(found.get("value"), str):
-        raise TargetError(
-            f"{target.bootstrap_stack} has no ci_{role}_role_arn output: "
-            "set GITHUB_REPOSITORY=owner/repo so the bootstrap creates the CI roles"
-        )
-    return str(found["value"])
+    arns: dict[str, str] = {}
+    for role in roles:
+        found = outputs.get(f"ci_{role}_role_arn")
+        if not isinstance(found, dict) or not isinstance(found.get("value"), str):
+            raise TargetError(
+                f"{target.bootstrap_stack} has no ci_{role}_role_arn output: "
+                "set GITHUB_REPOSITORY=owner/repo so the bootstrap creates the CI roles"
+            )
+        arns[role] = str(found["value"])
+    return arns
 
 
 def assume(target: LocalTarget, arn: str, session_name: str) -> dict[str, str]:
@@ -59,19 +65,10 @@ def assume(target: LocalTarget, arn: str, session_name: str) -> dict[str, str]:
 
 def _still_valid(target: LocalTarget, path: Path, arn: str) -> bool:
     """True when the session in ``path`` is one of ``arn`` that this emulator accepts."""
-    import boto3  # type: ignore[import-untyped]  # ships no type information
-    import botocore.exceptions  # type: ignore[import-untyped]
+    import botocore.exceptions  # type: ignore[import-untyped]  # ships no type information
 
     try:
-        creds = json.loads(path.read_text())
-        sts = boto3.client(
-            "sts",
-            endpoint_url=target.endpoint,
-            region_name=target.region,
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
+        sts = client("sts", target.endpoint, target.region, json.loads(path.read_text()))
         caller = str(sts.get_caller_identity()["Arn"])
     except (
         OSError,
@@ -85,13 +82,12 @@ def _still_valid(target: LocalTarget, path: Path, arn: str) -> bool:
     return f":assumed-role/{role_name}/" in caller
 
 
-def session_file(ws: Workspace, target: LocalTarget, role: str, env: Mapping[str, str]) -> Path:
-    """Assume the ``role`` CI role and write its session for ``EMULATOR_SESSION``.
+def session_file(ws: Workspace, target: LocalTarget, role: str, arn: str) -> Path:
+    """Assume the ``role`` CI role (``arn``) and write its session for ``EMULATOR_SESSION``.
 
     A session already written by this emulator is kept: the stacks' S3 backend
     carries its keys, and new keys would make Terraform ask to re-initialise it.
     """
-    arn = role_arn(ws, target, role, env)
     path = ws.root / f"ci-{role}-session.json"
     if _still_valid(target, path, arn):
         return path

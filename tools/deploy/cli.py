@@ -141,7 +141,8 @@ def _run(
         # The emulator's state bucket must exist before any S3-backed stack initialises.
         _ok(f"deploy {boot}", commands.deploy(ws, [boot], env, auto_approve=approve))
     if isinstance(target, LocalTarget) and ci_role and action != "bootstrap":
-        session = ci_session.session_file(ws, target, ci_role, env)
+        arn = ci_session.role_arns(ws, target, [ci_role], env)[ci_role]
+        session = ci_session.session_file(ws, target, ci_role, arn)
         env = {**env, "EMULATOR_SESSION": str(session)}
         print(f"acting as the CI {ci_role} role (session in {session})")
         _ok("cdktf synth", commands.synth(ws, env))

@@ -10,7 +10,7 @@ those count as left over.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]  # ships no type information
@@ -18,15 +18,19 @@ import boto3  # type: ignore[import-untyped]  # ships no type information
 from tools.deploy.awsenv import FAKE_KEY_ID, FAKE_SECRET
 
 
-def client(service: str, endpoint: str, region: str) -> Any:
-    """A boto3 client for the emulator."""
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=FAKE_KEY_ID,
-        aws_secret_access_key=FAKE_SECRET,
-    )
+def client(
+    service: str, endpoint: str, region: str, session: Mapping[str, str] | None = None
+) -> Any:
+    """A boto3 client for the emulator: with its fake admin keys, or with the keys of
+    ``session`` (STS ``Credentials``), whose calls the emulator authorizes as IAM would."""
+    keys = {"aws_access_key_id": FAKE_KEY_ID, "aws_secret_access_key": FAKE_SECRET}
+    if session is not None:
+        keys = {
+            "aws_access_key_id": session["AccessKeyId"],
+            "aws_secret_access_key": session["SecretAccessKey"],
+            "aws_session_token": session["SessionToken"],
+        }
+    return boto3.client(service, endpoint_url=endpoint, region_name=region, **keys)
 
 
 def _ec2(c: Callable[[str], Any]) -> Iterator[str]:

@@ -38,6 +38,7 @@ from tools.deploy.commands import Workspace
 from tools.deploy.procs import run
 from tools.deploy.target import LocalTarget
 from tools.emulator.emulator import iam_decisions
+from tools.emulator.inventory import client
 from tools.rehearsal.stages import Clock, StageFailed
 from tools.review.plan_stacks import plan_stacks
 from tools.terraform import terraform_binary
@@ -76,13 +77,18 @@ def swap_session_keys(stack: Any, old: str, new: Mapping[str, str]) -> Any:
     return stack
 
 
+def _swap_stack_file(source: Path, target: Path, old: str, new: Mapping[str, str]) -> None:
+    """Write ``source`` (a cdk.tf.json) to ``target`` with ``swap_session_keys``."""
+    swapped = swap_session_keys(json.loads(source.read_text()), old, new)
+    target.write_text(json.dumps(swapped, indent=2))
+
+
 def act_as_deploy_role(ws: Workspace, stacks: list[str], roles: Roles) -> None:
     """Give the synthesized ``stacks`` of ``ws`` the deploy role's session in place of the
     fake admin keys: what a synth with ``roles.deploy_env`` writes, without a second synth."""
     for stack in stacks:
         path = ws.stack_dir(stack) / "cdk.tf.json"
-        swapped = swap_session_keys(json.loads(path.read_text()), EMULATOR_ACCESS_KEY, roles.deploy)
-        path.write_text(json.dumps(swapped, indent=2))
+        _swap_stack_file(path, path, EMULATOR_ACCESS_KEY, roles.deploy)
 
 
 def plan_copy(ws: Workspace, roles: Roles) -> Workspace:
@@ -97,17 +103,16 @@ def plan_copy(ws: Workspace, roles: Roles) -> Workspace:
         lock = stack_dir / ".terraform.lock.hcl"
         if lock.exists():
             shutil.copy2(lock, target / lock.name)
-        stack = json.loads((stack_dir / "cdk.tf.json").read_text())
-        swapped = swap_session_keys(stack, roles.deploy["AccessKeyId"], roles.plan)
-        (target / "cdk.tf.json").write_text(json.dumps(swapped, indent=2))
+        old = roles.deploy["AccessKeyId"]
+        _swap_stack_file(stack_dir / "cdk.tf.json", target / "cdk.tf.json", old, roles.plan)
     return roles.plan_ws
 
 
 def start(target: LocalTarget, ws: Workspace, env: Mapping[str, str]) -> Roles:
     """Assume both CI roles (the bootstrap is applied); see the module docstring."""
-    deploy_file = ci_session.session_file(ws, target, "deploy", env)
-    plan_arn = ci_session.role_arn(ws, target, "plan", env)
-    plan = ci_session.assume(target, plan_arn, f"{target.env_name}-plan")
+    arns = ci_session.role_arns(ws, target, ["deploy", "plan"], env)
+    deploy_file = ci_session.session_file(ws, target, "deploy", arns["deploy"])
+    plan = ci_session.assume(target, arns["plan"], f"{target.env_name}-plan")
     deploy = json.loads(deploy_file.read_text())
     plan_ws = Workspace(ws.root / "plan-role")
     return Roles({**env, "EMULATOR_SESSION": str(deploy_file)}, deploy, plan_ws, dict(env), plan)
@@ -137,20 +142,6 @@ def plan_role_plans(
 
 def _terraform(directory: Path, args: list[str], env: Mapping[str, str], log: Path) -> Any:
     return run([terraform_binary(), *args], env=env, cwd=directory, log=log, timeout=600)
-
-
-def session_client(target: LocalTarget, session: Mapping[str, str], service: str) -> Any:
-    """A boto3 client of the emulator with ``session``'s keys."""
-    import boto3  # type: ignore[import-untyped]  # ships no type information
-
-    return boto3.client(
-        service,
-        endpoint_url=target.endpoint,
-        region_name=target.region,
-        aws_access_key_id=session["AccessKeyId"],
-        aws_secret_access_key=session["SecretAccessKey"],
-        aws_session_token=session["SessionToken"],
-    )
 
 
 def _denied(call: Any, **kwargs: Any) -> bool:
@@ -205,12 +196,12 @@ def check_refusals(target: LocalTarget, ws: Workspace, roles: Roles) -> tuple[li
     )
     if refused.returncode == 0 or not locked_out:
         raise RoleCheckFailed(f"plan role: terraform apply was not refused at the lock; log {log}")
-    put = session_client(target, roles.plan, "s3").put_object
+    put = client("s3", target.endpoint, target.region, roles.plan).put_object
     if not _denied(put, Bucket=state, Key=key, Body=b"{}"):
         raise RoleCheckFailed(f"plan role: PutObject of s3://{state}/{key} was not denied")
     other = "prod" if target.env_name != "prod" else "dev"
     other_key = f"{other}/{other}-foundation.tfstate"
-    get = session_client(target, roles.deploy, "s3").get_object
+    get = client("s3", target.endpoint, target.region, roles.deploy).get_object
     if not _denied(get, Bucket=state, Key=other_key):
         raise RoleCheckFailed(f"deploy role: reading s3://{state}/{other_key} was not denied")
     return [

@@ -204,7 +204,7 @@ def _apply_andcheck(
         print(summary(result.output))
         if services in apps:  # as make destroy does
             stack_file = ws.stack_dir(services) / "cdk.tf.json"
-            ecs = ci_roles.session_client(target, roles.deploy, "ecs")
+            ecs = inventory.client("ecs", target.endpoint, target.region, roles.deploy)
             for line in task_definitions.sweep_after_destroy(ecs, stack_file):
                 print(f"         {line}")
         if release.delete_secret(target):
