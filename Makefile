@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
         down rehearse rollback bootstrap plan-summary diagram clean containers-setup containers \
-        screenshot unlock doctor adopt purge state-versions state-restore rehearse-faults
+        screenshot recover unlock doctor adopt purge state-versions state-restore rehearse-faults
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -89,13 +89,16 @@ rehearse: install ## One-shot for ENV: emulator up, apply, re-plan to zero, dest
 	$(PY) -m tools.rehearsal --env $(ENV)
 
 # --- After an interrupted deploy (docs/recovery.md). TARGET=aws as for deploy. ---
+recover: install ## After a crashed deploy/destroy: release stale locks, adopt orphans, delete the rest (AWS: asks unless AUTO_APPROVE=1)
+	$(PY) -m tools.recovery recover --env $(ENV) --yes "$(AUTO_APPROVE)"
+
 unlock: install ## Show ENV's state locks, release stale ones (STACK=one stack, FORCE=1 a young one)
 	$(PY) -m tools.recovery unlock --env $(ENV) --stack "$(STACK)" --force "$(FORCE)"
 
 doctor: install ## List orphans: resources tagged for ENV that no stack's state holds
 	$(PY) -m tools.recovery doctor --env $(ENV)
 
-adopt: install ## terraform import ENV's named orphans into their stacks (AWS: AUTO_APPROVE=1 runs it)
+adopt: install ## Import ENV's orphans at the address their ecs-learn:path tag names (AWS: asks unless AUTO_APPROVE=1)
 	$(PY) -m tools.recovery adopt --env $(ENV) --yes "$(AUTO_APPROVE)"
 
 purge: install ## Delete ENV's orphans (AWS: prints the commands unless AUTO_APPROVE=1)

@@ -97,7 +97,9 @@ RESERVED_ENV_VARS = ("PORT", "APP_VERSION", "BACKEND_URL")
 # Tags the AWS provider adds to every resource (modules/common.py ``aws_provider``),
 # plus the ``Name`` tag the constructs set; all count towards AWS's 50-tag limit.
 DEFAULT_TAG_KEYS = ("Project", "Environment", "ManagedBy", "Stack")
-RESOURCE_TAG_KEYS = ("Name",)
+# Set on every taggable resource: its construct path, which ``make recover`` adopts it by.
+PATH_TAG = f"{PROJECT}:path"
+RESOURCE_TAG_KEYS = ("Name", PATH_TAG)
 MAX_TAGS = 50
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
@@ -786,6 +788,10 @@ class EnvironmentConfig(ConfigModel):
                 raise ConfigError(f"tags.{key}", key, f"tag keys are 1-{MAX_TAG_KEY} chars")
             if key.lower().startswith("aws:"):
                 raise ConfigError(f"tags.{key}", key, "the aws: prefix is reserved by AWS")
+            if key == PATH_TAG:
+                raise ConfigError(
+                    f"tags.{key}", key, "reserved: every resource's construct path (its identity)"
+                )
             if len(value) > MAX_TAG_VALUE:
                 raise ConfigError(
                     f"tags.{key}", value, f"tag values are at most {MAX_TAG_VALUE} chars"
@@ -795,6 +801,6 @@ class EnvironmentConfig(ConfigModel):
             raise ConfigError(
                 "tags",
                 len(self.tags),
-                f"tags; with the provider's {', '.join(DEFAULT_TAG_KEYS)} and the Name tag "
+                f"tags; with the provider's {', '.join(DEFAULT_TAG_KEYS)}, Name and {PATH_TAG} "
                 f"that makes {len(keys)} per resource; AWS allows {MAX_TAGS}",
             )

@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.provider import (
 from config import EnvironmentConfig
 from config.schema import PROJECT
 from constructs import Construct
+from modules.identity import tag_paths
 
 # Fake credentials for the emulator: explicit keys beat any in the environment
 # or a profile, and no real account accepts them.
@@ -141,3 +142,4 @@ class EnvironmentStack(TerraformStack):
         super().__init__(scope, stack_name)
         configure_backend(self, env, stack_name)
         self.provider = aws_provider(self, env, stack_name)
+        tag_paths(self)

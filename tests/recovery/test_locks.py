@@ -92,12 +92,12 @@ def test_hint_names_the_stack_the_lock_and_the_exact_command(ctx: Context) -> No
     _put_lock(ctx, "dev-foundation", "alice@laptop", datetime.now(UTC))
     hint = locks.lock_hint(ctx)
     assert f"dev-foundation: lock {LOCK_ID} held by alice@laptop" in hint
-    assert "TARGET=aws make unlock ENV=dev STACK=dev-foundation" in hint
+    assert "TARGET=aws make recover ENV=dev" in hint and "make unlock" not in hint
 
 
 def test_hint_from_the_output_alone(ctx: Context) -> None:
     hint = locks.lock_hint(ctx, ERROR)  # the bucket no longer has it, the output does
-    assert LOCK_ID in hint and "make unlock ENV=dev STACK=dev-foundation" in hint
+    assert LOCK_ID in hint and "make recover ENV=dev" in hint
 
 
 def test_no_lock_no_hint(ctx: Context) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from config.schema import PATH_TAG
 from tools.recovery import orphans
-from tools.recovery.context import Context
+from tools.recovery.context import Context, RecoveryError
 
 TAGS = {"Project": "ecs-learn", "Environment": "dev", "ManagedBy": "cdktf"}
 
@@ -79,8 +82,9 @@ def test_finds_the_planted_resources_and_none_in_state(ctx: Context) -> None:
         ("logs:log-group", "/ecs/ecs-learn-dev/backend"),
         ("ec2:vpc", planted),
     }
-    report = orphans.report(ctx, orphans.find_orphans(ctx))
-    assert "3 orphan(s)" in report and "TARGET=aws make purge ENV=dev" in report
+    found = orphans.find_orphans(ctx)
+    report = orphans.report(ctx, found, orphans.plan_recovery(ctx, found))
+    assert "3 orphan(s)" in report and "TARGET=aws make recover ENV=dev" in report
 
 
 def test_purge_on_aws_only_prints_without_approval(ctx: Context, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -93,17 +97,99 @@ def test_purge_on_aws_only_prints_without_approval(ctx: Context, capsys) -> None
     assert orphans.find_orphans(ctx) == []
 
 
-def test_a_named_orphan_is_a_collision_with_its_import_command(ctx: Context) -> None:
-    stack_dir = ctx.ws.stack_dir("dev-services")
-    stack_dir.mkdir(parents=True)
-    config = {"resource": {"aws_iam_role": {"task-role_ABC": {"name": "ecs-learn-dev-task"}}}}
-    (stack_dir / "cdk.tf.json").write_text(json.dumps(config))
+def _declare(ctx: Context, stack: str, resources: dict[str, dict[str, dict[str, object]]]) -> None:
+    """A synthesized stack with these resources; each body's ``path`` becomes its metadata."""
+    for bodies in resources.values():
+        for body in bodies.values():
+            body["//"] = {"metadata": {"path": body.pop("path")}}
+    stack_dir = ctx.ws.stack_dir(stack)
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    (stack_dir / "cdk.tf.json").write_text(json.dumps({"resource": resources}))
+
+
+def _path(stack: str, path: str) -> list[dict[str, str]]:
+    return [*_tags(stack), {"Key": PATH_TAG, "Value": path}]
+
+
+def test_an_orphan_is_adopted_at_the_address_its_path_tag_names(ctx: Context) -> None:
+    # GIVEN a VPC no state holds, tagged with the construct path of the stack's aws_vpc
+    _declare(ctx, "dev-foundation", {"aws_vpc": {"vpc_ABC": {"path": "dev-foundation/net/vpc"}}})
+    spec = [{"ResourceType": "vpc", "Tags": _path("dev-foundation", "dev-foundation/net/vpc")}]
+    vpc = ctx.client("ec2").create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec)["Vpc"]
+    # WHEN recovery is planned THEN it is imported there by its id, and nothing is purged
+    plan = orphans.plan_recovery(ctx, orphans.find_orphans(ctx))
+    assert plan.imports == {"dev-foundation": {"aws_vpc.vpc_ABC": vpc["VpcId"]}}
+    assert plan.purge == []
+
+
+def test_a_second_copy_of_what_state_holds_is_purged_not_adopted(ctx: Context) -> None:
+    _save_state(ctx, "dev-foundation", {"aws_vpc": {"id": "vpc-kept", "arn": "arn:x:vpc-kept"}})
+    spec = [{"ResourceType": "vpc", "Tags": _path("dev-foundation", "dev-foundation/net/vpc")}]
+    ctx.client("ec2").create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec)
+    # The state fixture names its resource after its type: aws_vpc.aws_vpc
+    _declare(ctx, "dev-foundation", {"aws_vpc": {"aws_vpc": {"path": "dev-foundation/net/vpc"}}})
+    plan = orphans.plan_recovery(ctx, orphans.find_orphans(ctx))
+    assert plan.imports == {}
+    ((item, why),) = plan.purge
+    assert item.kind == "ec2:vpc" and "a second aws_vpc.aws_vpc" in why
+
+
+def test_an_orphan_without_identity_is_purged_with_the_reason(ctx: Context) -> None:
     ctx.client("iam").create_role(
-        RoleName="ecs-learn-dev-task", AssumeRolePolicyDocument="{}", Tags=_tags("dev-services")
+        RoleName="ecs-learn-dev-old", AssumeRolePolicyDocument="{}", Tags=_tags("dev-services")
     )
-    (item,) = orphans.collisions(ctx)
-    assert orphans.import_target(ctx, item) == ("aws_iam_role.task-role_ABC", "ecs-learn-dev-task")
-    assert "import aws_iam_role.task-role_ABC ecs-learn-dev-task" in orphans.report(ctx, [item])
+    plan = orphans.plan_recovery(ctx, orphans.find_orphans(ctx))
+    assert [(i.resource_id, why) for i, why in plan.purge] == [
+        ("ecs-learn-dev-old", f"no {PATH_TAG} tag")
+    ]
+
+
+def test_an_untagged_association_is_adopted_through_its_parents(ctx: Context) -> None:
+    # GIVEN a route table and subnet in state, and their association live but in no state
+    ec2 = ctx.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    _save_state(
+        ctx,
+        "dev-foundation",
+        {"aws_subnet": {"id": subnet}, "aws_route_table": {"id": table}},
+    )
+    association = {
+        "path": "dev-foundation/net/rta",
+        "route_table_id": "${aws_route_table.aws_route_table.id}",
+        "subnet_id": "${aws_subnet.aws_subnet.id}",
+    }
+    _declare(ctx, "dev-foundation", {"aws_route_table_association": {"rta_ABC": association}})
+    # WHEN recovery is planned THEN the association is imported as subnet/table
+    plan = orphans.plan_recovery(ctx, [])
+    assert plan.imports == {
+        "dev-foundation": {"aws_route_table_association.rta_ABC": f"{subnet}/{table}"}
+    }
+
+
+def test_adopt_and_purge_refuse_a_locked_stack_in_one_line(ctx: Context) -> None:
+    ctx.client("s3").put_object(
+        Bucket=ctx.bucket, Key="dev/dev-foundation.tfstate.tflock", Body=b'{"ID": "abc"}'
+    )
+    for action in ("adopt", "purge"):
+        with pytest.raises(RecoveryError, match=r"lock abc .*make recover ENV=dev"):
+            orphans.main(ctx, action, yes=True)
+
+
+def test_a_deploy_on_leftovers_names_make_recover_alone(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(orphans, "resolve", lambda env_name: ctx)
+    assert orphans.preflight("dev") == ""
+    ctx.client("s3").put_object(
+        Bucket=ctx.bucket, Key="dev/dev-foundation.tfstate.tflock", Body=b"{}"
+    )
+    ctx.client("logs").create_log_group(logGroupName="/x", tags={**TAGS, "Stack": "dev-services"})
+    assert orphans.preflight("dev") == (
+        "an interrupted run left 1 state lock(s), 1 orphan(s); run: TARGET=aws make recover ENV=dev"
+    )
 
 
 def test_purge_takes_a_half_built_network_apart_in_order(ctx: Context) -> None:

@@ -30,6 +30,7 @@ def test_every_patch_is_described() -> None:
         "ecs_steady_state",
         "elbv2_deletion_protection",
         "elbv2_repeated_target_group_delete",
+        "ec2_one_route_table_per_subnet",
         "role_session_authorization",
         "ecs_task_definition_rules",
         "ecs_task_start_authorization",
@@ -305,6 +306,31 @@ def test_deletion_protection_gap_without_shim(unpatched: Clients) -> None:
     elbv2.delete_load_balancer(LoadBalancerArn=arn)  # AWS would refuse
     with pytest.raises(botocore.exceptions.ClientError, match="LoadBalancerNotFound"):
         elbv2.describe_load_balancers(LoadBalancerArns=[arn])
+
+
+# --- One route table per subnet ---------------------------------------------------------
+
+
+def _associated_subnet(aws: Clients) -> tuple[str, str, str]:
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/24")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.0.0/28")["Subnet"]["SubnetId"]
+    first, second = (ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"] for _ in "ab")
+    ec2.associate_route_table(RouteTableId=first, SubnetId=subnet)
+    return subnet, first, second
+
+
+@pytest.mark.parametrize("again", ["same table", "another table"])
+def test_a_subnet_takes_one_explicit_association(aws: Clients, again: str) -> None:
+    subnet, first, second = _associated_subnet(aws)
+    table = first if again == "same table" else second
+    with pytest.raises(botocore.exceptions.ClientError, match=r"Resource\.AlreadyAssociated"):
+        aws("ec2").associate_route_table(RouteTableId=table, SubnetId=subnet)
+
+
+def test_one_route_table_per_subnet_gap_without_shim(unpatched: Clients) -> None:
+    subnet, first, _ = _associated_subnet(unpatched)
+    unpatched("ec2").associate_route_table(RouteTableId=first, SubnetId=subnet)  # AWS refuses
 
 
 # --- 7. A repeated target group delete ------------------------------------------------

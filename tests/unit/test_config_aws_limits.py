@@ -88,10 +88,15 @@ REJECTED = [
         id="tag value longer than 256",
     ),
     pytest.param(
-        # 46 own tags + Project, Environment, ManagedBy, Stack and Name = 51 > 50
-        {"tags": {f"t{i}": "x" for i in range(46)}},
-        r"dev.tags=46: tags; .* makes 51 per resource",
+        # 45 own tags + Project, Environment, ManagedBy, Stack, Name, ecs-learn:path = 51 > 50
+        {"tags": {f"t{i}": "x" for i in range(45)}},
+        r"dev.tags=45: tags; .* makes 51 per resource",
         id="more tags than AWS allows",
+    ),
+    pytest.param(
+        {"tags": {"ecs-learn:path": "mine"}},
+        re.escape("dev.tags.ecs-learn:path='ecs-learn:path': reserved"),
+        id="the identity tag key",
     ),
     pytest.param(
         # /27 private subnets: 27 usable; 3 endpoints + 8 ALB + 2 x ceil(30 / 2) = 41
@@ -157,8 +162,8 @@ def test_non_string_environment_value_is_rejected(value):
 
 
 def test_tags_up_to_the_limit_are_accepted():
-    tags = {f"t{i}": "x" for i in range(45)}
-    assert len(dev().with_(tags=tags).tags) == 45
+    tags = {f"t{i}": "x" for i in range(44)}
+    assert len(dev().with_(tags=tags).tags) == 44
 
 
 def test_secrets_budget_one_more_endpoint_per_private_subnet():

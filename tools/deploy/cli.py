@@ -151,10 +151,11 @@ def _run(
         print(instructions or NO_CI_ROLES)
         return
     stacks = target.app_stacks(ws)
-    if action == "deploy":
-        _no_collisions(target.env_name)
-        if isinstance(target, AwsTarget):  # a pushed version is never rebuilt from new sources
-            image_guard.before_deploy(target, ws, env, stacks)
+    if action in ("deploy", "destroy"):
+        _no_leftovers(target.env_name)
+    if action == "deploy" and isinstance(target, AwsTarget):
+        # A pushed version is never rebuilt from new sources.
+        image_guard.before_deploy(target, ws, env, stacks)
     env = _with_registry_login(target, stacks, env)
     if action == "deploy":
         ws.outputs_file.unlink(missing_ok=True)
@@ -184,8 +185,8 @@ def _with_registry_login(
     return {**env, **ecr.registry_credentials(target.client("ecr"))}
 
 
-def _no_collisions(env_name: str) -> None:
-    """Stop before a deploy that would collide with named orphans (tools/recovery)."""
+def _no_leftovers(env_name: str) -> None:
+    """Stop before a run that would trip on a crash's leftovers: `make recover` first."""
     problem = preflight(env_name)
     if problem:
         raise DeployError(problem)
@@ -348,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         deployments.DeploymentCheckFailed,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        _recovery_hint(args.env)
+        if "make recover" not in str(exc):
+            _recovery_hint(args.env)
         return 1
     except KeyboardInterrupt:
         print("interrupted: Terraform was asked to stop and save its state", file=sys.stderr)
@@ -357,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _recovery_hint(env_name: str | None) -> None:
-    """A lock that stopped (or was left by) the command: show it and the `make unlock` line."""
+    """A lock that stopped (or was left by) the command: show it and the `make recover` line."""
     if env_name:
         after_failure(env_name)
 

@@ -344,6 +344,41 @@ def elbv2_repeated_target_group_delete() -> None:
     setattr(ELBv2Backend, "delete_target_group", delete_target_group)
 
 
+def ec2_one_route_table_per_subnet() -> None:
+    """EC2: refuse AssociateRouteTable for a subnet that already has an explicit association.
+
+    "You can only associate a subnet with one route table at a time" (Amazon VPC
+    User Guide, *Subnet route tables*); AWS answers a second AssociateRouteTable
+    with ``Resource.AlreadyAssociated: the specified association for route table
+    rtb-... conflicts with an existing association`` (the provider's error text in
+    hashicorp/terraform-provider-aws#38960). moto returns the existing association
+    instead, so a recovery that left an association out of state would re-apply
+    cleanly here and fail on AWS.
+    """
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.route_tables import RouteBackend
+
+    original = RouteBackend.associate_route_table
+
+    def associate_route_table(
+        self: Any,
+        route_table_id: str,
+        gateway_id: str | None = None,
+        subnet_id: str | None = None,
+    ) -> str:
+        if subnet_id is not None:
+            for table in self.route_tables.values():
+                if subnet_id in table._associations.values():
+                    raise EC2ClientError(
+                        "Resource.AlreadyAssociated",
+                        f"the specified association for route table {route_table_id} "
+                        "conflicts with an existing association",
+                    )
+        return str(original(self, route_table_id, gateway_id=gateway_id, subnet_id=subnet_id))
+
+    setattr(RouteBackend, "associate_route_table", associate_route_table)
+
+
 # moto's name for an S3 call -> the IAM action AWS authorizes it as.
 S3_IAM_ACTIONS = {"HeadBucket": "ListBucket"}
 
@@ -636,6 +671,7 @@ ALL = (
     ecs_steady_state,
     elbv2_deletion_protection,
     elbv2_repeated_target_group_delete,
+    ec2_one_route_table_per_subnet,
     role_session_authorization,
     ecs_task_definition_rules,
     ecs_task_start_authorization,

@@ -1,5 +1,6 @@
-"""``make unlock|doctor|adopt|purge|state-versions|state-restore``; see docs/recovery.md.
+"""``make recover|unlock|doctor|adopt|purge|state-versions|state-restore``; docs/recovery.md.
 
+    python -m tools.recovery recover --env ENV [--yes]
     python -m tools.recovery unlock --env ENV [--stack STACK] [--force]
     python -m tools.recovery doctor --env ENV
     python -m tools.recovery adopt  --env ENV [--yes]
@@ -21,9 +22,10 @@ from tools.emulator.emulator import EmulatorError
 from tools.recovery import orphans, versions
 from tools.recovery.context import RecoveryError, resolve
 from tools.recovery.locks import unlock
+from tools.recovery.recover import recover
 from tools.terraform import TerraformSetupError
 
-ACTIONS = ("unlock", "doctor", "adopt", "purge", "state-versions", "state-restore")
+ACTIONS = ("recover", "unlock", "doctor", "adopt", "purge", "state-versions", "state-restore")
 
 
 def _flag(value: str | None) -> bool:
@@ -37,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="", help="one stack, e.g. dev-foundation")
     parser.add_argument("--force", default="", help="unlock: 1 releases even a young lock")
     parser.add_argument("--min-age-minutes", type=float, default=15.0, help=argparse.SUPPRESS)
-    parser.add_argument("--yes", default="", help="adopt/purge/state-restore: 1 skips the prompt")
+    parser.add_argument(
+        "--yes", default="", help="recover/adopt/purge/state-restore: 1 skips the prompt"
+    )
     parser.add_argument("--version-id", default="", help="state-restore: the version to restore")
     args = parser.parse_args(argv)
     try:
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                 force=_flag(args.force),
                 min_age_s=args.min_age_minutes * 60,
             )
+        if args.action == "recover":
+            return recover(ctx, yes=_flag(args.yes))
         if args.action in ("doctor", "adopt", "purge"):
             return orphans.main(ctx, args.action, yes=_flag(args.yes))
         if not args.stack:

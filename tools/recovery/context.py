@@ -8,6 +8,7 @@ and ``TF_STATE_BUCKET``, exactly like ``make deploy TARGET=aws``.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,3 +133,13 @@ def ensure_init(ctx: Context, stack: str) -> None:
             f"terraform init failed in {ctx.ws.stack_dir(stack)}:\n"
             f"{commands.terraform_errors(result.output)}\n(full log: {log})"
         )
+
+
+def confirmed(ctx: Context, question: str, yes: bool) -> bool:
+    """On AWS, ask before a change (``yes``: AUTO_APPROVE=1); the emulator never asks."""
+    if yes or not ctx.aws:
+        return True
+    if not sys.stdin.isatty():
+        print("not confirmed: pass AUTO_APPROVE=1 to run it without a prompt")
+        return False
+    return input(f"{question} Type 'yes': ").strip() == "yes"

@@ -15,13 +15,13 @@ output), then delivers the fault:
   its provider), as a crash or an OOM kill would;
 * SIGINT: to the command's process group, as Ctrl-C in a terminal does.
 
-Then it recovers with only the commands docs/recovery.md gives (``make
-unlock``, ``make doctor``, ``make adopt``/``make purge``, then ``make deploy``
-or ``make destroy`` again). After its last fault a chain checks convergence
-(every stack re-plans to zero changes, ``make doctor`` finds no orphan, the
-scan sees every tagged resource in state), destroys, and checks that the
-emulator holds nothing but the state bucket. A table sums it up: fault point,
-recovery steps, time, result.
+Then it recovers with the one command docs/recovery.md leads with, ``make
+recover``, and runs the command again; after each recovery the emulator holds
+at most one VPC. After its last fault a chain checks convergence (every stack
+re-plans to zero changes, no orphan, exactly one VPC, the scan sees every
+tagged resource in state), destroys, and checks that the emulator holds nothing
+but the state bucket. A table sums it up: fault point, recovery steps, time,
+result.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from tools.deploy.commands import Workspace
 from tools.deploy.target import LocalTarget, local_target
 from tools.emulator import inventory
 from tools.emulator.emulator import Emulator
-from tools.recovery import orphans
+from tools.recovery import orphans, recover
 from tools.recovery.context import Context
 from tools.recovery.locks import list_locks
 
@@ -66,18 +66,31 @@ class Fault:
     sig: signal.Signals
     delay: float = 0.0
     after: str = ""  # a regex the command's output must show first
-    check_hint: bool = False  # also show that the command, run again, names `make unlock`
+    check_hint: bool = False  # the command, run again, names `make recover` and nothing else
+    recover_twice: bool = False  # and a second `make recover` changes nothing
+    when: str = "locked"  # or "unlocked": after the stack's lock came and went
 
 
 CHAINS: dict[str, list[Fault]] = {
+    # Kill points in the real apply order: each chain's next deploy goes on from
+    # where the recovery left it, so one environment passes several of them.
     "early": [
         Fault(
-            "SIGKILL foundation apply, 15 s after its lock",
+            "SIGKILL foundation apply, VPC creating",
             "deploy",
             "foundation",
             signal.SIGKILL,
-            15,
+            0.5,
+            r"aws_vpc\.\S+: Creating\.\.\.",
             check_hint=True,
+        ),
+        Fault(
+            "SIGKILL foundation apply, mid-network (route table associations)",
+            "deploy",
+            "foundation",
+            signal.SIGKILL,
+            0.5,
+            r"aws_route_table_association\.\S+: Creating\.\.\.",
         ),
         Fault(
             "SIGKILL destroy, 8 s into foundation",
@@ -96,13 +109,21 @@ CHAINS: dict[str, list[Fault]] = {
             signal.SIGKILL,
             2,
             r"aws_lb\.\S+.*Creating\.\.\.",
+            recover_twice=True,
         ),
     ],
     "int": [
         Fault("SIGINT foundation apply (Ctrl-C)", "deploy", "foundation", signal.SIGINT, 12),
+        Fault(
+            "SIGKILL between the stacks (foundation applied, services not begun)",
+            "deploy",
+            "foundation",
+            signal.SIGKILL,
+            0,
+            when="unlocked",
+        ),
         # Soon after the lock: on an idle machine the whole services apply takes a few
-        # seconds against the emulator, so a later kill (10 s, or on a log line, which
-        # cdktf prints late) found it finished.
+        # seconds against the emulator, so a later kill found it finished.
         Fault(
             "SIGKILL services apply, 1 s after its lock",
             "deploy",
@@ -200,6 +221,8 @@ class Chain:
                 return False
 
         wait_for(locked, f"{key} appeared")
+        if fault.when == "unlocked":
+            wait_for(lambda: not locked(), f"{key} was released")
         if fault.after:
             pattern = re.compile(fault.after)
             wait_for(lambda: bool(pattern.search(commands.plain(log.read_text()))), fault.after)
@@ -246,34 +269,42 @@ class Chain:
         )
         self.say(f"emulator {self.emulator.endpoint} (pid {self.emulator.pid})")
 
-    def recover(self, row: Row, command: str) -> None:
-        """The documented way back: unlock, doctor, adopt/purge, then the command again."""
-        code, out = self.make("unlock")
+    def recover(self, row: Row, command: str, *, rerun: bool, twice: bool = False) -> None:
+        """The documented way back: `make recover`, then (``rerun``) the command again."""
+        code, out = self.make("recover")
         if code != 0:
-            raise ChainFailed(f"make unlock failed:\n{out[-2000:]}")
-        row.steps.append("unlock" if "released" in out else "unlock (no lock)")
-        code, out = self.make("doctor")
-        if code == 0:
-            row.steps.append("doctor")
-        else:
-            # Every orphan importable: adopt them; otherwise purge (a half-imported
-            # network would tie the adopted resources to deleted subnets).
-            way = "purge" if "      delete: " in out else "adopt"
-            row.steps.append(f"doctor ({out.count(chr(10) + '      ')} orphans)")
-            code, out = self.make(way)
-            row.steps.append(way)
-            if code != 0:
-                raise ChainFailed(f"make {way} failed:\n{out[-2000:]}")
-            code, out = self.make("doctor")
-            if code != 0:
-                raise ChainFailed(f"orphans left after make {way}:\n{out[-2000:]}")
+            raise ChainFailed(f"make recover failed:\n{out[-3000:]}")
+        adopted = re.search(r"adopted (\d+), deleted (\d+)", out)
+        row.steps.append(
+            f"recover (adopted {adopted[1]}, deleted {adopted[2]})" if adopted else "recover"
+        )
+        self.one_vpc_at_most(row)
+        if twice:
+            before = state_versions(self.ctx)
+            code, out = self.make("recover")
+            if code != 0 or recover.NOTHING not in out or state_versions(self.ctx) != before:
+                raise ChainFailed(f"a second make recover did something:\n{out[-3000:]}")
+            row.steps.append("recover again (nothing to do, state unchanged)")
+        if not rerun:
+            row.steps.append(f"(next row's {command})")
+            return
         code, out = self.make(command)
         row.steps.append(command)
         if code != 0:
             raise ChainFailed(f"make {command} after recovery failed:\n{out[-3000:]}")
 
-    def fault_point(self, fault: Fault, row: Row, last: bool) -> None:
+    def one_vpc_at_most(self, row: Row) -> None:
+        vpcs = self.ctx.client("ec2").describe_vpcs(
+            Filters=[{"Name": "is-default", "Values": ["false"]}]
+        )["Vpcs"]
+        if len(vpcs) > 1:
+            raise ChainFailed(f"{len(vpcs)} VPCs after make recover: {[v['VpcId'] for v in vpcs]}")
+
+    def fault_point(self, fault: Fault, row: Row, next_command: str | None) -> None:
+        """Deliver ``fault``, recover; the command runs again here unless the next fault
+        point's command (which carries its own fault) is that re-run."""
         begun = time.monotonic()
+        rerun = next_command != fault.command
         try:
             code, out = self.run(
                 f"make {fault.command} ENV={self.env_name}",
@@ -284,10 +315,10 @@ class Chain:
                 left = orphans_locks(self.ctx)
                 if code == 0 or left:
                     raise ChainFailed(f"SIGINT: exit {code}, locks left {left}:\n{out[-3000:]}")
-                if "make unlock" in out:
-                    raise ChainFailed("SIGINT: the interrupted command suggested make unlock")
+                if "make recover" in out:
+                    raise ChainFailed("SIGINT: the interrupted command suggested make recover")
                 row.steps.append("none: Terraform saved state, released the lock")
-                if not last:  # the next fault point's command is the re-apply
+                if not rerun:
                     row.steps.append(f"(next row's {fault.command})")
                 else:
                     code, out = self.make(fault.command)
@@ -295,14 +326,17 @@ class Chain:
                     if code != 0:
                         raise ChainFailed(f"make {fault.command} after SIGINT:\n{out[-3000:]}")
             else:
-                if fault.check_hint:  # run again on the stale lock: it must name the fix
+                if fault.check_hint:  # run again on the leftovers: it names the one fix
                     code, out = self.make(fault.command)
-                    if code == 0 or "make unlock ENV=" not in out:
+                    others = [
+                        c for c in ("unlock", "adopt", "purge", "doctor") if f"make {c}" in out
+                    ]
+                    if code == 0 or f"make recover ENV={self.env_name}" not in out or others:
                         raise ChainFailed(
-                            f"{fault.command} on a stale lock, no hint:\n{out[-3000:]}"
+                            f"{fault.command} on leftovers, not just make recover:\n{out[-3000:]}"
                         )
-                    row.steps.append(f"{fault.command} (refused: names make unlock)")
-                self.recover(row, fault.command)
+                    row.steps.append(f"{fault.command} (refused: names make recover)")
+                self.recover(row, fault.command, rerun=rerun, twice=fault.recover_twice)
             row.result = "recovered"
         finally:
             row.seconds = time.monotonic() - begun
@@ -321,7 +355,14 @@ class Chain:
                 raise ChainFailed(f"re-plan of {stack}: exit {result.returncode}\n{changes}")
         found = orphans.find_orphans(self.ctx)
         if found:
-            raise ChainFailed(orphans.report(self.ctx, found))
+            raise ChainFailed(
+                orphans.report(self.ctx, found, orphans.plan_recovery(self.ctx, found))
+            )
+        vpcs = self.ctx.client("ec2").describe_vpcs(
+            Filters=[{"Name": "is-default", "Values": ["false"]}]
+        )["Vpcs"]
+        if len(vpcs) != 1:
+            raise ChainFailed(f"{len(vpcs)} VPCs after the deploy, not one")
         missed = unseen_by_scan(self.ctx)
         if missed:
             raise ChainFailed("tagged resources in state the orphan scan missed: " + str(missed))
@@ -353,7 +394,8 @@ class Chain:
                 if fault.command == "destroy":  # a destroy needs something deployed
                     self.converge_and_destroy_check_only()
                     row.steps.append("(re-plan 0, no orphans before it)")
-                self.fault_point(fault, row, last=index == len(self.faults) - 1)
+                following = self.faults[index + 1].command if index + 1 < len(self.faults) else None
+                self.fault_point(fault, row, following)
             final = self.converge_and_destroy()
             for row in self.rows:
                 row.result = f"{row.result}; {final}"
@@ -377,6 +419,13 @@ class Chain:
                 raise ChainFailed(f"re-plan of {stack} before the destroy fault: not zero")
         if orphans.find_orphans(self.ctx):
             raise ChainFailed("orphans before the destroy fault")
+
+
+def state_versions(ctx: Context) -> list[str]:
+    """Every version id of the environment's state files, to show nothing wrote them."""
+    s3 = ctx.client("s3")
+    listed = s3.list_object_versions(Bucket=ctx.bucket, Prefix=f"{ctx.env_name}/")
+    return sorted(v["VersionId"] for v in listed.get("Versions", []))
 
 
 def orphans_locks(ctx: Context) -> list[str]:

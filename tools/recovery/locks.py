@@ -224,12 +224,10 @@ def lock_hint(ctx: Context, output: str = "") -> str:
         lines.append(f"state lock: {stack}: lock {lock_id} (from Terraform's error)")
     if not lines:
         return ""
-    stacks = sorted({lock.stack for lock in locks} | set(named))
-    stack = stacks[0] if len(stacks) == 1 else ""
     lines.append(
-        "If no deploy, diff or destroy of this environment is still running anywhere, "
-        f"release it with:\n  {ctx.make('unlock', STACK=stack)}\n"
-        "(a lock younger than 15 min taken elsewhere needs FORCE=1; see docs/recovery.md)"
+        "If no deploy, diff or destroy of this environment is still running anywhere, run:\n"
+        f"  {ctx.make('recover')}\n"
+        "(it releases stale locks and adopts what the run left; see docs/recovery.md)"
     )
     return "\n".join(lines)
 

@@ -26,13 +26,22 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from config.naming import stack_name
+from config.schema import PATH_TAG
 from tools.deploy import commands
 from tools.emulator.inventory import empty_bucket
-from tools.recovery.context import Context, RecoveryError, ensure_init, ensure_synth, resolve
+from tools.recovery.context import (
+    Context,
+    RecoveryError,
+    confirmed,
+    ensure_init,
+    ensure_synth,
+    resolve,
+)
+from tools.recovery.locks import list_locks
 
 PROJECT = "ecs-learn"
 
@@ -46,7 +55,8 @@ class Tagged:
 
     @property
     def stack(self) -> str:
-        return self.tags.get("Stack", "")
+        path = self.tags.get(PATH_TAG, "")
+        return path.split("/", 1)[0] if path else self.tags.get("Stack", "")
 
     @property
     def kind(self) -> str:
@@ -226,59 +236,180 @@ def find_orphans(ctx: Context) -> list[Tagged]:
     return sorted(orphans, key=lambda t: (t.stack, t.kind, t.arn))
 
 
-# --- adopt: import a named orphan into the resource its stack declares with that name ---
+# --- adopt: import each orphan at the address its identity tag names ---
 
-# Terraform type and import id for each named kind (import ids: the provider's docs).
-_IMPORTS: dict[str, tuple[str, str]] = {
-    "iam:role": ("aws_iam_role", "name"),
-    "iam:policy": ("aws_iam_policy", "arn"),
-    "logs:log-group": ("aws_cloudwatch_log_group", "name"),
-    "ecs:cluster": ("aws_ecs_cluster", "name"),
-    "ecr:repository": ("aws_ecr_repository", "name"),
-    "elasticloadbalancing:loadbalancer": ("aws_lb", "arn"),
-    "elasticloadbalancing:targetgroup": ("aws_lb_target_group", "arn"),
-    "s3:": ("aws_s3_bucket", "name"),
+# Import ids (the provider's docs): these types import by ARN, most others by the
+# id at the end of the ARN (vpc-..., sgr-..., a role or log group name).
+_BY_ARN = {
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_lb_listener",
+    "aws_iam_policy",
+    "aws_ecs_task_definition",
 }
+# Untagged children that exist only inside a parent: found through it, imported
+# by the ids of parent and child. The other untagged types (inline role policies,
+# lifecycle and scaling policies, bucket settings) are Put calls that a deploy
+# simply repeats.
+_REF = re.compile(r"^\$\{(aws_\w+\.[\w-]+)\.id\}$")
+IMPORTS_FILE = "recover-imports.tf.json"
 
 
-def import_target(ctx: Context, item: Tagged) -> tuple[str, str] | None:
-    """``(address, import id)`` of the resource in ``item.stack`` declared with its name."""
-    if item.kind not in _IMPORTS or not item.stack or not item.name:
-        return None
-    tf_type, id_kind = _IMPORTS[item.kind]
-    path = ctx.ws.stack_dir(item.stack) / "cdk.tf.json"
-    if not path.is_file():
-        return None
-    resources = json.loads(path.read_text()).get("resource", {}).get(tf_type, {})
-    for name, body in resources.items():
-        if body.get("name") == item.name or body.get("bucket") == item.name:
-            return f"{tf_type}.{name}", item.arn if id_kind == "arn" else item.name
+@dataclass(frozen=True)
+class Declared:
+    """A resource a synthesized stack declares, found by its construct path."""
+
+    stack: str
+    address: str
+    body: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        return self.address.split(".", 1)[0]
+
+
+def declared(ctx: Context) -> dict[str, Declared]:
+    """Every resource of the app stacks, by construct path (``//.metadata.path``)."""
+    found: dict[str, Declared] = {}
+    for stack in ctx.app_stacks():
+        path = ctx.ws.stack_dir(stack) / "cdk.tf.json"
+        if not path.is_file():
+            continue
+        for tf_type, resources in json.loads(path.read_text()).get("resource", {}).items():
+            for name, body in resources.items():
+                meta = body.get("//", {}).get("metadata", {}).get("path")
+                if meta:
+                    found[meta] = Declared(stack, f"{tf_type}.{name}", body)
+    return found
+
+
+def state_addresses(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """``{stack: {address: id}}`` of every managed resource in each state."""
+    held: dict[str, dict[str, str]] = {}
+    for stack, state in states.items():
+        for resource in state.get("resources", []):
+            if resource.get("mode") != "managed" or resource.get("module"):
+                continue
+            for instance in resource.get("instances", []):
+                address = f"{resource['type']}.{resource['name']}"
+                held.setdefault(stack, {})[address] = str(
+                    (instance.get("attributes") or {}).get("id", "")
+                )
+    return held
+
+
+def import_id(ctx: Context, item: Tagged, tf_type: str) -> str:
+    """The id ``terraform import`` takes for ``item`` as a ``tf_type``."""
+    if tf_type in _BY_ARN:
+        return item.arn
+    if tf_type == "aws_appautoscaling_target":
+        scaling = ctx.client("application-autoscaling")
+        for target in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
+            if target.get("ScalableTargetARN") == item.arn:
+                return f"ecs/{target['ResourceId']}/{target['ScalableDimension']}"
+    return item.resource_id
+
+
+@dataclass
+class Recovery:
+    """What ``make recover`` does with the orphans: import some, delete the rest."""
+
+    imports: dict[str, dict[str, str]] = field(default_factory=dict)  # stack -> address -> id
+    purge: list[tuple[Tagged, str]] = field(default_factory=list)  # (orphan, why)
+    adopted: dict[str, str] = field(default_factory=dict)  # orphan ARN -> stack: address
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.imports.values())
+
+
+def plan_recovery(ctx: Context, found: list[Tagged]) -> Recovery:
+    """Match each orphan to the address its ``ecs-learn:path`` tag names; the rest, and
+    duplicates of what state already holds, are to be purged. Then the untagged children
+    (route table associations, routes, KMS aliases) of what state holds or will hold."""
+    decl = declared(ctx)
+    held = state_addresses(state_documents(ctx, ctx.app_stacks()))
+    plan = Recovery()
+    for item in found:
+        target = decl.get(item.tags.get(PATH_TAG, ""))
+        if target is None:
+            why = (
+                f"no stack declares {item.tags[PATH_TAG]}"
+                if PATH_TAG in item.tags
+                else (f"no {PATH_TAG} tag")
+            )
+            plan.purge.append((item, why))
+            continue
+        wanted = plan.imports.setdefault(target.stack, {})
+        if target.address in held.get(target.stack, {}) or target.address in wanted:
+            plan.purge.append((item, f"a second {target.address}: one is in state already"))
+            continue
+        wanted[target.address] = import_id(ctx, item, target.type)
+        plan.adopted[item.arn] = f"{target.stack}: {target.address}"
+    ids = {a: i for stack in (*held.values(), *plan.imports.values()) for a, i in stack.items()}
+    for target in decl.values():
+        taken = {*held.get(target.stack, {}), *plan.imports.get(target.stack, {})}
+        if target.address not in taken:
+            child = _live_child(ctx, target, ids)
+            if child:
+                plan.imports.setdefault(target.stack, {})[target.address] = child
+    plan.imports = {k: v for k, v in plan.imports.items() if v}
+    return plan
+
+
+def _live_child(ctx: Context, target: Declared, ids: dict[str, str]) -> str | None:
+    """The import id of an untagged child that exists although no state holds it."""
+
+    def ref(key: str) -> str | None:
+        match = _REF.match(str(target.body.get(key, "")))
+        return ids.get(match[1]) if match else None
+
+    if target.type in ("aws_route_table_association", "aws_route"):
+        table_id = ref("route_table_id")
+        if not table_id:
+            return None
+        try:
+            (table,) = ctx.client("ec2").describe_route_tables(RouteTableIds=[table_id])[
+                "RouteTables"
+            ]
+        except Exception:  # the table is gone: nothing hangs off it
+            return None
+        subnet, cidr = ref("subnet_id"), target.body.get("destination_cidr_block")
+        if target.type == "aws_route":
+            routes = {r.get("DestinationCidrBlock") for r in table.get("Routes", [])}
+            return f"{table_id}_{cidr}" if cidr in routes else None
+        linked = {a.get("SubnetId") for a in table.get("Associations", [])}
+        return f"{subnet}/{table_id}" if subnet and subnet in linked else None
+    if target.type == "aws_kms_alias":
+        name = target.body.get("name")
+        aliases = ctx.client("kms").list_aliases()["Aliases"]
+        return str(name) if any(a["AliasName"] == name for a in aliases) else None
     return None
 
 
-def adopt(ctx: Context, orphans: list[Tagged], *, yes: bool) -> int:
-    """``terraform import`` each named orphan into its stack; the rest are left to purge."""
-    left = 0
-    for item in orphans:
-        target = import_target(ctx, item)
-        if target is None:
-            print(f"  cannot import {item.arn}: no named resource of {item.stack or '?'} matches")
-            left += 1
+def adopt(ctx: Context, plan: Recovery) -> None:
+    """Import ``plan.imports`` stack by stack, in deploy order: ``import`` blocks and one
+    targeted apply, which also finishes any setting of theirs the crash cut short."""
+    for stack in ctx.app_stacks():
+        todo = plan.imports.get(stack)
+        if not todo:
             continue
-        address, import_id = target
-        print(f"  {item.stack}: terraform import {address} {import_id}")
-        if ctx.aws and not yes:
-            continue
-        ensure_init(ctx, item.stack)
-        log = ctx.ws.log(f"import-{item.stack}")
-        args = ["import", "-input=false", "-no-color", address, import_id]
-        result = commands.terraform(ctx.ws, item.stack, args, ctx.env, log=log)
+        print(f"  {stack}: importing {len(todo)} resource(s)")
+        ensure_init(ctx, stack)
+        blocks = ctx.ws.stack_dir(stack) / IMPORTS_FILE
+        blocks.write_text(json.dumps({"import": [{"to": a, "id": i} for a, i in todo.items()]}))
+        log = ctx.ws.log(f"adopt-{stack}")
+        args = ["apply", "-input=false", "-no-color", "-auto-approve", "-lock-timeout=60s"]
+        try:
+            result = commands.terraform(
+                ctx.ws, stack, [*args, *(f"-target={a}" for a in todo)], ctx.env, log=log
+            )
+        finally:
+            blocks.unlink(missing_ok=True)
         if result.returncode != 0:
-            print(commands.terraform_errors(result.output))
-            left += 1
-    if ctx.aws and not yes:
-        print("(printed only: AUTO_APPROVE=1 runs them)")
-    return 1 if left else 0
+            raise RecoveryError(
+                f"importing into {stack} failed:\n{commands.terraform_errors(result.output)}\n"
+                f"(full log: {log})"
+            )
 
 
 # --- purge: delete orphans ---
@@ -451,59 +582,66 @@ def purge(ctx: Context, orphans: list[Tagged], *, yes: bool) -> int:
     return 1 if failed else 0
 
 
-def report(ctx: Context, orphans: list[Tagged]) -> str:
+def report(ctx: Context, orphans: list[Tagged], plan: Recovery) -> str:
     if not orphans:
         return f"no orphans: every resource tagged Environment={ctx.env_name} is in a stack's state"
+    purged = {item.arn: why for item, why in plan.purge}
     lines = [f"{len(orphans)} orphan(s): tagged Environment={ctx.env_name}, in no stack's state:"]
     for item in orphans:
-        target = import_target(ctx, item)
-        chdir = f"terraform -chdir={ctx.ws.stack_dir(item.stack)}"
+        found = plan.adopted.get(item.arn)
         way = (
-            f"import: {chdir} import {target[0]} {target[1]}"
-            if target
-            else f"delete: {delete_commands(item)[-1]}"
+            f"adopt: import as {found}"
+            if found
+            else f"delete ({purged.get(item.arn, 'not adoptable')}): {delete_commands(item)[-1]}"
         )
         lines.append(f"  {item.stack or '?':<16} {item.kind:<36} {item.arn}\n      {way}")
-    lines.append(
-        f"Adopt the named ones into their stack: {ctx.make('adopt')}; "
-        f"delete all of them: {ctx.make('purge')}"
-    )
+    lines.append(f"Adopt what can be, delete the rest: {ctx.make('recover')}")
     return "\n".join(lines)
 
 
-def collisions(ctx: Context) -> list[Tagged]:
-    """Named orphans a deploy would try to create again under the same name."""
-    return [item for item in find_orphans(ctx) if import_target(ctx, item)]
-
-
 def preflight(env_name: str) -> str:
-    """Before ``make deploy``: why it would collide with named orphans ('' when it would not)."""
+    """Before ``make deploy``/``destroy``: the leftovers of an interrupted run ('' if none)."""
     try:
         ctx = resolve(env_name)
-        found = collisions(ctx)
+        locks, found = list_locks(ctx), find_orphans(ctx)
     except Exception as exc:  # e.g. no tag:GetResources permission: warn, never block
-        print(f"warning: orphan check skipped ({exc}); `make doctor` runs it alone")
+        print(f"warning: leftover check skipped ({exc}); `make doctor` runs it alone")
         return ""
-    if not found:
+    if not locks and not found:
         return ""
-    names = "\n".join(f"  {i.stack}: {i.kind} {i.name}" for i in found)
-    return (
-        f"{len(found)} resource(s) exist that {env_name}'s stacks would create again under the "
-        f"same name, but no state holds them (left by an interrupted deploy?):\n{names}\n"
-        f"See them all: {ctx.make('doctor')}; then either {ctx.make('adopt')} (import them) "
-        f"or {ctx.make('purge')} (delete them)"
+    what = ", ".join(
+        f"{n} {noun}" for n, noun in ((len(locks), "state lock(s)"), (len(found), "orphan(s)")) if n
     )
+    return f"an interrupted run left {what}; run: {ctx.make('recover')}"
+
+
+def refuse_if_locked(ctx: Context) -> None:
+    """adopt and purge change state and resources: not while a lock is held, stale or not."""
+    locks = list_locks(ctx)
+    if locks:
+        held = "; ".join(lock.describe() for lock in locks)
+        raise RecoveryError(
+            f"{held}. Release stale locks first: {ctx.make('recover')} does it, then adopts"
+        )
 
 
 def main(ctx: Context, action: str, *, yes: bool) -> int:
     ensure_synth(ctx)
+    if action != "doctor":
+        refuse_if_locked(ctx)
     orphans = find_orphans(ctx)
-    print(report(ctx, orphans))
-    if action == "doctor" or not orphans:
-        return 1 if orphans and action == "doctor" else 0
-    if action == "adopt":
-        return adopt(ctx, orphans, yes=yes)
-    return purge(ctx, orphans, yes=yes)
+    plan = plan_recovery(ctx, orphans)
+    print(report(ctx, orphans, plan))
+    if action == "doctor":
+        return 1 if orphans else 0
+    if action == "purge":
+        return purge(ctx, orphans, yes=yes)
+    if not confirmed(ctx, f"Import {plan.count()} resource(s) into their stacks on AWS?", yes):
+        return 1
+    adopt(ctx, plan)
+    if plan.purge:
+        print(f"{len(plan.purge)} cannot be adopted; {ctx.make('purge')} deletes them")
+    return 1 if plan.purge else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,10 +11,9 @@ while the stack is locked.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
-from tools.recovery.context import Context, RecoveryError
+from tools.recovery.context import Context, RecoveryError, confirmed
 from tools.recovery.locks import list_locks
 
 SHOWN = 20
@@ -56,15 +55,6 @@ def show(ctx: Context, stack: str) -> int:
     return 0
 
 
-def _confirmed(ctx: Context, question: str, yes: bool) -> bool:
-    if yes or not ctx.aws:
-        return True
-    if not sys.stdin.isatty():
-        print("not confirmed: pass AUTO_APPROVE=1 to run it without a prompt")
-        return False
-    return input(f"{question} Type 'yes': ").strip() == "yes"
-
-
 def restore(ctx: Context, stack: str, version_id: str, *, yes: bool) -> int:
     if not version_id:
         raise RecoveryError(
@@ -79,7 +69,7 @@ def restore(ctx: Context, stack: str, version_id: str, *, yes: bool) -> int:
     s3, key = ctx.client("s3"), ctx.state_key(stack)
     if version_id not in {v["VersionId"] for v in state_versions(ctx, stack)}:
         raise RecoveryError(f"s3://{ctx.bucket}/{key} has no version {version_id}")
-    if not _confirmed(ctx, f"Make version {version_id} the current state of {stack}?", yes):
+    if not confirmed(ctx, f"Make version {version_id} the current state of {stack}?", yes):
         return 1
     source = {"Bucket": ctx.bucket, "Key": key, "VersionId": version_id}
     new = s3.copy_object(

@@ -1,0 +1,86 @@
+"""``make recover``: back from any interrupted deploy or destroy, in the order that works.
+
+1. Release the state locks no live process holds (``make unlock``'s rules); stop if
+   one may still be held, since nothing else is safe while a deploy may be running.
+2. Adopt every orphan whose ``ecs-learn:path`` tag names a resource no state holds,
+   and the untagged children (route table associations, routes, a KMS alias) that hang
+   off what state holds or now adopts.
+3. Delete what cannot be adopted (no identity tag, or a second copy of something state
+   holds), after listing it; on AWS both steps ask first unless ``AUTO_APPROVE=1``.
+4. Plan every stack without changing anything, and print what ``make deploy`` will do.
+
+Run twice, the second run finds nothing to do and changes nothing.
+"""
+
+from __future__ import annotations
+
+from tools.deploy import commands
+from tools.recovery import orphans
+from tools.recovery.context import Context, confirmed, ensure_init, ensure_synth
+from tools.recovery.locks import DEFAULT_MIN_AGE_S, force_unlock, list_locks, may_unlock
+
+NOTHING = "nothing to recover: no stale lock, no orphan"
+
+
+def release_stale_locks(ctx: Context) -> int:
+    """Release each stale lock; the number refused (possibly held by a live run)."""
+    refused = 0
+    for lock in list_locks(ctx):
+        ok, why = may_unlock(ctx, lock, force=False, min_age_s=DEFAULT_MIN_AGE_S)
+        print(lock.describe())
+        if not ok:
+            print(f"  refused: {why}")
+            refused += 1
+            continue
+        force_unlock(ctx, lock)
+        print(f"  released ({why})")
+    return refused
+
+
+def remaining(ctx: Context) -> list[str]:
+    """One line per app stack: what a deploy would still change (a plan without the lock)."""
+    lines: list[str] = []
+    outputs: dict[str, dict[str, object] | None] = {}
+    for stack in ctx.app_stacks():
+        missing = [
+            up for up in commands.manifest_stacks(ctx.ws).get(stack, []) if not outputs.get(up)
+        ]
+        if missing:
+            lines.append(f"  {stack}: not planned yet; it reads {', '.join(missing)}'s outputs")
+            continue
+        ensure_init(ctx, stack)
+        log = ctx.ws.log(f"recover-plan-{stack}")
+        result = commands.replan(ctx.ws, stack, ctx.env, log, lock=False)
+        if result.returncode == 0:
+            lines.append(f"  {stack}: no changes")
+        elif result.returncode == 2:
+            summary = [x for x in commands.plan_changes(result.output).splitlines() if "Plan:" in x]
+            lines.append(f"  {stack}: {summary[-1].strip() if summary else 'changes'}")
+        else:
+            lines.append(f"  {stack}: plan failed: {commands.terraform_errors(result.output)}")
+        outputs[stack] = commands.stack_outputs(ctx.ws, stack, ctx.env)
+    return lines
+
+
+def recover(ctx: Context, *, yes: bool) -> int:
+    ensure_synth(ctx)
+    if release_stale_locks(ctx):
+        print("not recovering while a lock may belong to a running deploy (see above)")
+        return 1
+    found = orphans.find_orphans(ctx)
+    plan = orphans.plan_recovery(ctx, found)
+    if not found and not plan.imports:
+        print(NOTHING)
+    else:
+        print(orphans.report(ctx, found, plan))
+        doomed = [item for item, _ in plan.purge]
+        question = f"Import {plan.count()} and delete {len(doomed)} resource(s) on AWS?"
+        if not confirmed(ctx, question, yes):
+            return 1
+        orphans.adopt(ctx, plan)
+        if doomed and orphans.purge(ctx, doomed, yes=True):
+            return 1
+        print(f"adopted {plan.count()}, deleted {len(doomed)}")
+    print(f"what `{ctx.make('deploy')}` will do now:")
+    print("\n".join(remaining(ctx)))
+    return 0
