@@ -631,6 +631,7 @@ def deploy_policy(
                 [
                     scope.arn("logs", f"log-group:/ecs/{scope.prefix}/*"),
                     scope.arn("logs", f"log-group:/vpc/{scope.prefix}/*"),
+                    scope.arn("logs", f"log-group:/aws/ecs/containerinsights/{scope.prefix}/*"),
                 ],
             ),
             # A key tagged at creation also needs kms:TagResource, before it has any tag.

@@ -13,6 +13,9 @@ class Cluster(Construct):
 
     Inputs: ``service_names`` get a log group ``/ecs/<cluster_name>/<service>``
     each, kept ``log_retention_days``; ``kms_key_arn`` (default none) encrypts them.
+    Container Insights' own group, ``/aws/ecs/containerinsights/<cluster_name>/performance``,
+    is created here first, with the same retention and key: ECS writes to it if it
+    exists, and would otherwise create it outside Terraform, kept forever.
 
     Attributes: ``cluster_arn``, ``cluster_name``, ``log_group_names`` and
     ``log_group_arns`` (both keyed by service name).
@@ -29,11 +32,19 @@ class Cluster(Construct):
         kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        insights = CloudwatchLogGroup(
+            self,
+            "log-group-insights",
+            name=f"/aws/ecs/containerinsights/{cluster_name}/performance",
+            retention_in_days=log_retention_days,
+            kms_key_id=kms_key_arn,
+        )
         cluster = EcsCluster(
             self,
             "cluster",
             name=cluster_name,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled")],
+            depends_on=[insights],
         )
         self.cluster_arn = cluster.arn
         self.cluster_name = cluster.name

@@ -30,7 +30,7 @@ def test_prod_log_groups_use_a_rotating_kms_key(synthed):
     (key,) = synthed.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
     assert key["enable_key_rotation"] is True
     groups = synthed.resources(PROD, CloudwatchLogGroup.TF_RESOURCE_TYPE)
-    assert len(groups) == 3  # frontend, backend, flow logs
+    assert len(groups) == 4  # frontend, backend, Container Insights, flow logs
     assert all(g["kms_key_id"].startswith("${aws_kms_key.") for g in groups)
 
 
@@ -212,3 +212,15 @@ def test_without_ci_roles_the_log_key_names_no_deploy_role(synthed):
     (key,) = synthed.resources(PROD, KmsKey.TF_RESOURCE_TYPE)
     sids = [s["Sid"] for s in json.loads(key["policy"])["Statement"]]
     assert sids == ["AccountAdministers", "CloudWatchLogsUsesForOurLogGroups"]
+
+
+def test_container_insights_log_group_is_ours_before_the_cluster(synthed):
+    # ECS writes to this group if it exists; created by Terraform first, it has a retention
+    (group,) = [
+        g
+        for g in synthed.resources("dev-foundation", CloudwatchLogGroup.TF_RESOURCE_TYPE)
+        if g["name"] == "/aws/ecs/containerinsights/ecs-learn-dev/performance"
+    ]
+    assert group["retention_in_days"] > 0
+    (cluster,) = synthed.resources("dev-foundation", "aws_ecs_cluster")
+    assert any("log-group-insights" in dep for dep in cluster["depends_on"])

@@ -65,7 +65,11 @@ def test_one_log_group_per_service_with_configured_retention(synthed):
         g["name"]: g["retention_in_days"]
         for g in synthed.resources(STACK, CloudwatchLogGroup.TF_RESOURCE_TYPE)
     }
-    assert groups == {"/ecs/ecs-learn-dev/frontend": 14, "/ecs/ecs-learn-dev/backend": 14}
+    assert groups == {
+        "/ecs/ecs-learn-dev/frontend": 14,
+        "/ecs/ecs-learn-dev/backend": 14,
+        "/aws/ecs/containerinsights/ecs-learn-dev/performance": 14,
+    }
     prod = synthed.resources("prod-foundation", CloudwatchLogGroup.TF_RESOURCE_TYPE)
     assert {g["retention_in_days"] for g in prod} == {365}
 
