@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
         down rehearse rollback bootstrap plan-summary diagram clean containers-setup containers \
-        screenshot recover unlock doctor adopt purge state-versions state-restore rehearse-faults
+        screenshot status recover unlock doctor adopt purge state-versions state-restore rehearse-faults
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ deploy: install ## Deploy ENV (default: local emulator, then the app on 127.0.0.
 
 destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS; FORCE_TEARDOWN=1 turns ALB deletion protection off first)
 	$(PY) -m tools.deploy destroy --env $(ENV) $(if $(AUTO_APPROVE),--auto-approve) $(if $(FORCE_TEARDOWN),--disable-protection)
+
+status: install ## What each service of ENV runs: tasks, revision, image, deployment, targets, URL (JSON=1 for scripts; TARGET=aws)
+	$(PY) -m tools.deploy status --env $(ENV) $(if $(filter 1,$(JSON)),--json)
 
 rollback: install ## Redeploy ENV's previous release VERSION from its image tags still in ECR (no build; refused if absent)
 	$(PY) -m tools.deploy.rollback --env $(ENV) $(if $(VERSION),--version $(VERSION)) $(if $(AUTO_APPROVE),--auto-approve)

@@ -27,6 +27,7 @@ Statement = dict[str, Any]
 READ_ACTIONS: tuple[str, ...] = (
     "application-autoscaling:Describe*",
     "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListTagsForResource",
     "ec2:Describe*",
     "ecr:DescribeImages",
     "ecr:DescribeRepositories",
@@ -221,6 +222,13 @@ SCALING_ALARMS = (
     "cloudwatch:DescribeAlarms",
     "cloudwatch:PutMetricAlarm",
 )
+# The services' deployment alarms (constructs/deployment_alarms.py), named <prefix>-*.
+DEPLOYMENT_ALARMS = (
+    "cloudwatch:DeleteAlarms",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:TagResource",
+    "cloudwatch:UntagResource",
+)
 S3_BUCKETS = (
     "s3:CreateBucket",
     "s3:DeleteBucket",
@@ -357,6 +365,7 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "application-autoscaling:DeregisterScalableTarget",
         "iam:CreateServiceLinkedRole",
     ),
+    "aws_cloudwatch_metric_alarm": DEPLOYMENT_ALARMS,
     "aws_appautoscaling_policy": (
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:DeleteScalingPolicy",
@@ -654,6 +663,11 @@ def deploy_policy(
                 "ScalingAlarms",
                 SCALING_ALARMS,
                 scope.arn("cloudwatch", f"alarm:TargetTracking-service/{scope.prefix}/*"),
+            ),
+            _allow(
+                "DeploymentAlarms",
+                DEPLOYMENT_ALARMS,
+                scope.arn("cloudwatch", f"alarm:{scope.prefix}-*"),
             ),
             _allow("AccessLogBuckets", S3_BUCKETS, f"arn:{scope.partition}:s3:::{scope.prefix}-*"),
         ]

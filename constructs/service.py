@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
+    EcsServiceAlarms,
     EcsServiceDeploymentCircuitBreaker,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
@@ -75,8 +76,9 @@ def container_definitions(
 class FargateService(Construct):
     """One service: its task definition and its ECS service in private subnets.
 
-    Deployments roll back automatically when new tasks fail (circuit breaker),
-    keep 100 % healthy capacity while replacing tasks, and wait
+    Deployments roll back automatically when new tasks fail (circuit breaker) or
+    when one of ``alarm_names`` (default none) goes off during the deployment (ECS
+    deployment alarms), keep 100 % healthy capacity while replacing tasks, and wait
     ``health_check_grace_seconds`` before ALB health checks count.
     ``desired_count`` is only the initial size: afterwards the autoscaler owns
     it, so Terraform ignores changes to it.
@@ -114,6 +116,7 @@ class FargateService(Construct):
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
         deploy_timeout: str = DEFAULT_DEPLOY_TIMEOUT,
+        alarm_names: list[str] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         clash = set(environment or {}) & set(secrets or {})
@@ -155,6 +158,11 @@ class FargateService(Construct):
             deployment_maximum_percent=200,
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(
                 enable=True, rollback=True
+            ),
+            alarms=(
+                EcsServiceAlarms(alarm_names=alarm_names, enable=True, rollback=True)
+                if alarm_names
+                else None
             ),
             health_check_grace_period_seconds=health_check_grace_seconds,
             network_configuration=EcsServiceNetworkConfiguration(

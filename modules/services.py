@@ -14,6 +14,7 @@ from cdktf import TerraformOutput
 from config import EnvironmentConfig, ServiceConfig
 from constructs import Construct
 from constructs.autoscaling import ServiceAutoscaling
+from constructs.deployment_alarms import DeploymentAlarms
 from constructs.load_balancer import AppLoadBalancer
 from constructs.service import FargateService
 from modules.common import EnvironmentStack, name_prefix
@@ -91,6 +92,13 @@ class ServicesStack(EnvironmentStack):
     ) -> FargateService:
         environment = {"PORT": str(svc.port), "APP_VERSION": env.app_version, **extra_env}
         environment.update(svc.environment)
+        alarms = DeploymentAlarms(
+            self,
+            f"{svc.name}-deployment-alarms",
+            alarm_name_prefix=f"{prefix}-{svc.name}",
+            alb_arn_suffix=alb.arn_suffix,
+            target_group_arn_suffix=alb.target_group_arn_suffix,
+        )
         service = FargateService(
             self,
             f"{svc.name}-service",
@@ -113,6 +121,7 @@ class ServicesStack(EnvironmentStack):
             health_check_grace_seconds=svc.health_check_grace_seconds,
             environment=environment,
             secrets=svc.secrets,
+            alarm_names=alarms.alarm_names,
         )
         ServiceAutoscaling(
             self,

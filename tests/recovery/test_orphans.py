@@ -255,3 +255,22 @@ def test_a_second_active_revision_of_a_family_in_state_is_an_orphan(ctx: Context
     _save_state(ctx, "dev-services", {"aws_ecs_task_definition": {"id": "f", "arn": arns[1]}})
     # WHEN the doctor scans THEN only the revision state does not name is an orphan
     assert [o.arn for o in orphans.find_orphans(ctx)] == [arns[0]]
+
+
+def test_a_deployment_alarm_left_by_a_crash_is_found_and_deleted(ctx: Context) -> None:
+    # GIVEN an alarm with our tags that no state holds (the tagging API does not list alarms)
+    ctx.client("cloudwatch").put_metric_alarm(
+        AlarmName="ecs-learn-dev-backend-target-5xx",
+        Namespace="AWS/ApplicationELB",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        Tags=_tags("dev-services"),
+    )
+    (item,) = orphans.find_orphans(ctx)
+    assert (item.kind, item.resource_id) == ("cloudwatch:alarm", "ecs-learn-dev-backend-target-5xx")
+    assert orphans.purge(ctx, [item], yes=True) == 0
+    assert orphans.find_orphans(ctx) == []

@@ -14,6 +14,7 @@ import pytest
 
 from tests.rehearsal.conftest import Clients
 from tests.rehearsal.fargate import fargate_service, task_definition, unique_name
+from tools.deploy import deployments
 from tools.emulator import shim
 from tools.emulator.shim_patches import bool_condition
 
@@ -34,6 +35,7 @@ def test_every_patch_is_described() -> None:
         "role_session_authorization",
         "ecs_task_definition_rules",
         "ecs_task_start_authorization",
+        "ecs_deployment_alarms",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -735,3 +737,61 @@ def test_a_secret_is_read_only_as_the_role_policy_conditions_allow(
     # WHEN a service starts it THEN it runs only when the secret carries the tag
     _, _, described = fargate_service(aws, runs=task)
     assert described["runningCount"] == runs
+
+
+# --- Deployment alarms -----------------------------------------------------------------
+
+
+def _alarmed_release(aws: Clients, *, rollback: bool) -> tuple[str, str, str, dict[str, Any]]:
+    """A service with a deployment alarm in ALARM, updated to a new task definition;
+    returns (first task definition, the new one, the alarm, the described service)."""
+    alarm = unique_name()
+    aws("cloudwatch").put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="AWS/ApplicationELB",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    settings = {"alarms": {"alarmNames": [alarm], "enable": True, "rollback": rollback}}
+    first, second = (task_definition(aws, unique_name()) for _ in "ab")
+    cluster, service, _ = fargate_service(aws, runs=first, deploymentConfiguration=settings)
+    aws("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="test")
+    aws("ecs").update_service(cluster=cluster, service=service, taskDefinition=second)
+    described = aws("ecs").describe_services(cluster=cluster, services=[service])["services"][0]
+    return first, second, alarm, described
+
+
+def test_an_alarm_in_alarm_rolls_the_release_back(aws: Clients) -> None:
+    first, _, alarm, described = _alarmed_release(aws, rollback=True)
+    assert described["taskDefinition"] == first
+    reason = described["deployments"][0]["rolloutStateReason"]
+    assert "rolled back" in reason and alarm in reason
+
+
+def test_an_alarm_in_alarm_fails_the_release_without_rollback(aws: Clients) -> None:
+    _, second, _, described = _alarmed_release(aws, rollback=False)
+    assert described["taskDefinition"] == second
+    assert described["deployments"][0]["rolloutState"] == "FAILED"
+
+
+def test_the_deployment_check_reports_an_alarm_rollback(aws: Clients) -> None:
+    # GIVEN a release rolled back by its alarm
+    _, second, alarm, described = _alarmed_release(aws, rollback=True)
+    applied = deployments.Expected(
+        service=described["serviceName"],
+        cluster=described["clusterArn"].split("/")[-1],
+        task_definition_arn=second,
+        log_group="/ecs/x",
+    )
+    # WHEN the post-deploy check reads the service THEN it is a failed deploy naming the alarm
+    (line,) = deployments.problems(aws("ecs"), [applied])
+    assert "rolled back" in line and alarm in line
+
+
+def test_deployment_alarms_gap_without_shim(unpatched: Clients) -> None:
+    _, second, _, described = _alarmed_release(unpatched, rollback=True)
+    assert described["taskDefinition"] == second  # AWS would have rolled back

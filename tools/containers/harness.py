@@ -211,6 +211,14 @@ def existing_engine() -> Engine | None:
     return own_engine() or (Engine(host=None) if answers(None) else None)
 
 
+def served_url() -> str:
+    """The URL of the app's containers that ``make deploy`` serves, or '' when none run."""
+    try:
+        return str(json.loads(SERVED.read_text()).get("url", ""))
+    except (OSError, ValueError):
+        return ""
+
+
 def stop_serving() -> None:
     """Remove the served containers and network, and stop our dockerd (if we started one)."""
     try:

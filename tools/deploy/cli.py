@@ -56,6 +56,7 @@ from tools.deploy import (
     ecr,
     image_guard,
     protection,
+    status,
     task_definitions,
 )
 from tools.deploy.ci_variables import format_ci_variables
@@ -68,6 +69,7 @@ from tools.deploy.target import (
     TargetError,
     aws_target,
     aws_workspace,
+    environment_config,
     local_target,
 )
 from tools.emulator.emulator import Emulator, EmulatorError, port_is_free
@@ -135,6 +137,8 @@ def _run(
 ) -> None:
     env = _settings_env(env, disable_protection)
     _ok("cdktf synth", commands.synth(ws, env))
+    if action in ("deploy", "destroy"):  # before anything runs, even the bootstrap
+        _no_leftovers(target.env_name)
     boot = target.bootstrap_stack
     local = isinstance(target, LocalTarget)
     if action == "bootstrap" or (local and action in ("deploy", "diff")):
@@ -151,8 +155,6 @@ def _run(
         print(instructions or NO_CI_ROLES)
         return
     stacks = target.app_stacks(ws)
-    if action in ("deploy", "destroy"):
-        _no_leftovers(target.env_name)
     if action == "deploy" and isinstance(target, AwsTarget):
         # A pushed version is never rebuilt from new sources.
         image_guard.before_deploy(target, ws, env, stacks)
@@ -308,9 +310,27 @@ def down() -> int:
     return 0
 
 
+def show_status(env_name: str, *, as_json: bool) -> int:
+    """``make status``: each service of ``env_name`` on ``TARGET`` (tools/deploy/status.py)."""
+    if os.environ.get("TARGET", "local") == "local":
+        emulator = Emulator.find(LOCAL_DIR)
+        if emulator is None:
+            raise status.StatusError(
+                f"no local emulator is running: `make deploy ENV={env_name}` starts one"
+            )
+        where: LocalTarget | AwsTarget = local_target(env_name).at(emulator.endpoint)
+        served = containers.served_url()
+    else:
+        where, served = aws_target(env_name), ""
+    config = environment_config(env_name, os.environ)
+    report = status.collect(config, where.client("ecs"), where.client("elbv2"))
+    print(status.as_json(report) if as_json else status.as_text(report, served))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__)
-    parser.add_argument("action", choices=(*ACTIONS, "down"))
+    parser.add_argument("action", choices=(*ACTIONS, "down", "status"))
     parser.add_argument("--env", help="environment, e.g. dev (required except for down)")
     parser.add_argument(
         "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
@@ -320,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="destroy only: turn ALB deletion protection off first (deliberate teardown)",
     )
+    parser.add_argument("--json", action="store_true", help="status only: print JSON")
     args = parser.parse_args(argv)
     take_interrupts()
     try:
@@ -329,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             raise TargetError(f"--env is required for {args.action}")
         if args.disable_protection and args.action != "destroy":
             raise TargetError(f"--disable-protection is for destroy only, not {args.action}")
+        if args.action == "status":
+            return show_status(args.env, as_json=args.json)
         target = os.environ.get("TARGET", "local")
         role = ci_session.ci_role(os.environ)
         if role and target != "local":
@@ -339,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         if target == "local":
             return run_local(args.action, args.env, args.disable_protection, role)
         return run_aws(args.action, args.env, args.auto_approve, args.disable_protection)
-    except (TargetError, TerraformSetupError, EmulatorError) as exc:
+    except (TargetError, TerraformSetupError, EmulatorError, status.StatusError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (

@@ -600,6 +600,67 @@ def ecs_task_start_authorization() -> None:
     setattr(backend_cls, "update_service", update_service)
 
 
+def ecs_deployment_alarms() -> None:
+    """ECS: a deployment whose alarms are in ALARM fails, and rolls back if asked to.
+
+    With ``deploymentConfiguration.alarms`` enabled, ECS watches the named CloudWatch
+    alarms during a deployment; one in ALARM fails it, and with ``rollback`` ECS goes
+    back to the last completed deployment
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html).
+    moto keeps the setting and never looks at an alarm, so a release that trips its
+    alarms completes here. With the patch, each UpdateService that starts a new
+    deployment reads the alarms' state from the emulator's CloudWatch (an alarm is put
+    in ALARM with ``SetAlarmState``): one in ALARM fails the deployment or rolls it back.
+    """
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.moto_api._internal import mock_random
+
+    backend_cls = EC2ContainerServiceBackend
+    inner_update = backend_cls.update_service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        cluster = service_properties.get("cluster", "default")
+        name = str(service_properties["service"]).split("/")[-1]
+        running = self._get_service(cluster, name).task_definition
+        previous = self.describe_task_definition(running).arn if running else None
+        service = inner_update(self, service_properties)
+        settings = (getattr(service, "deployment_configuration", None) or {}).get("alarms") or {}
+        if not settings.get("enable") or service.task_definition == previous:
+            return service
+        alarms = cloudwatch_backends[self.account_id][self.region_name].alarms
+        firing = [
+            n
+            for n in settings.get("alarmNames", [])
+            if getattr(alarms.get(n), "state_value", None) == "ALARM"
+        ]
+        if not firing:
+            return service
+        problem = f"alarm(s) {', '.join(firing)} in ALARM during the deployment"
+        service.events.insert(
+            0,
+            {
+                "id": str(mock_random.uuid4()),
+                "createdAt": utcnow(),
+                "message": f"(service {service.name}) deployment failed: {problem}",
+            },
+        )
+        if settings.get("rollback") and previous:
+            failed, service.task_definition = service.task_definition, previous
+            settle_service(service, new_deployment=True)
+            service.deployments[0]["rolloutStateReason"] = (
+                f"ECS deployment alarms: rolled back from {failed}: {problem}"
+            )
+        elif service.deployments:
+            service.deployments[0].update(
+                rolloutState="FAILED", rolloutStateReason=f"ECS deployment alarms: {problem}"
+            )
+        return service
+
+    setattr(backend_cls, "update_service", update_service)
+
+
 # Fargate's task sizes: CPU units -> the memory (MiB) each allows, from
 # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -675,4 +736,5 @@ ALL = (
     role_session_authorization,
     ecs_task_definition_rules,
     ecs_task_start_authorization,
+    ecs_deployment_alarms,
 )

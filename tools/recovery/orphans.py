@@ -70,7 +70,7 @@ class Tagged:
     def resource_id(self) -> str:
         """The id at the end of the ARN (``vpc-123``, ``my-role``, ``/ecs/x``, ``app/lb/123``)."""
         rest = self.arn.split(":", 5)[-1]
-        if self.kind == "logs:log-group":
+        if self.kind in ("logs:log-group", "cloudwatch:alarm"):
             return rest.split(":", 1)[1].removesuffix(":*")
         if self.kind == "s3:":
             return rest
@@ -118,7 +118,8 @@ def tagged_resources(ctx: Context) -> list[Tagged]:
 
 def _uncovered(ctx: Context) -> Iterator[Tagged]:
     """What the tagging API does not list (moto, and partly AWS): IAM roles and policies,
-    ECR repositories, VPC endpoints, security group rules, listeners, scalable targets."""
+    ECR repositories, VPC endpoints, security group rules, listeners, scalable targets,
+    CloudWatch alarms."""
     account = ctx.client("sts").get_caller_identity()["Account"]
     prefix = f"arn:aws:ec2:{ctx.region}:{account}"
     ec2 = ctx.client("ec2")
@@ -165,6 +166,13 @@ def _uncovered(ctx: Context) -> Iterator[Tagged]:
                 continue
             tags = _tags(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags", []))
             yield Tagged(policy["Arn"], tags)
+    cloudwatch = ctx.client("cloudwatch")
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(
+        AlarmNamePrefix=f"{PROJECT}-{ctx.env_name}-"
+    ):
+        for alarm in page["MetricAlarms"]:
+            tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+            yield Tagged(alarm["AlarmArn"], _tags(tags))
     ecr = ctx.client("ecr")
     for page in ecr.get_paginator("describe_repositories").paginate():
         for repo in page["repositories"]:
@@ -435,6 +443,7 @@ def delete_commands(item: Tagged) -> list[str]:
         "ec2:natgateway": f"aws ec2 delete-nat-gateway --nat-gateway-id {rid}",
         "ec2:elastic-ip": f"aws ec2 release-address --allocation-id {rid}",
         "logs:log-group": f"aws logs delete-log-group --log-group-name {rid}",
+        "cloudwatch:alarm": f"aws cloudwatch delete-alarms --alarm-names {rid}",
         "ecs:cluster": f"aws ecs delete-cluster --cluster {item.arn}",
         "ecs:task-definition": f"aws ecs deregister-task-definition --task-definition {item.arn}",
         "elasticloadbalancing:loadbalancer": (
@@ -475,6 +484,8 @@ def _delete(ctx: Context, item: Tagged) -> None:
         ctx.client("iam").delete_policy(PolicyArn=item.arn)
     elif kind == "logs:log-group":
         ctx.client("logs").delete_log_group(logGroupName=rid)
+    elif kind == "cloudwatch:alarm":
+        ctx.client("cloudwatch").delete_alarms(AlarmNames=[rid])
     elif kind == "ecs:cluster":
         ctx.client("ecs").delete_cluster(cluster=item.arn)
     elif kind == "ecs:service":
@@ -544,6 +555,7 @@ def _delete(ctx: Context, item: Tagged) -> None:
 _ORDER = (
     "application-autoscaling:scalable-target",
     "ecs:service",
+    "cloudwatch:alarm",
     "elasticloadbalancing:listener",
     "application-autoscaling",
     "elasticloadbalancing:loadbalancer",
@@ -605,6 +617,8 @@ def preflight(env_name: str) -> str:
         ctx = resolve(env_name)
         locks, found = list_locks(ctx), find_orphans(ctx)
     except Exception as exc:  # e.g. no tag:GetResources permission: warn, never block
+        if "NoSuchBucket" in str(exc):  # nothing was ever deployed: nothing was left
+            return ""
         print(f"warning: leftover check skipped ({exc}); `make doctor` runs it alone")
         return ""
     if not locks and not found:

@@ -14,6 +14,8 @@ Run twice, the second run finds nothing to do and changes nothing.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from tools.deploy import commands
 from tools.recovery import orphans
 from tools.recovery.context import Context, confirmed, ensure_init, ensure_synth
@@ -38,28 +40,27 @@ def release_stale_locks(ctx: Context) -> int:
 
 
 def remaining(ctx: Context) -> list[str]:
-    """One line per app stack: what a deploy would still change (a plan without the lock)."""
-    lines: list[str] = []
-    outputs: dict[str, dict[str, object] | None] = {}
-    for stack in ctx.app_stacks():
-        missing = [
-            up for up in commands.manifest_stacks(ctx.ws).get(stack, []) if not outputs.get(up)
-        ]
+    """One line per app stack: what a deploy would still change (plans without the lock,
+    all at once: they only read). A stack whose upstream has no outputs yet is not planned."""
+    states = orphans.state_documents(ctx, ctx.app_stacks())
+    deps = commands.manifest_stacks(ctx.ws)
+
+    def plan(stack: str) -> str:
+        missing = [up for up in deps.get(stack, []) if not states.get(up, {}).get("outputs")]
         if missing:
-            lines.append(f"  {stack}: not planned yet; it reads {', '.join(missing)}'s outputs")
-            continue
+            return f"  {stack}: not planned yet; it reads {', '.join(missing)}'s outputs"
         ensure_init(ctx, stack)
         log = ctx.ws.log(f"recover-plan-{stack}")
         result = commands.replan(ctx.ws, stack, ctx.env, log, lock=False)
         if result.returncode == 0:
-            lines.append(f"  {stack}: no changes")
-        elif result.returncode == 2:
+            return f"  {stack}: no changes"
+        if result.returncode == 2:
             summary = [x for x in commands.plan_changes(result.output).splitlines() if "Plan:" in x]
-            lines.append(f"  {stack}: {summary[-1].strip() if summary else 'changes'}")
-        else:
-            lines.append(f"  {stack}: plan failed: {commands.terraform_errors(result.output)}")
-        outputs[stack] = commands.stack_outputs(ctx.ws, stack, ctx.env)
-    return lines
+            return f"  {stack}: {summary[-1].strip() if summary else 'changes'}"
+        return f"  {stack}: plan failed: {commands.terraform_errors(result.output)}"
+
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(plan, ctx.app_stacks()))
 
 
 def recover(ctx: Context, *, yes: bool) -> int:
