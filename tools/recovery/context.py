@@ -122,9 +122,16 @@ def ensure_synth(ctx: Context) -> None:
         raise RecoveryError(f"cdktf synth failed with exit code {result.returncode}")
 
 
+_INITIALISED: set[tuple[str, str]] = set()
+
+
 def ensure_init(ctx: Context, stack: str) -> None:
-    """``terraform init`` in the stack's directory (our backend and CLI config)."""
+    """``terraform init`` in the stack's directory (our backend and CLI config), once per
+    directory and environment in this process: a command may unlock, import and plan."""
     ensure_synth(ctx)
+    key = (str(ctx.ws.stack_dir(stack)), repr(sorted(ctx.env.items())))
+    if key in _INITIALISED:
+        return
     args = ["init", "-input=false", "-no-color"]
     log = ctx.ws.log(f"init-{stack}")
     result = commands.terraform(ctx.ws, stack, args, ctx.env, log=log, timeout=300)
@@ -133,6 +140,7 @@ def ensure_init(ctx: Context, stack: str) -> None:
             f"terraform init failed in {ctx.ws.stack_dir(stack)}:\n"
             f"{commands.terraform_errors(result.output)}\n(full log: {log})"
         )
+    _INITIALISED.add(key)
 
 
 def confirmed(ctx: Context, question: str, yes: bool) -> bool:

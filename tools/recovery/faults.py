@@ -73,7 +73,8 @@ class Fault:
 
 CHAINS: dict[str, list[Fault]] = {
     # Kill points in the real apply order: each chain's next deploy goes on from
-    # where the recovery left it, so one environment passes several of them.
+    # where the recovery left it, so one environment passes several of them. The
+    # chains are balanced to end at about the same time.
     "early": [
         Fault(
             "SIGKILL foundation apply, VPC creating",
@@ -92,14 +93,6 @@ CHAINS: dict[str, list[Fault]] = {
             0.5,
             r"aws_route_table_association\.\S+: Creating\.\.\.",
         ),
-        Fault(
-            "SIGKILL destroy, 8 s into foundation",
-            "destroy",
-            "foundation",
-            signal.SIGKILL,
-            8,
-            check_hint=True,
-        ),
     ],
     "alb": [
         Fault(
@@ -111,9 +104,6 @@ CHAINS: dict[str, list[Fault]] = {
             r"aws_lb\.\S+.*Creating\.\.\.",
             recover_twice=True,
         ),
-    ],
-    "int": [
-        Fault("SIGINT foundation apply (Ctrl-C)", "deploy", "foundation", signal.SIGINT, 12),
         Fault(
             "SIGKILL between the stacks (foundation applied, services not begun)",
             "deploy",
@@ -122,6 +112,9 @@ CHAINS: dict[str, list[Fault]] = {
             0,
             when="unlocked",
         ),
+    ],
+    "int": [
+        Fault("SIGINT foundation apply (Ctrl-C)", "deploy", "foundation", signal.SIGINT, 12),
         # Mid-service: as the task definitions are registered (the whole services apply
         # takes seconds against the emulator, so the kill goes on the first line).
         Fault(
@@ -131,6 +124,14 @@ CHAINS: dict[str, list[Fault]] = {
             signal.SIGKILL,
             0,
             r"aws_ecs_task_definition\.\S+: Creating\.\.\.",
+        ),
+        Fault(
+            "SIGKILL destroy, 8 s into foundation",
+            "destroy",
+            "foundation",
+            signal.SIGKILL,
+            8,
+            check_hint=True,
         ),
     ],
 }
@@ -279,7 +280,7 @@ class Chain:
         row.steps.append(
             f"recover (adopted {adopted[1]}, deleted {adopted[2]})" if adopted else "recover"
         )
-        self.one_vpc_at_most(row)
+        self.one_vpc_at_most()
         if twice:
             before = state_versions(self.ctx)
             code, out = self.make("recover")
@@ -294,12 +295,19 @@ class Chain:
         if code != 0:
             raise ChainFailed(f"make {command} after recovery failed:\n{out[-3000:]}")
 
-    def one_vpc_at_most(self, row: Row) -> None:
-        vpcs = self.ctx.client("ec2").describe_vpcs(
+    def vpcs(self) -> list[str]:
+        found = self.ctx.client("ec2").describe_vpcs(
             Filters=[{"Name": "is-default", "Values": ["false"]}]
         )["Vpcs"]
-        if len(vpcs) > 1:
-            raise ChainFailed(f"{len(vpcs)} VPCs after make recover: {[v['VpcId'] for v in vpcs]}")
+        return [v["VpcId"] for v in found]
+
+    def one_vpc_at_most(self) -> None:
+        if len(self.vpcs()) > 1:
+            raise ChainFailed(f"{self.vpcs()} after make recover: more than one VPC")
+
+    def exactly_one_vpc(self) -> None:
+        if len(self.vpcs()) != 1:
+            raise ChainFailed(f"VPCs {self.vpcs()} after the deploy, not exactly one")
 
     def fault_point(self, fault: Fault, row: Row, next_command: str | None) -> None:
         """Deliver ``fault``, recover; the command runs again here unless the next fault
@@ -359,11 +367,7 @@ class Chain:
             raise ChainFailed(
                 orphans.report(self.ctx, found, orphans.plan_recovery(self.ctx, found))
             )
-        vpcs = self.ctx.client("ec2").describe_vpcs(
-            Filters=[{"Name": "is-default", "Values": ["false"]}]
-        )["Vpcs"]
-        if len(vpcs) != 1:
-            raise ChainFailed(f"{len(vpcs)} VPCs after the deploy, not one")
+        self.exactly_one_vpc()
         missed = unseen_by_scan(self.ctx)
         if missed:
             raise ChainFailed("tagged resources in state the orphan scan missed: " + str(missed))
@@ -420,6 +424,7 @@ class Chain:
                 raise ChainFailed(f"re-plan of {stack} before the destroy fault: not zero")
         if orphans.find_orphans(self.ctx):
             raise ChainFailed("orphans before the destroy fault")
+        self.exactly_one_vpc()
 
 
 def state_versions(ctx: Context) -> list[str]:

@@ -650,9 +650,10 @@ def main(ctx: Context, action: str, *, yes: bool) -> int:
         return 1 if orphans else 0
     if action == "purge":
         return purge(ctx, orphans, yes=yes)
-    if not confirmed(ctx, f"Import {plan.count()} resource(s) into their stacks on AWS?", yes):
-        return 1
-    adopt(ctx, plan)
+    if plan.imports:
+        if not confirmed(ctx, f"Import {plan.count()} resource(s) into their stacks on AWS?", yes):
+            return 1
+        adopt(ctx, plan)
     if plan.purge:
         print(f"{len(plan.purge)} cannot be adopted; {ctx.make('purge')} deletes them")
     return 1 if plan.purge else 0
