@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         "--yes", default="", help="recover/adopt/purge/state-restore: 1 skips the prompt"
     )
     parser.add_argument("--version-id", default="", help="state-restore: the version to restore")
+    # The fault rehearsal skips recover's closing plan where the next deploy follows at once.
+    parser.add_argument("--no-plan", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         ctx = resolve(args.env)
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                 min_age_s=args.min_age_minutes * 60,
             )
         if args.action == "recover":
-            return recover(ctx, yes=_flag(args.yes))
+            return recover(ctx, yes=_flag(args.yes), plan=not args.no_plan)
         if args.action in ("doctor", "adopt", "purge"):
             return orphans.main(ctx, args.action, yes=_flag(args.yes))
         if not args.stack:

@@ -238,7 +238,7 @@ class Chain:
             os.killpg(proc.pid, fault.sig)
             self.say(f"  {fault.sig.name} -> process group {proc.pid}")
 
-    def make(self, action: str, **settings: str) -> tuple[int, str]:
+    def make(self, action: str, *, plans: bool = True, **settings: str) -> tuple[int, str]:
         extra = "".join(f" {k}={v}" for k, v in settings.items())
         shown = f"make {action} ENV={self.env_name}{extra}"
         if action in ("deploy", "destroy"):
@@ -249,6 +249,8 @@ class Chain:
                 argv += ["--stack", settings["STACK"]]
             if "FORCE" in settings:
                 argv += ["--force", settings["FORCE"]]
+        if action == "recover" and not plans:
+            argv.append("--no-plan")
         return self.run(shown, argv)
 
     # --- the chain ---
@@ -273,7 +275,9 @@ class Chain:
 
     def recover(self, row: Row, command: str, *, rerun: bool, twice: bool = False) -> None:
         """The documented way back: `make recover`, then (``rerun``) the command again."""
-        code, out = self.make("recover")
+        # The plan of what remains is shown once (the chain that recovers twice): the other
+        # recoveries are followed by the deploy that does it.
+        code, out = self.make("recover", plans=twice)
         if code != 0:
             raise ChainFailed(f"make recover failed:\n{out[-3000:]}")
         adopted = re.search(r"adopted (\d+), deleted (\d+)", out)

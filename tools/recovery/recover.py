@@ -63,25 +63,27 @@ def remaining(ctx: Context) -> list[str]:
         return list(pool.map(plan, ctx.app_stacks()))
 
 
-def recover(ctx: Context, *, yes: bool) -> int:
+def recover(ctx: Context, *, yes: bool, plan: bool = True) -> int:
     ensure_synth(ctx)
     if release_stale_locks(ctx):
         print("not recovering while a lock may belong to a running deploy (see above)")
         return 1
     found = orphans.find_orphans(ctx)
-    plan = orphans.plan_recovery(ctx, found)
-    if not found and not plan.imports:
+    work = orphans.plan_recovery(ctx, found)
+    if not found and not work.imports:
         print(NOTHING)
     else:
-        print(orphans.report(ctx, found, plan))
-        doomed = [item for item, _ in plan.purge]
-        question = f"Import {plan.count()} and delete {len(doomed)} resource(s) on AWS?"
+        print(orphans.report(ctx, found, work))
+        doomed = [item for item, _ in work.purge]
+        question = f"Import {work.count()} and delete {len(doomed)} resource(s) on AWS?"
         if not confirmed(ctx, question, yes):
             return 1
-        orphans.adopt(ctx, plan)
+        orphans.adopt(ctx, work)
         if doomed and orphans.purge(ctx, doomed, yes=True):
             return 1
-        print(f"adopted {plan.count()}, deleted {len(doomed)}")
+        print(f"adopted {work.count()}, deleted {len(doomed)}")
+    if not plan:
+        return 0
     print(f"what `{ctx.make('deploy')}` will do now:")
     print("\n".join(remaining(ctx)))
     return 0
