@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from config import load_environment, settings_from_env
 from tests.rehearsal.conftest import Clients
 from tests.rehearsal.fargate import task_definition, unique_name
-from tools.deploy import status
+from tools.deploy import cli, status
 
 SETTINGS = {"TARGET": "aws", "TF_STATE_BUCKET": "state-bucket", "APP_VERSION": "1.0.0"}
 
@@ -70,3 +72,16 @@ def test_an_environment_with_no_service_is_one_clear_error(aws: Clients) -> None
     env = load_environment("prod", settings_from_env(SETTINGS))
     with pytest.raises(status.StatusError, match="no service of prod in cluster ecs-learn-prod"):
         status.collect(env, aws("ecs"), aws("elbv2"))
+
+
+def test_bad_input_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unknown environment, then a known one with no emulator running: one line each.
+    monkeypatch.setattr(cli, "LOCAL_DIR", tmp_path)
+    monkeypatch.delenv("TARGET", raising=False)
+    assert cli.main(["status", "--env", "bogus"]) == 2
+    assert "invalid --env='bogus': unknown environment" in capsys.readouterr().err
+    assert cli.main(["status", "--env", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: no local emulator is running: `make deploy ENV=dev` starts one"

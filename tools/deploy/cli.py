@@ -69,6 +69,7 @@ from tools.deploy.target import (
     TargetError,
     aws_target,
     aws_workspace,
+    check_env_name,
     environment_config,
     local_target,
 )
@@ -312,6 +313,7 @@ def down() -> int:
 
 def show_status(env_name: str, *, as_json: bool) -> int:
     """``make status``: each service of ``env_name`` on ``TARGET`` (tools/deploy/status.py)."""
+    check_env_name(env_name)
     if os.environ.get("TARGET", "local") == "local":
         emulator = Emulator.find(LOCAL_DIR)
         if emulator is None:
