@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.recovery import orphans, recover
+from tools.recovery import locks, orphans, recover
 from tools.recovery.context import Context
 
 
@@ -18,7 +18,7 @@ def test_a_second_run_finds_nothing_and_changes_nothing(
     # GIVEN no lock and no orphan (what a first run leaves)
     for name in ("adopt", "purge"):
         monkeypatch.setattr(orphans, name, _fail)
-    monkeypatch.setattr(recover, "force_unlock", _fail)
+    monkeypatch.setattr(locks, "force_unlock", _fail)
     monkeypatch.setattr(recover, "remaining", lambda ctx: ["  dev-foundation: no changes"])
     versions = ctx.client("s3").list_object_versions(Bucket=ctx.bucket).get("Versions", [])
     # WHEN it runs THEN it says so, imports, deletes and unlocks nothing, and writes no state

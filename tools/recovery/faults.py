@@ -306,12 +306,14 @@ class Chain:
         return [v["VpcId"] for v in found]
 
     def one_vpc_at_most(self) -> None:
-        if len(self.vpcs()) > 1:
-            raise ChainFailed(f"{self.vpcs()} after make recover: more than one VPC")
+        found = self.vpcs()
+        if len(found) > 1:
+            raise ChainFailed(f"{found} after make recover: more than one VPC")
 
     def exactly_one_vpc(self) -> None:
-        if len(self.vpcs()) != 1:
-            raise ChainFailed(f"VPCs {self.vpcs()} after the deploy, not exactly one")
+        found = self.vpcs()
+        if len(found) != 1:
+            raise ChainFailed(f"VPCs {found} after the deploy, not exactly one")
 
     def fault_point(self, fault: Fault, row: Row, next_command: str | None) -> None:
         """Deliver ``fault``, recover; the command runs again here unless the next fault

@@ -17,26 +17,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from tools.deploy import commands
-from tools.recovery import orphans
+from tools.recovery import locks, orphans
 from tools.recovery.context import Context, confirmed, ensure_init, ensure_synth
-from tools.recovery.locks import DEFAULT_MIN_AGE_S, force_unlock, list_locks, may_unlock
 
 NOTHING = "nothing to recover: no stale lock, no orphan"
-
-
-def release_stale_locks(ctx: Context) -> int:
-    """Release each stale lock; the number refused (possibly held by a live run)."""
-    refused = 0
-    for lock in list_locks(ctx):
-        ok, why = may_unlock(ctx, lock, force=False, min_age_s=DEFAULT_MIN_AGE_S)
-        print(lock.describe())
-        if not ok:
-            print(f"  refused: {why}")
-            refused += 1
-            continue
-        force_unlock(ctx, lock)
-        print(f"  released ({why})")
-    return refused
 
 
 def remaining(ctx: Context) -> list[str]:
@@ -65,7 +49,7 @@ def remaining(ctx: Context) -> list[str]:
 
 def recover(ctx: Context, *, yes: bool, plan: bool = True) -> int:
     ensure_synth(ctx)
-    if release_stale_locks(ctx):
+    if locks.unlock(ctx, None, force=False):  # stale ones released, live ones refused
         print("not recovering while a lock may belong to a running deploy (see above)")
         return 1
     found = orphans.find_orphans(ctx)
