@@ -390,6 +390,8 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     # Built on the runner's Docker engine: no AWS call.
     "docker_image": (),
+    # Terraform's own (a port kept in state to trigger replacements): no AWS call.
+    "terraform_data": (),
     "data.aws_caller_identity": ("sts:GetCallerIdentity",),
     "data.aws_partition": (),
     "data.aws_elb_service_account": (),

@@ -19,20 +19,22 @@ from constructs import Construct
 ELB_NAME_MAX = 32
 TARGET_GROUP_PROTOCOL = "HTTP"
 TARGET_GROUP_TYPE = "ip"
+# ECS registers every task at its container port, which overrides the group's own port
+# (only a default for targets registered without one). Keeping this fixed means a
+# container port change rolls the tasks within the same group instead of replacing it.
+TARGET_GROUP_PORT = 80
 
 
-def replacement_safe_name(
-    *, base: str, port: int, protocol: str, target_type: str, vpc_cidr: str
-) -> str:
+def replacement_safe_name(*, base: str, protocol: str, target_type: str, vpc_cidr: str) -> str:
     """``<base>-<6 hex>``: the hex changes exactly when a replacement-forcing input does.
 
-    Port, protocol, target type and VPC each force a new target group. With a
-    fixed name the new group could not be created while the old one holds the
-    name; with this suffix (and ``create_before_destroy``) both exist for a
-    moment and the listener moves over before the old group is deleted.
-    Every input is known at synth time, so the name is stable between plans.
+    Protocol, target type and VPC each force a new target group (its port is fixed,
+    ``TARGET_GROUP_PORT``). With a fixed name the new group could not be created
+    while the old one holds the name; with this suffix (and ``create_before_destroy``)
+    both exist for a moment and the listener moves over before the old group is
+    deleted. Every input is known at synth time, so the name is stable between plans.
     """
-    identity = f"{port}|{protocol}|{target_type}|{vpc_cidr}"
+    identity = f"{protocol}|{target_type}|{vpc_cidr}"
     suffix = hashlib.sha256(identity.encode()).hexdigest()[:6]
     name = f"{base}-{suffix}"
     if len(name) > ELB_NAME_MAX:
@@ -47,7 +49,9 @@ class AppLoadBalancer(Construct):
     """An ALB forwarding to a target group of Fargate task IPs.
 
     Fargate tasks in ``awsvpc`` mode register by IP, so the target group type is
-    ``ip`` and its port is the container port. Invalid HTTP headers are dropped.
+    ``ip``; ECS registers each task at its container port and health checks go to
+    that port (``traffic-port``), so the group's own port is a fixed default
+    (``TARGET_GROUP_PORT``). Invalid HTTP headers are dropped.
 
     With ``certificate_arn`` (default none) an HTTPS listener on 443 uses
     ``ssl_policy`` (required then; the project's default lives in the config)
@@ -63,7 +67,8 @@ class AppLoadBalancer(Construct):
     The target group is named ``<target_group_name>-<6 hex>`` (see
     ``replacement_safe_name()``; ``vpc_cidr`` stands in for the VPC, whose id is
     unknown at synth time) and is created before the old one is destroyed,
-    so a port, protocol or VPC change replaces it without a name clash.
+    so a protocol or VPC change replaces it without a name clash. A container port
+    change does not touch it.
 
     Attributes: ``lb``, ``dns_name``, ``arn_suffix``, ``target_group_arn``,
     ``target_group_arn_suffix``, ``url``.
@@ -81,7 +86,6 @@ class AppLoadBalancer(Construct):
         vpc_cidr: str,
         subnet_ids: list[str],
         security_group_id: str,
-        target_port: int,
         health_check_path: str,
         certificate_arn: str | None = None,
         ssl_policy: str | None = None,
@@ -107,7 +111,6 @@ class AppLoadBalancer(Construct):
             raise ValueError(f"name={name!r} is longer than the 32 characters ELB allows")
         tg_name = replacement_safe_name(
             base=target_group_name,
-            port=target_port,
             protocol=TARGET_GROUP_PROTOCOL,
             target_type=TARGET_GROUP_TYPE,
             vpc_cidr=vpc_cidr,
@@ -148,7 +151,7 @@ class AppLoadBalancer(Construct):
             name=tg_name,
             target_type=TARGET_GROUP_TYPE,
             protocol=TARGET_GROUP_PROTOCOL,
-            port=target_port,
+            port=TARGET_GROUP_PORT,
             vpc_id=vpc_id,
             deregistration_delay=str(deregistration_delay_seconds),
             health_check=LbTargetGroupHealthCheck(

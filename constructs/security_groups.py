@@ -2,7 +2,8 @@
 
 The seed shares one task SG open on 3000/8080. Here each hop allows only the
 previous hop: internet -> external ALB -> frontend tasks -> internal ALB ->
-backend tasks. Rules for reaching the VPC endpoints live in ``VpcEndpoints``.
+backend tasks. The rules that open a service's port (an ALB to its tasks) live beside
+the service, in ``LoadBalancerToTasks``; those for the VPC endpoints in ``VpcEndpoints``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ class SecurityGroups(Construct):
     A description or VPC change replaces a security group. The ALB groups are
     named ``<name_prefix>-<key>-<unique suffix>`` (tag ``Name`` without the
     suffix) and created before the old one is destroyed, so the ALB moves to
-    the new group in the same apply. The task groups keep a fixed name: their
-    users, the ECS services, live in the services stack, which is applied only
-    after the foundation, so the old group could not be deleted anyway while
-    tasks still use it (replace them in two deploys: add, move, then remove).
+    the new group in the same apply. The task groups keep a fixed name. Every
+    group is also used from the services stack (the services, and the rules that
+    open their ports), which is applied only after the foundation, so an old group
+    cannot be deleted while those still use it: replacing one takes two deploys
+    (add, move, then remove).
 
     Attributes: ``external_alb_sg_id``, ``frontend_tasks_sg_id``,
     ``internal_alb_sg_id``, ``backend_tasks_sg_id``.
@@ -42,15 +44,9 @@ class SecurityGroups(Construct):
         *,
         name_prefix: str,
         vpc_id: str,
-        frontend_port: int,
-        backend_port: int,
         https_enabled: bool,
     ) -> None:
         super().__init__(scope, id_)
-        if frontend_port == backend_port:
-            raise ValueError(
-                f"frontend_port={frontend_port} and backend_port={backend_port} must differ"
-            )
 
         def group(key: str, description: str, *, replaceable: bool) -> str:
             name = f"{name_prefix}-{key}"
@@ -94,22 +90,6 @@ class SecurityGroups(Construct):
             )
         allow_out(
             self,
-            "external-alb-to-frontend-tasks",
-            security_group_id=ext_alb,
-            port=frontend_port,
-            peer_sg=frontend,
-            description="Forward requests and health checks to frontend tasks",
-        )
-        allow_in(
-            self,
-            "frontend-tasks-from-external-alb",
-            security_group_id=frontend,
-            port=frontend_port,
-            peer_sg=ext_alb,
-            description="Frontend port only from the external ALB",
-        )
-        allow_out(
-            self,
             "frontend-tasks-to-internal-alb",
             security_group_id=frontend,
             port=HTTP,
@@ -123,22 +103,6 @@ class SecurityGroups(Construct):
             port=HTTP,
             peer_sg=frontend,
             description="HTTP only from frontend tasks",
-        )
-        allow_out(
-            self,
-            "internal-alb-to-backend-tasks",
-            security_group_id=int_alb,
-            port=backend_port,
-            peer_sg=backend,
-            description="Forward requests and health checks to backend tasks",
-        )
-        allow_in(
-            self,
-            "backend-tasks-from-internal-alb",
-            security_group_id=backend,
-            port=backend_port,
-            peer_sg=int_alb,
-            description="Backend port only from the internal ALB",
         )
 
         self.external_alb_sg_id = ext_alb

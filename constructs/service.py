@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceAlarms,
@@ -87,6 +87,9 @@ class FargateService(Construct):
     running) before an apply succeeds, so a deploy whose tasks never become
     healthy fails instead of reporting success; ``deploy_timeout`` (default
     ``20m``) bounds the wait on create and update, and the drain on delete.
+    ``depends_on`` (default none) is what the service must wait for, such as the rules
+    that open its port: on a port change they are replaced before the service rolls,
+    and the old ones deleted after it settled.
 
     Attributes: ``service_name``, ``task_definition_arn``.
     """
@@ -117,6 +120,7 @@ class FargateService(Construct):
         secrets: Mapping[str, str] | None = None,
         deploy_timeout: str = DEFAULT_DEPLOY_TIMEOUT,
         alarm_names: list[str] | None = None,
+        depends_on: Sequence[ITerraformDependable] = (),
     ) -> None:
         super().__init__(scope, id_)
         clash = set(environment or {}) & set(secrets or {})
@@ -182,6 +186,7 @@ class FargateService(Construct):
                 create=deploy_timeout, update=deploy_timeout, delete=deploy_timeout
             ),
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+            depends_on=list(depends_on) or None,
         )
         self.service_name = service.name
         self.task_definition_arn = task.arn

@@ -80,8 +80,6 @@ class FoundationStack(EnvironmentStack):
             "security-groups",
             name_prefix=prefix,
             vpc_id=self.network.vpc_id,
-            frontend_port=fe.port,
-            backend_port=be.port,
             https_enabled=lb_cfg.certificate_arn is not None,
         )
         sgs = self.security_groups
@@ -149,7 +147,6 @@ class FoundationStack(EnvironmentStack):
             vpc_cidr=env.network.vpc_cidr,
             subnet_ids=self.network.public_subnet_ids,
             security_group_id=sgs.external_alb_sg_id,
-            target_port=fe.port,
             health_check_path=fe.health_check_path,
             certificate_arn=lb_cfg.certificate_arn,
             ssl_policy=lb_cfg.ssl_policy,
@@ -169,7 +166,6 @@ class FoundationStack(EnvironmentStack):
             vpc_cidr=env.network.vpc_cidr,
             subnet_ids=self.network.private_subnet_ids,
             security_group_id=sgs.internal_alb_sg_id,
-            target_port=be.port,
             health_check_path=be.health_check_path,
             deletion_protection=lb_cfg.deletion_protection,
             idle_timeout_seconds=lb_cfg.idle_timeout_seconds,

@@ -17,6 +17,7 @@ from constructs.autoscaling import ServiceAutoscaling
 from constructs.deployment_alarms import DeploymentAlarms
 from constructs.load_balancer import AppLoadBalancer
 from constructs.service import FargateService
+from constructs.task_ingress import LoadBalancerToTasks
 from modules.common import EnvironmentStack, name_prefix
 from modules.foundation import FoundationStack
 
@@ -50,20 +51,38 @@ class ServicesStack(EnvironmentStack):
         self.add_dependency(foundation)
         prefix = name_prefix(env)
         sgs = foundation.security_groups
-        wiring: dict[str, tuple[AppLoadBalancer, str, dict[str, str]]] = {
+        # service -> (its ALB, the ALB's key and group, the tasks' group, extra environment)
+        wiring: dict[str, tuple[AppLoadBalancer, str, str, str, dict[str, str]]] = {
             env.frontend.name: (
                 foundation.external_alb,
+                "external-alb",
+                sgs.external_alb_sg_id,
                 sgs.frontend_tasks_sg_id,
                 {"BACKEND_URL": foundation.internal_alb.url},
             ),
-            env.backend.name: (foundation.internal_alb, sgs.backend_tasks_sg_id, {}),
+            env.backend.name: (
+                foundation.internal_alb,
+                "internal-alb",
+                sgs.internal_alb_sg_id,
+                sgs.backend_tasks_sg_id,
+                {},
+            ),
         }
 
         self.services: dict[str, FargateService] = {}
         for svc in env.services:
-            alb, sg_id, extra_env = wiring[svc.name]
+            alb, alb_key, alb_sg_id, sg_id, extra_env = wiring[svc.name]
+            ingress = LoadBalancerToTasks(
+                self,
+                f"{svc.name}-ingress",
+                lb_key=alb_key,
+                tasks_key=f"{svc.name}-tasks",
+                load_balancer_sg_id=alb_sg_id,
+                tasks_sg_id=sg_id,
+                port=svc.port,
+            )
             self.services[svc.name] = self._service(
-                svc, env, foundation, prefix, images[svc.name], alb, sg_id, extra_env
+                svc, env, foundation, prefix, images[svc.name], alb, sg_id, extra_env, ingress
             )
             service = self.services[svc.name]
             # What tools.deploy.deployments checks after an apply.
@@ -89,6 +108,7 @@ class ServicesStack(EnvironmentStack):
         alb: AppLoadBalancer,
         security_group_id: str,
         extra_env: dict[str, str],
+        ingress: LoadBalancerToTasks,
     ) -> FargateService:
         environment = {"PORT": str(svc.port), "APP_VERSION": env.app_version, **extra_env}
         environment.update(svc.environment)
@@ -122,6 +142,7 @@ class ServicesStack(EnvironmentStack):
             environment=environment,
             secrets=svc.secrets,
             alarm_names=alarms.alarm_names,
+            depends_on=ingress.rules,
         )
         ServiceAutoscaling(
             self,

@@ -46,6 +46,14 @@ def synthed_tag_https(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def synthed_ports(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """dev as ``synthed`` builds it, with both services on new ports (3001, 8081)."""
+    (dev,) = environments({**DEFAULT_SETTINGS, "ENVS": "dev"})
+    dev = dev.with_(frontend={"port": 3001}, backend={"port": 8081})
+    return synth([dev], tmp_path_factory.mktemp("synth-ports"))
+
+
+@pytest.fixture(scope="session")
 def synthed_secrets(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """dev whose backend reads ``DB_PASSWORD`` from a secret encrypted with its own KMS key."""
     (dev,) = environments({**DEFAULT_SETTINGS, "ENVS": "dev", "IMAGE_SOURCE": "tag"})

@@ -13,7 +13,13 @@ import botocore.exceptions
 import pytest
 
 from tests.rehearsal.conftest import Clients
-from tests.rehearsal.fargate import fargate_service, task_definition, unique_name
+from tests.rehearsal.fargate import (
+    balanced_service,
+    fargate_service,
+    target_health,
+    task_definition,
+    unique_name,
+)
 from tools.deploy import deployments
 from tools.emulator import shim
 from tools.emulator.shim_patches import bool_condition
@@ -36,6 +42,8 @@ def test_every_patch_is_described() -> None:
         "ecs_task_definition_rules",
         "ecs_task_start_authorization",
         "ecs_deployment_alarms",
+        "ecs_service_targets",
+        "elbv2_target_health",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -795,3 +803,163 @@ def test_the_deployment_check_reports_an_alarm_rollback(aws: Clients) -> None:
 def test_deployment_alarms_gap_without_shim(unpatched: Clients) -> None:
     _, second, _, described = _alarmed_release(unpatched, rollback=True)
     assert described["taskDefinition"] == second  # AWS would have rolled back
+
+
+# --- ECS tasks as targets, and their health -----------------------------------------------
+
+
+def test_a_service_s_running_tasks_are_healthy_targets_at_the_container_port(aws: Clients) -> None:
+    ids = balanced_service(aws, port=3000, desired=2)
+    found = target_health(aws, ids["group"])
+    assert [(port, state) for _, port, state in found] == [(3000, "healthy")] * 2
+    assert all(ip.startswith("10.2.0.") for ip, _, _ in found)
+
+
+def test_a_new_deployment_replaces_the_targets(aws: Clients) -> None:
+    # GIVEN a service with two healthy targets
+    ids = balanced_service(aws)
+    before = {ip for ip, _, _ in target_health(aws, ids["group"])}
+    # WHEN a new task definition rolls out
+    aws("ecs").update_service(
+        cluster=ids["cluster"], service=ids["service"], taskDefinition=task_definition(aws, "next")
+    )
+    # THEN the group holds the new tasks only, healthy
+    after = target_health(aws, ids["group"])
+    assert [state for _, _, state in after] == ["healthy"] * 2
+    assert not before & {ip for ip, _, _ in after}
+
+
+def test_an_update_that_changes_nothing_keeps_the_targets(aws: Clients) -> None:
+    ids = balanced_service(aws)
+    before = target_health(aws, ids["group"])
+    aws("ecs").update_service(
+        cluster=ids["cluster"], service=ids["service"], healthCheckGracePeriodSeconds=30
+    )
+    assert target_health(aws, ids["group"]) == before
+
+
+def test_a_new_container_port_registers_the_tasks_on_it(aws: Clients) -> None:
+    # GIVEN tasks on 3000 WHEN the service's load balancer entry moves to 3001
+    ids = balanced_service(aws, port=3000)
+    aws("ec2").authorize_security_group_ingress(
+        GroupId=ids["task_sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 3001,
+                "ToPort": 3001,
+                "UserIdGroupPairs": [{"GroupId": ids["alb_sg"]}],
+            }
+        ],
+    )
+    aws("ec2").authorize_security_group_egress(
+        GroupId=ids["alb_sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 3001,
+                "ToPort": 3001,
+                "UserIdGroupPairs": [{"GroupId": ids["task_sg"]}],
+            }
+        ],
+    )
+    aws("ecs").update_service(
+        cluster=ids["cluster"],
+        service=ids["service"],
+        loadBalancers=[
+            {"targetGroupArn": ids["group"], "containerName": "app", "containerPort": 3001}
+        ],
+    )
+    # THEN the targets are on 3001, healthy
+    assert [(p, s) for _, p, s in target_health(aws, ids["group"])] == [(3001, "healthy")] * 2
+
+
+def test_deleting_the_service_deregisters_its_targets(aws: Clients) -> None:
+    ids = balanced_service(aws)
+    aws("ecs").delete_service(cluster=ids["cluster"], service=ids["service"], force=True)
+    assert target_health(aws, ids["group"]) == []
+
+
+def test_a_target_its_security_group_does_not_let_in_is_unhealthy(aws: Clients) -> None:
+    # GIVEN healthy targets WHEN the task group stops letting the ALB in on the port
+    ids = balanced_service(aws, port=3000)
+    aws("ec2").revoke_security_group_ingress(
+        GroupId=ids["task_sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 3000,
+                "ToPort": 3000,
+                "UserIdGroupPairs": [{"GroupId": ids["alb_sg"]}],
+            }
+        ],
+    )
+    # THEN ELB's health check times out
+    found = aws("elbv2").describe_target_health(TargetGroupArn=ids["group"])[
+        "TargetHealthDescriptions"
+    ]
+    assert {(t["TargetHealth"]["State"], t["TargetHealth"]["Reason"]) for t in found} == {
+        ("unhealthy", "Target.Timeout")
+    }
+
+
+def test_a_target_the_load_balancer_may_not_reach_is_unhealthy(aws: Clients) -> None:
+    ids = balanced_service(aws, port=3000)
+    aws("ec2").revoke_security_group_egress(
+        GroupId=ids["alb_sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 3000,
+                "ToPort": 3000,
+                "UserIdGroupPairs": [{"GroupId": ids["task_sg"]}],
+            }
+        ],
+    )
+    assert {s for _, _, s in target_health(aws, ids["group"])} == {"unhealthy"}
+
+
+def test_targets_of_a_group_no_listener_uses_are_unused(aws: Clients) -> None:
+    # GIVEN healthy targets WHEN the listener that forwarded to their group goes
+    ids = balanced_service(aws)
+    aws("elbv2").delete_listener(ListenerArn=ids["listener"])
+    # THEN they are unused, as ELB says of a group that receives no traffic
+    found = aws("elbv2").describe_target_health(TargetGroupArn=ids["group"])[
+        "TargetHealthDescriptions"
+    ]
+    assert {(t["TargetHealth"]["State"], t["TargetHealth"]["Reason"]) for t in found} == {
+        ("unused", "Target.NotInUse")
+    }
+
+
+def test_a_service_on_a_group_no_load_balancer_uses_is_refused(aws: Clients) -> None:
+    with pytest.raises(
+        botocore.exceptions.ClientError, match="does not have an associated load balancer"
+    ) as refused:
+        balanced_service(aws, listener=False)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_a_target_group_a_listener_uses_cannot_be_deleted(aws: Clients) -> None:
+    # moto refuses this on its own (no patch): pinned because the zero-downtime design needs it
+    ids = balanced_service(aws)
+    with pytest.raises(botocore.exceptions.ClientError, match="ResourceInUse"):
+        aws("elbv2").delete_target_group(TargetGroupArn=ids["group"])
+
+
+def test_service_targets_gap_without_shim(unpatched: Clients) -> None:
+    ids = balanced_service(unpatched)
+    assert target_health(unpatched, ids["group"]) == []  # AWS: two healthy task targets
+
+
+def test_unattached_target_group_gap_without_shim(unpatched: Clients) -> None:
+    ids = balanced_service(unpatched, listener=False)  # AWS refuses this service
+    assert ids["service"]
+
+
+def test_target_health_gap_without_shim(unpatched: Clients) -> None:
+    ids = balanced_service(unpatched)
+    elbv2 = unpatched("elbv2")
+    elbv2.register_targets(TargetGroupArn=ids["group"], Targets=[{"Id": "10.2.0.9", "Port": 3000}])
+    elbv2.delete_listener(ListenerArn=ids["listener"])
+    assert {s for _, _, s in target_health(unpatched, ids["group"])} == {"healthy"}  # AWS: unused

@@ -13,8 +13,8 @@ from constructs.image import EcrImage
 from constructs.load_balancer import AppLoadBalancer
 from constructs.network import Network
 from constructs.registry import Registry
-from constructs.security_groups import SecurityGroups
 from constructs.service import FargateService
+from constructs.task_ingress import LoadBalancerToTasks
 
 CERT = "arn:aws:acm:ap-northeast-1:123456789012:certificate/x"
 SECRET = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:x"
@@ -28,15 +28,14 @@ ALB = {
     "vpc_cidr": "10.0.0.0/24",
     "subnet_ids": ["subnet-1", "subnet-2"],
     "security_group_id": "sg-1",
-    "target_port": 8080,
     "health_check_path": "/healthz",
 }
-SECURITY_GROUPS = {
-    "name_prefix": "p",
-    "vpc_id": "vpc-1",
-    "frontend_port": 3000,
-    "backend_port": 8080,
-    "https_enabled": False,
+TASK_INGRESS = {
+    "lb_key": "external-alb",
+    "tasks_key": "frontend-tasks",
+    "load_balancer_sg_id": "sg-1",
+    "tasks_sg_id": "sg-2",
+    "port": 3000,
 }
 NETWORK = {
     "name_prefix": "p",
@@ -139,11 +138,11 @@ def stack() -> TerraformStack:
             id="certificate without an SSL policy",
         ),
         pytest.param(
-            SecurityGroups,
-            SECURITY_GROUPS,
-            {"frontend_port": 3000, "backend_port": 3000},
-            r"frontend_port=3000 and backend_port=3000 must differ",
-            id="same port for both services",
+            LoadBalancerToTasks,
+            TASK_INGRESS,
+            {"tasks_key": "external-alb"},
+            r"lb_key='external-alb' and tasks_key='external-alb' must differ",
+            id="a load balancer's rules to itself",
         ),
         pytest.param(
             Network,

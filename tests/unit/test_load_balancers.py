@@ -42,12 +42,10 @@ def test_deletion_protection_on_in_prod_only(synthed):
     assert lb(synthed, "external", "prod-foundation")["enable_deletion_protection"] is True
 
 
-def test_target_groups_are_ip_type_on_app_ports_with_health_checks(synthed):
-    # The suffix is sha256("<port>|HTTP|ip|10.0.0.0/24")[:6], written out.
-    for port, name in (
-        (3000, "ecs-learn-dev-frontend-3dc802"),
-        (8080, "ecs-learn-dev-backend-438acd"),
-    ):
+def test_target_groups_are_ip_type_with_health_checks_on_the_task_port(synthed):
+    # The suffix is sha256("HTTP|ip|10.0.0.0/24")[:6], written out. The group's port is a
+    # fixed default: ECS registers each task at its container port, where checks go.
+    for name in ("ecs-learn-dev-frontend-5fc6c8", "ecs-learn-dev-backend-5fc6c8"):
         assert Testing.to_have_resource_with_properties(
             synthed.stacks[STACK],
             LbTargetGroup.TF_RESOURCE_TYPE,
@@ -55,10 +53,22 @@ def test_target_groups_are_ip_type_on_app_ports_with_health_checks(synthed):
                 "name": name,
                 "target_type": "ip",
                 "protocol": "HTTP",
-                "port": port,
-                "health_check": {"path": "/healthz", "matcher": "200", "enabled": True},
+                "port": 80,
+                "health_check": {
+                    "path": "/healthz",
+                    "matcher": "200",
+                    "enabled": True,
+                    "port": "traffic-port",
+                },
             },
         )
+
+
+def test_a_port_change_leaves_the_foundation_as_it_is(synthed, synthed_ports):
+    # GIVEN dev with both services on new ports WHEN synthesized
+    # THEN the foundation is byte for byte the same: no target group is replaced, and
+    # the services stack alone moves the tasks (and the rules that open their port).
+    assert synthed_ports.stacks[STACK] == synthed.stacks[STACK]
 
 
 def test_http_listeners_forward_to_target_groups_without_certificate(synthed):
@@ -94,7 +104,7 @@ def test_matcher_rejects_a_wrong_property(synthed):
 
 
 def test_target_groups_are_created_before_the_old_ones_are_destroyed(synthed):
-    # GIVEN a change that forces a new target group (port, protocol, type, VPC)
+    # GIVEN a change that forces a new target group (protocol, type, VPC)
     # THEN the new group gets a new name and exists before the listener leaves the old one.
     groups = synthed.resources(STACK, LbTargetGroup.TF_RESOURCE_TYPE)
     assert len(groups) == 2
@@ -105,17 +115,16 @@ def test_target_groups_are_created_before_the_old_ones_are_destroyed(synthed):
 
 
 def test_target_group_name_changes_with_each_replacing_input():
-    base = {"base": "b", "port": 3000, "protocol": "HTTP", "target_type": "ip"}
+    base = {"base": "b", "protocol": "HTTP", "target_type": "ip"}
     names = {
         replacement_safe_name(**{**base, "vpc_cidr": "10.0.0.0/24"}),
         replacement_safe_name(**{**base, "vpc_cidr": "10.1.0.0/24"}),
-        replacement_safe_name(**{**base, "port": 3001, "vpc_cidr": "10.0.0.0/24"}),
         replacement_safe_name(**{**base, "protocol": "HTTPS", "vpc_cidr": "10.0.0.0/24"}),
         replacement_safe_name(**{**base, "target_type": "instance", "vpc_cidr": "10.0.0.0/24"}),
     }
-    assert len(names) == 5
+    assert len(names) == 4
     # Stable: the same inputs give the same name, written out (not computed again).
-    assert replacement_safe_name(**{**base, "vpc_cidr": "10.0.0.0/24"}) == "b-3dc802"
+    assert replacement_safe_name(**{**base, "vpc_cidr": "10.0.0.0/24"}) == "b-5fc6c8"
 
 
 def test_prod_target_group_names_fit_32_characters(synthed):

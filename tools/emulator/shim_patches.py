@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from moto.core.exceptions import JsonRESTError
 from moto.utilities.tagging_service import TaggingService
 
-from tools.emulator import iam_eval, iam_requests
+from tools.emulator import iam_eval, iam_requests, targets
 from tools.emulator.ecs_agent import start_problem
 from tools.emulator.iam_eval import IAM_LOG_VARIABLE
 from tools.emulator.iam_requests import parse_params
@@ -724,6 +724,87 @@ def ecs_task_definition_rules() -> None:
     )
 
 
+def ecs_service_targets() -> None:
+    """ECS: a service's running tasks are targets of its target groups, and a group must
+    belong to a load balancer.
+
+    On AWS, ECS registers each task's IP with the service's target groups at the
+    container port and deregisters it when the task stops
+    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html); and
+    CreateService or UpdateService with a target group that no load balancer uses is
+    refused, ``InvalidParameterException`` "The target group with targetGroupArn ... does
+    not have an associated load balancer." (the group must be in a listener's action;
+    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html,
+    ``loadBalancers``).
+    moto starts no task, so target groups stay empty whatever ECS runs, and it takes any
+    group. With the patch the groups follow the service's running tasks
+    (``tools.emulator.targets``), and the unattached group is refused with AWS's message.
+    """
+    from moto.ecs import responses
+    from moto.ecs.exceptions import InvalidParameterException
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    response_cls, backend_cls = responses.EC2ContainerServiceResponse, EC2ContainerServiceBackend
+    inner_create = backend_cls.create_service
+    inner_update = backend_cls.update_service
+    inner_delete = backend_cls.delete_service
+
+    def refusing_unattached(inner: Any) -> Any:
+        def call(self: Any) -> Any:
+            backend = self.ecs_backend
+            problem = targets.unattached_group_problem(
+                self._get_param("loadBalancers"), backend.account_id, backend.region_name
+            )
+            if problem:
+                raise InvalidParameterException(problem)
+            return inner(self)
+
+        return call
+
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        service = inner_create(self, *args, **kwargs)
+        targets.sync_service(service, self.account_id, self.region_name)
+        return service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        service = inner_update(self, service_properties)
+        targets.sync_service(service, self.account_id, self.region_name)
+        return service
+
+    def delete_service(self: Any, cluster_name: str, service_name: str, force: bool) -> Any:
+        service = inner_delete(self, cluster_name, service_name, force)
+        targets.sync_service(service, self.account_id, self.region_name, deleted=True)
+        return service
+
+    for action in ("create_service", "update_service"):
+        setattr(response_cls, action, refusing_unattached(getattr(response_cls, action)))
+    setattr(backend_cls, "create_service", create_service)
+    setattr(backend_cls, "update_service", update_service)
+    setattr(backend_cls, "delete_service", delete_service)
+
+
+def elbv2_target_health() -> None:
+    """ELBv2: a target is healthy only if a listener uses its group and the security
+    groups let the health check reach it.
+
+    ELB reports ``unused`` (``Target.NotInUse``) for targets of a group no listener
+    forwards to, and ``unhealthy`` (``Target.Timeout``) when the load balancer's
+    security groups do not allow it out to the target's port or the target's do not
+    allow it in (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html,
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html).
+    moto calls every registered target healthy. With the patch, the tasks ECS registered
+    (``ecs_service_targets``) are judged by those two rules (``tools.emulator.targets``).
+    """
+    from moto.elbv2.models import FakeTargetGroup
+
+    inner = FakeTargetGroup.health_for
+
+    def health_for(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+        return targets.health(self, inner(self, target, ec2_backend))
+
+    setattr(FakeTargetGroup, "health_for", health_for)
+
+
 ALL = (
     appautoscaling_tags,
     security_group_rule_descriptions,
@@ -737,4 +818,6 @@ ALL = (
     ecs_task_definition_rules,
     ecs_task_start_authorization,
     ecs_deployment_alarms,
+    ecs_service_targets,
+    elbv2_target_health,
 )
