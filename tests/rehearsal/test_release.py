@@ -81,6 +81,23 @@ def test_create_before_destroy_replacements_are_found() -> None:
     assert found == ["aws_lb_target_group.frontend (frontend-old -> frontend-new)"]
 
 
+def test_a_rule_replacement_is_named_by_its_name_tag() -> None:
+    entry = {
+        "address": "aws_vpc_security_group_ingress_rule.r",
+        "type": "aws_vpc_security_group_ingress_rule",
+        "change": {
+            "actions": ["create", "delete"],
+            "before": {"tags": {"Name": "frontend-tasks-from-external-alb"}},
+            "after": {"tags": {"Name": "frontend-tasks-from-external-alb"}},
+        },
+    }
+    found = release.replaced_before_destroyed(
+        {"resource_changes": [entry]}, "aws_vpc_security_group_ingress_rule"
+    )
+    name = "frontend-tasks-from-external-alb"
+    assert found == [f"aws_vpc_security_group_ingress_rule.r ({name} -> {name})"]
+
+
 def test_a_destroy_before_create_replacement_does_not_count() -> None:
     found = release.replaced_before_destroyed(
         plan(("aws_lb_target_group.frontend", "aws_lb_target_group", ["delete", "create"])),

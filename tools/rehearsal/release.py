@@ -3,14 +3,17 @@
 After the first release (``FIRST``) has been applied, checked and re-planned to
 zero, ``day_two`` runs, before any destroy:
 
-* release ``SECOND`` changes the version, the frontend's port (its target group
-  is replaced, create-before-destroy), the backend's task size and adds a secret
-  to the backend (created in the emulator with boto3 first; its ARN goes in
-  ``backend.secrets``, which adds the secretsmanager endpoint and the execution
-  role's read access). The changes reach the stacks through ``CONFIG_OVERRIDES``.
+* release ``SECOND`` changes the version, both services' ports (the target groups
+  stay; the rules that open the ports are replaced create-before-destroy around the
+  services' roll), the backend's task size and adds a secret to the backend
+  (created in the emulator with boto3 first; its ARN goes in ``backend.secrets``,
+  which adds the secretsmanager endpoint and the execution role's read access). The
+  changes reach the stacks through ``CONFIG_OVERRIDES``.
   The plan summary of the change, planned by the plan role as the pull-request
   workflow plans it, is printed before the deploy role applies it; then the
   deployment check and a re-plan of every stack to zero changes.
+* every apply runs under an availability probe (``tools.rehearsal.probe``): a listener
+  without a healthy target at any sample fails the stage, with its outage seconds.
 * a rollback to ``FIRST`` (its images are still in ECR): the services must run the
   rolled-back task definitions; and a rollback to ``NEVER_PUSHED`` must be refused
   with nothing changed.
@@ -34,6 +37,7 @@ from tools.deploy.commands import Workspace
 from tools.deploy.ecr import image_tags
 from tools.deploy.target import LocalTarget, environment_config
 from tools.rehearsal import ci_roles
+from tools.rehearsal.probe import AvailabilityProbe
 from tools.rehearsal.stages import (
     StageFailed,
     check,
@@ -48,6 +52,7 @@ SECOND = "0.2.0"
 NEVER_PUSHED = "0.0.9"
 SECRET_VAR = "API_TOKEN"
 SECOND_FRONTEND_PORT = 3001
+SECOND_BACKEND_PORT = 8081
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 
 
@@ -106,7 +111,11 @@ def second_release_changes(secret_arn: str, backend_size: Mapping[str, int]) -> 
     """The partial config of release ``SECOND`` (for ``CONFIG_OVERRIDES``)."""
     return {
         "frontend": {"port": SECOND_FRONTEND_PORT},
-        "backend": {**backend_size, "secrets": {SECRET_VAR: secret_arn}},
+        "backend": {
+            **backend_size,
+            "port": SECOND_BACKEND_PORT,
+            "secrets": {SECRET_VAR: secret_arn},
+        },
     }
 
 
@@ -118,8 +127,9 @@ def replaced_before_destroyed(plan: Mapping[str, Any], resource_type: str) -> li
         change = entry.get("change", {})
         if entry.get("type") != resource_type or change.get("actions") != ["create", "delete"]:
             continue
-        before = (change.get("before") or {}).get("name")
-        after = (change.get("after") or {}).get("name", "(known after apply)")
+        before, after = change.get("before") or {}, change.get("after") or {}
+        before = before.get("name") or (before.get("tags") or {}).get("Name")
+        after = after.get("name") or (after.get("tags") or {}).get("Name") or "(known after apply)"
         found.append(f"{entry['address']} ({before} -> {after})")
     return sorted(found)
 
@@ -219,6 +229,9 @@ def second_release_problems(
     if ports != [SECOND_FRONTEND_PORT]:
         problems.append(f"frontend listens on {ports}, not [{SECOND_FRONTEND_PORT}]")
     task, backend = by_container["backend"]
+    ports = [p["containerPort"] for p in backend.get("portMappings", [])]
+    if ports != [SECOND_BACKEND_PORT]:
+        problems.append(f"backend listens on {ports}, not [{SECOND_BACKEND_PORT}]")
     size = {"cpu": int(task["cpu"]), "memory": int(task["memory"])}
     if size != dict(backend_size):
         problems.append(f"backend task size is {size}, not {dict(backend_size)}")
@@ -263,8 +276,13 @@ def day_two(
             check(stage, commands.synth(ws, settings, log=log), log)
         log = ws.log(f"apply-{tag}")
         ws.outputs_file.unlink(missing_ok=True)
-        deployed = commands.deploy(ws, apps, settings, auto_approve=True, log=log)
+        with AvailabilityProbe(lambda: target.client("elbv2"), config.name_prefix) as probe:
+            deployed = commands.deploy(ws, apps, settings, auto_approve=True, log=log)
         print(summary(check(stage, deployed, log).output))
+        print(f"         availability during {tag}: {probe.result.summary()}")
+        down = probe.result.problems()
+        if down:
+            raise StageFailed(stage, "a listener had no healthy target:\n  " + "\n  ".join(down))
 
     name = f"register release {FIRST} images in the emulator's ECR (boto3 put_image)"
     with clock.stage(name):
@@ -297,14 +315,18 @@ def day_two(
     ci_roles.plan_copy(ws, roles)
     plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock, at_once=True)
     replaced: list[str] = []
+    groups: list[str] = []
     for stack in apps:
         loaded = plan_summary.load_plan(plans / f"{stack}.json")
         print(plan_summary.summarize(loaded, stack))
-        replaced += replaced_before_destroyed(loaded, "aws_lb_target_group")
-    frontend = f"{config.name_prefix}-{config.frontend.name}-"
-    if not any(f"({frontend}" in replaced_one for replaced_one in replaced):
+        groups += replaced_before_destroyed(loaded, "aws_lb_target_group")
+        for rule in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
+            replaced += replaced_before_destroyed(loaded, rule)
+    if groups or len(replaced) != 4:
         raise StageFailed(
-            name, f"the frontend target group is not replaced create-before-destroy: {replaced}"
+            name,
+            "a port change should keep the target groups and replace the 4 port rules "
+            f"create-before-destroy; target groups replaced: {groups}; rules: {replaced}",
         )
     print(f"         replaced create-before-destroy: {', '.join(replaced)}")
 
