@@ -115,8 +115,16 @@ def test_traffic_path_runs_from_internet_to_backend(dev_lines: list[str]) -> Non
     assert positions == sorted(positions)
 
 
-def test_alb_to_service_edges_use_target_group_ports(synth_dir: Path, dev_lines: list[str]) -> None:
-    ports = sorted(t["port"] for t in resources(synth_dir, "dev-foundation", "aws_lb_target_group"))
+def test_alb_to_service_edges_use_the_ports_ecs_registers_tasks_at(
+    synth_dir: Path, dev_lines: list[str]
+) -> None:
+    # The target groups' own port is a fixed default; ECS registers each task at its
+    # container port (the service's load_balancer block), where the ALB sends requests.
+    ports = sorted(
+        b["container_port"]
+        for s in resources(synth_dir, "dev-services", "aws_ecs_service")
+        for b in s["load_balancer"]
+    )
     shown = sorted(
         int(m[1])
         for line in dev_lines

@@ -53,6 +53,7 @@ from tools.deploy import (
     ci_session,
     commands,
     deployments,
+    downtime,
     ecr,
     image_guard,
     protection,
@@ -159,6 +160,8 @@ def _run(
     if action == "deploy" and isinstance(target, AwsTarget):
         # A pushed version is never rebuilt from new sources.
         image_guard.before_deploy(target, ws, env, stacks)
+        # A change that stops traffic is said, with its window, and asked for first.
+        downtime.before_deploy(target, ws, env, stacks, auto_approve=approve)
     env = _with_registry_login(target, stacks, env)
     if action == "deploy":
         ws.outputs_file.unlink(missing_ok=True)
@@ -370,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     except (
         DeployError,
         image_guard.RebuildRefused,
+        downtime.DowntimeRefused,
         protection.ProtectedResources,
         deployments.DeploymentCheckFailed,
     ) as exc:

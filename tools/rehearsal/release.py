@@ -46,6 +46,7 @@ from tools.rehearsal.stages import (
     summary,
 )
 from tools.review import plan_summary
+from tools.review.outage import traffic_breaks
 
 FIRST = "0.1.0"
 SECOND = "0.2.0"
@@ -316,10 +317,12 @@ def day_two(
     plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock, at_once=True)
     replaced: list[str] = []
     groups: list[str] = []
+    breaks: list[str] = []
     for stack in apps:
         loaded = plan_summary.load_plan(plans / f"{stack}.json")
         print(plan_summary.summarize(loaded, stack))
         groups += replaced_before_destroyed(loaded, "aws_lb_target_group")
+        breaks += traffic_breaks(loaded)
         for rule in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
             replaced += replaced_before_destroyed(loaded, rule)
     if groups or len(replaced) != 4:
@@ -329,6 +332,8 @@ def day_two(
             f"create-before-destroy; target groups replaced: {groups}; rules: {replaced}",
         )
     print(f"         replaced create-before-destroy: {', '.join(replaced)}")
+    if breaks:
+        raise StageFailed(name, "the release plan stops traffic:\n  " + "\n  ".join(breaks))
 
     name = f"apply release {SECOND}: {' + '.join(apps)} (deploy role)"
     with clock.stage(name):

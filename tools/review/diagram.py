@@ -195,9 +195,17 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
     if len(vpcs) != 1:
         raise DiagramError(f"{fnd_name}: expected one aws_vpc, found {len(vpcs)}")
     (vpc,) = vpcs.values()
+    # ECS registers each task at its container port, which overrides the group's default.
+    task_ports = {
+        svc.ref(b["target_group_arn"]): int(b["container_port"])
+        for s in svc.resources("aws_ecs_service").values()
+        for b in s.get("load_balancer", [])
+    }
     groups = {
         ("aws_lb_target_group", k): TargetGroup(
-            _without_hash(t["name"]), t["protocol"], int(t["port"])
+            _without_hash(t["name"]),
+            t["protocol"],
+            task_ports.get(("aws_lb_target_group", k), int(t["port"])),
         )
         for k, t in fnd.resources("aws_lb_target_group").items()
     }
@@ -228,7 +236,7 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
             ("aws_security_group", k): _name_tag(g, g.get("name", k))
             for k, g in fnd.resources("aws_security_group").items()
         },
-        rules=_rules(fnd),
+        rules=_rules(fnd, svc),
     )
 
 
@@ -354,9 +362,10 @@ def _interface_endpoints(fnd: Stack, endpoints: Mapping[str, dict[str, Any]]) ->
     )
 
 
-def _rules(fnd: Stack) -> tuple[Rule, ...]:
+def _rules(*stacks: Stack) -> tuple[Rule, ...]:
+    """The rules of every stack (the services stack holds those that open the task ports)."""
     found = []
-    for direction in ("ingress", "egress"):
+    for fnd, direction in ((s, d) for s in stacks for d in ("ingress", "egress")):
         for rule in fnd.resources(f"aws_vpc_security_group_{direction}_rule").values():
             prefix_list = rule.get("prefix_list_id")
             to_endpoint = is_ref_to(prefix_list, "aws_vpc_endpoint")
@@ -567,9 +576,10 @@ PROSE: dict[str, dict[str, str]] = {
         "lb_head": "| ALB | Scheme | Listener → target group | Health check |",
         "svc_head": "| ECS service | Launch type | Container port | Tasks | Target group |",
         "tg_note": "Target group names are shown without their hash suffix: the deployed name "
-        "ends in `-` and 6 hex digits, a hash of the port, "
+        "ends in `-` and 6 hex digits, a hash of the "
         "protocol, target type and VPC, so that a change to those replaces the group safely "
-        "(constructs/load_balancer.py).",
+        "(constructs/load_balancer.py). The port shown is the one ECS registers the tasks "
+        "at, the container port; a change to it rolls the tasks and keeps the group.",
         "chain": "Security-group chain",
         "chain_intro": "Each hop admits only the previous one (inbound rules, in path order):",
         "chain_head": "| From | To (security group) | Port |",
@@ -595,10 +605,11 @@ PROSE: dict[str, dict[str, str]] = {
         "svc_head": "| ECS サービス | 起動タイプ | コンテナポート | タスク数 | "
         "ターゲットグループ |",
         "tg_note": "ターゲットグループ名はハッシュの接尾辞を省いて示しています。"
-        "デプロイされる名前の末尾は `-` と 16 進 6 桁で、ポート、プロトコル、"
+        "デプロイされる名前の末尾は `-` と 16 進 6 桁で、プロトコル、"
         "ターゲットタイプ、VPC のハッシュです。"
         "これらを変えたときにグループを安全に置き換えるためです"
-        "（constructs/load_balancer.py）。",
+        "（constructs/load_balancer.py）。示したポートは ECS がタスクを登録するポート、"
+        "つまりコンテナポートです。これを変えるとタスクが入れ替わり、グループはそのまま残ります。",
         "chain": "セキュリティグループの連鎖",
         "chain_intro": "各ホップは直前のホップからの通信だけを受け付けます"
         "（インバウンドルール、経路順）:",

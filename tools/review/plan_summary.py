@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.review.outage import traffic_breaks
+
 MARKER = "<!-- plan-summary -->"
 # Riskiest first: the order of rows in every table.
 CATEGORIES = ("replace", "delete", "forget", "create", "update", "read", "no-op")
@@ -315,6 +317,14 @@ def _risk_table(rows: Sequence[tuple[str | None, Change]]) -> list[str]:
     return lines
 
 
+def _downtime(breaks: Sequence[str]) -> list[str]:
+    return [f"- {line}" for line in breaks] + [
+        "",
+        "`make deploy` asks before applying these (docs/operations.md, "
+        '"What a change does to traffic").',
+    ]
+
+
 def _changes_table(found: Sequence[Change]) -> list[str]:
     shown = [c for c in found if c.category != "no-op"]
     lines: list[str] = []
@@ -356,6 +366,9 @@ def summarize(plan: Mapping[str, Any], stack: str | None = None) -> str:
     tally = counts(found)
     title = f"### Terraform plan: `{stack}`" if stack else "### Terraform plan"
     lines = [title, "", headline(tally), "", *_counts_table([(None, tally)])]
+    breaks = traffic_breaks(plan)
+    if breaks:
+        lines += ["", "#### ⛔ Downtime", "", *_downtime(breaks)]
     risky = [(None, c) for c in found if c.category in RISKY]
     if risky:
         lines += ["", "#### ⚠️ Replacements and destroys", "", *_risk_table(risky)]
@@ -384,6 +397,9 @@ def summarize_many(
     risky = [(s, c) for s, items in found.items() for c in items if c.category in RISKY]
     head = [MARKER, "## Terraform plan", "", headline(total), ""]
     head += _counts_table(list(tallies.items()))
+    breaks = [f"`{s}` {line}" for s, plan in plans.items() for line in traffic_breaks(plan)]
+    if breaks:
+        head += ["", "### ⛔ Downtime — these changes stop traffic", "", *_downtime(breaks)]
     if risky:
         head += ["", "### ⚠️ Replacements and destroys — review these first", ""]
         head += _risk_table(risky)
