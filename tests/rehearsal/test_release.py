@@ -40,12 +40,12 @@ def test_release_two_changes_validate_for_both_environments() -> None:
         size = release.bigger_task(base.backend.cpu, base.backend.memory)
         # WHEN applied the way CONFIG_OVERRIDES applies them
         changed = base.with_(**release.second_release_changes(arn, size))
-        # THEN the port, a valid bigger task size and the secret are in; the rest is kept
-        assert changed.frontend.port == 3001
+        # THEN both ports, a valid bigger task size and the secret are in; the rest is kept
+        assert (changed.frontend.port, changed.backend.port) == (3001, 8081)
         assert (changed.backend.cpu, changed.backend.memory) == (size["cpu"], size["memory"])
         assert changed.backend.cpu > base.backend.cpu
         assert changed.backend.secrets == {"API_TOKEN": arn}
-        assert changed.backend.port == base.backend.port
+        assert changed.backend.health_check_path == base.backend.health_check_path
 
 
 def test_dev_backend_grows_from_256_512_to_512_1024() -> None:
