@@ -44,6 +44,7 @@ def test_every_patch_is_described() -> None:
         "ecs_deployment_alarms",
         "ecs_service_targets",
         "elbv2_target_health",
+        "cloudwatch_alarm_evaluation",
     ]
     assert all(p["fixes"] for p in shim.describe())
 
@@ -963,3 +964,90 @@ def test_target_health_gap_without_shim(unpatched: Clients) -> None:
     elbv2.register_targets(TargetGroupArn=ids["group"], Targets=[{"Id": "10.2.0.9", "Port": 3000}])
     elbv2.delete_listener(ListenerArn=ids["listener"])
     assert {s for _, _, s in target_health(unpatched, ids["group"])} == {"healthy"}  # AWS: unused
+
+
+# --- CloudWatch alarms follow their metric ------------------------------------------------
+
+
+def _five_xx_alarm(aws: Clients, target_group: str) -> str:
+    """An alarm like the services' deployment alarm: 10 or more target 5xx in a minute."""
+    alarm = unique_name()
+    aws("cloudwatch").put_metric_alarm(
+        AlarmName=alarm,
+        Namespace="AWS/ApplicationELB",
+        MetricName="HTTPCode_Target_5XX_Count",
+        Dimensions=[
+            {"Name": "LoadBalancer", "Value": "app/alb/1"},
+            {"Name": "TargetGroup", "Value": target_group},
+        ],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    return alarm
+
+
+def _five_xx(aws: Clients, target_group: str, count: float) -> None:
+    aws("cloudwatch").put_metric_data(
+        Namespace="AWS/ApplicationELB",
+        MetricData=[
+            {
+                "MetricName": "HTTPCode_Target_5XX_Count",
+                "Dimensions": [
+                    {"Name": "LoadBalancer", "Value": "app/alb/1"},
+                    {"Name": "TargetGroup", "Value": target_group},
+                ],
+                "Value": count,
+            }
+        ],
+    )
+
+
+def _state(aws: Clients, alarm: str) -> str:
+    (found,) = aws("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+    return str(found["StateValue"])
+
+
+def test_an_alarm_whose_metric_breaches_goes_to_alarm(aws: Clients) -> None:
+    group = f"targetgroup/{unique_name()}/1"
+    alarm = _five_xx_alarm(aws, group)
+    _five_xx(aws, group, 50)
+    assert _state(aws, alarm) == "ALARM"
+
+
+def test_an_alarm_under_its_threshold_stays_ok(aws: Clients) -> None:
+    group = f"targetgroup/{unique_name()}/1"
+    alarm = _five_xx_alarm(aws, group)
+    _five_xx(aws, group, 3)
+    assert _state(aws, alarm) == "OK"
+
+
+def test_another_target_group_s_errors_do_not_trip_the_alarm(aws: Clients) -> None:
+    alarm = _five_xx_alarm(aws, f"targetgroup/{unique_name()}/1")
+    _five_xx(aws, f"targetgroup/{unique_name()}/2", 50)
+    assert _state(aws, alarm) == "OK"
+
+
+def test_a_release_whose_targets_answer_5xx_is_rolled_back_by_its_alarm(aws: Clients) -> None:
+    # GIVEN a service whose deployment alarm watches its target group's 5xx count
+    group = f"targetgroup/{unique_name()}/1"
+    alarm = _five_xx_alarm(aws, group)
+    settings = {"alarms": {"alarmNames": [alarm], "enable": True, "rollback": True}}
+    first, second = (task_definition(aws, unique_name()) for _ in "ab")
+    cluster, service, _ = fargate_service(aws, runs=first, deploymentConfiguration=settings)
+    # WHEN the release's targets answer 500 (the ALB's count reaches the metric)
+    _five_xx(aws, group, 50)
+    aws("ecs").update_service(cluster=cluster, service=service, taskDefinition=second)
+    # THEN ECS rolls back to the task definition that ran before
+    described = aws("ecs").describe_services(cluster=cluster, services=[service])["services"][0]
+    assert described["taskDefinition"] == first
+    assert alarm in described["deployments"][0]["rolloutStateReason"]
+
+
+def test_alarm_evaluation_gap_without_shim(unpatched: Clients) -> None:
+    group = f"targetgroup/{unique_name()}/1"
+    alarm = _five_xx_alarm(unpatched, group)
+    _five_xx(unpatched, group, 50)
+    assert _state(unpatched, alarm) == "OK"  # AWS: ALARM

@@ -805,6 +805,76 @@ def elbv2_target_health() -> None:
     setattr(FakeTargetGroup, "health_for", health_for)
 
 
+COMPARISONS: dict[str, Any] = {
+    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+    "GreaterThanThreshold": lambda v, t: v > t,
+    "LessThanThreshold": lambda v, t: v < t,
+    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+}
+
+
+def alarm_breaches(alarm: Any, values: list[float]) -> bool | None:
+    """Whether ``alarm`` is in ALARM given its evaluation periods' ``values`` (one per
+    period with data): M of N breaching, M = ``datapoints_to_alarm`` or N; None when it
+    cannot tell (no data, or a comparison this emulator does not evaluate)."""
+    compare = COMPARISONS.get(alarm.comparison_operator)
+    if compare is None or not values:
+        return None
+    needed = int(alarm.datapoints_to_alarm or alarm.evaluation_periods)
+    return sum(1 for v in values if compare(v, float(alarm.threshold))) >= needed
+
+
+def cloudwatch_alarm_evaluation() -> None:
+    """CloudWatch: a metric alarm follows its metric.
+
+    CloudWatch evaluates a metric alarm on the datapoints of its last
+    ``EvaluationPeriods`` periods, and goes to ALARM when ``DatapointsToAlarm`` (default:
+    all) of them breach the threshold
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation).
+    moto stores PutMetricData and never looks at an alarm, so a release whose targets answer
+    5xx trips nothing. With the patch every PutMetricData evaluates the alarms on that
+    metric (same namespace, name and dimensions) over their window ending now, and moves
+    them to ALARM or OK with a reason naming the values.
+    """
+    from datetime import timedelta
+
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.core.utils import utcnow
+
+    inner = CloudWatchBackend.put_metric_data
+
+    def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+        inner(self, namespace, metric_data)
+        now = utcnow()
+        for alarm in list(self.alarms.values()):
+            if alarm.namespace != namespace or not alarm.statistic:
+                continue
+            names = {m["MetricName"] for m in metric_data}
+            dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
+            if alarm.metric_name not in names:
+                continue
+            window = timedelta(seconds=int(alarm.period) * int(alarm.evaluation_periods))
+            stats = self.get_metric_statistics(
+                namespace,
+                alarm.metric_name,
+                now - window,
+                now + timedelta(seconds=1),
+                int(alarm.period),
+                [alarm.statistic],
+                dimensions,
+            )
+            values = [float(s.get_statistics_for_type(alarm.statistic) or 0) for s in stats]
+            breaching = alarm_breaches(alarm, values)
+            if breaching is None:
+                continue
+            state = "ALARM" if breaching else "OK"
+            if state != alarm.state_value:
+                reason = f"Threshold Crossed: {alarm.statistic} {values} against {alarm.threshold}"
+                alarm.update_state(reason, "{}", state)
+
+    setattr(CloudWatchBackend, "put_metric_data", put_metric_data)
+
+
 ALL = (
     appautoscaling_tags,
     security_group_rule_descriptions,
@@ -820,4 +890,5 @@ ALL = (
     ecs_deployment_alarms,
     ecs_service_targets,
     elbv2_target_health,
+    cloudwatch_alarm_evaluation,
 )

@@ -14,6 +14,10 @@ zero, ``day_two`` runs, before any destroy:
   deployment check and a re-plan of every stack to zero changes.
 * every apply runs under an availability probe (``tools.rehearsal.probe``): a listener
   without a healthy target at any sample fails the stage, with its outage seconds.
+* release ``THIRD`` (dev, with the rollback) is one whose backend answers 500: the ALB's
+  5xx count for the backend's target group is put in the emulator's CloudWatch, where
+  it moves the backend's deployment alarm to ALARM; ECS must roll the release back and
+  ``make deploy``'s deployment check must fail naming the alarm.
 * a rollback to ``FIRST`` (its images are still in ECR): the services must run the
   rolled-back task definitions; and a rollback to ``NEVER_PUSHED`` must be refused
   with nothing changed.
@@ -50,6 +54,7 @@ from tools.review.outage import traffic_breaks
 
 FIRST = "0.1.0"
 SECOND = "0.2.0"
+THIRD = "0.3.0"
 NEVER_PUSHED = "0.0.9"
 SECRET_VAR = "API_TOKEN"
 SECOND_FRONTEND_PORT = 3001
@@ -353,6 +358,7 @@ def day_two(
         print(f"         roll back to {FIRST}: not in this run (--no-rollback)")
         _refused_rollback(target, ws, second, definitions, clock)
         return second
+    _alarm_rollback(target, ws, second, config, clock, apply)
     back = rollback.rollback_environ(second, FIRST)
     name = f"roll back to {FIRST}: its images are in ECR, deploy them (deploy role, no build)"
     with clock.stage(name):
@@ -374,6 +380,58 @@ def day_two(
 
     _refused_rollback(target, ws, second, definitions, clock)
     return back
+
+
+def _alarm_rollback(
+    target: LocalTarget,
+    ws: Workspace,
+    second: dict[str, str],
+    config: Any,
+    clock: Any,
+    apply: Any,
+) -> None:
+    """Release ``THIRD`` answers 500 on the backend: its alarm rolls it back, and the
+    deployment check (``make deploy``'s) fails naming the alarm."""
+    services_stack = stack_name(target.env_name, "services")
+    cloudwatch = target.client("cloudwatch")
+    alarm = f"{config.name_prefix}-{config.backend.name}-target-5xx"
+    name = f"release {THIRD} answers 500 on the backend: put the ALB's 5xx count (boto3)"
+    with clock.stage(name):
+        repository, names = config.registry.repository_name, [s.name for s in config.services]
+        print(f"         {register_images(target.client('ecr'), repository, THIRD, names)}")
+        (watched,) = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+        cloudwatch.put_metric_data(
+            Namespace=watched["Namespace"],
+            MetricData=[
+                {
+                    "MetricName": watched["MetricName"],
+                    "Dimensions": watched["Dimensions"],
+                    "Value": 5 * float(watched["Threshold"]),
+                }
+            ],
+        )
+        (state,) = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+        if state["StateValue"] != "ALARM":
+            raise StageFailed(name, f"{alarm} is {state['StateValue']}, not ALARM")
+        print(f"         {alarm}: ALARM ({state['StateReason']})")
+    third = {**second, "APP_VERSION": THIRD}
+    name = f"apply release {THIRD} (deploy role)"
+    with clock.stage(name):
+        apply(name, third, "release-3")
+    name = f"check release {THIRD} was rolled back by {alarm} and the deploy fails"
+    with clock.stage(name):
+        try:
+            deployments.check_outputs_file(target.client("ecs"), ws.outputs_file, services_stack)
+        except deployments.DeploymentCheckFailed as exc:
+            if alarm not in str(exc) or "rolled back" not in str(exc):
+                raise StageFailed(name, f"the deploy failed, but not for {alarm}: {exc}") from None
+            print(f"         make deploy fails with: {exc}")
+        else:
+            raise StageFailed(name, f"release {THIRD} was not rolled back: {alarm} in ALARM")
+        # A quiet minute later CloudWatch sets it back to OK; the rehearsal does not wait.
+        cloudwatch.set_alarm_state(
+            AlarmName=alarm, StateValue="OK", StateReason="rehearsal: 5xx over"
+        )
 
 
 def _refused_rollback(
