@@ -54,7 +54,8 @@ def inspect_image(engine: Engine, image: str) -> dict[str, Any]:
 
 
 def disagreements(image: dict[str, Any], task: TaskDefinition) -> list[str]:
-    """Where the image's own config contradicts the task definition (empty when none)."""
+    """Where the image's own config contradicts the task definition, or the task definition
+    its own port (empty when none)."""
     config = image.get("Config") or {}
     found = []
     image_user = (config.get("User") or "").split(":")[0]
@@ -66,12 +67,13 @@ def disagreements(image: dict[str, Any], task: TaskDefinition) -> list[str]:
     test = (config.get("Healthcheck") or {}).get("Test")
     if test != task.health.command:
         found.append(f"HEALTHCHECK: image {test}, task definition {task.health.command}")
-    if f"{task.port}/tcp" not in (config.get("ExposedPorts") or {}):
-        found.append(f"EXPOSE: the image does not expose {task.port}, the task's port")
-    image_env = dict(item.split("=", 1) for item in config.get("Env") or [])
+    # The task's PORT (which the app listens on) must be the port the ALB sends to. The
+    # image's EXPOSE and ENV PORT are defaults the task overrides: not compared.
     port_env = task.environment.get("PORT")
-    if port_env and image_env.get("PORT") not in (None, port_env):
-        found.append(f"PORT: image {image_env['PORT']}, task definition {port_env}")
+    if port_env is not None and port_env != str(task.port):
+        found.append(
+            f"PORT: the task definition sets PORT={port_env}, its port mapping {task.port}"
+        )
     return found
 
 

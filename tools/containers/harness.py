@@ -9,7 +9,12 @@ which the frontend reaches through ``BACKEND_URL``) and the frontend published o
 raised.
 
 ``serve_after_deploy`` and ``stop_serving`` are what ``make deploy`` and
-``make destroy|down`` call (through tools/deploy/cli.py).
+``make destroy|down`` call (through tools/deploy/cli.py). A release is served the way ECS
+rolls one out behind an ALB: the new containers start and turn healthy while the old ones
+serve, the local balancer (``tools.containers.balancer``, the ALB's stand-in on
+``127.0.0.1:3000``) then sends new connections to the new frontend, and only then are
+the old containers stopped. New containers that never turn healthy are removed, and the
+old ones keep serving.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.containers import balancer, build, run, taskdefs
 from tools.containers import base as base_image
-from tools.containers import build, run, taskdefs
 from tools.containers.common import (
     LOCALHOST,
     ROOT,
@@ -41,6 +46,7 @@ APPS = ROOT / "apps"
 BACKEND_ALIAS = "backend.internal"  # stands in for the internal ALB's DNS name
 DEFAULT_PORT = 3000
 SERVED = STATE_DIR / "served.json"
+DRAIN_SECONDS = 1.0  # in-flight requests to the old frontend finish (the ALB's deregistration)
 
 
 @dataclass
@@ -177,20 +183,33 @@ def serve_after_deploy(env_name: str) -> int:
     if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
         print(f"error: invalid CONTAINERS_PORT={raw_port!r}: must be a port 1-65535", flush=True)
         return 2
+    port = int(raw_port)
     try:
         engine = ensure_engine()
-        _remove_previous(engine)
-        served = up(engine, tasks=taskdefs.read(env_name), port=int(raw_port))
+        tasks = taskdefs.read(env_name)
+        found = balancer.running()
+        if not (found and found["port"] == port) and not port_is_free(port):
+            # A run from before the balancer publishes the port itself: it goes first (once).
+            _remove_previous(engine)
+        served = up(engine, tasks=tasks, port=0)  # the old containers serve meanwhile
+        upstream = served.frontend_url.removeprefix("http://").rstrip("/")
+        balancer.point_at([upstream])
+        balancer.ensure(port)
+        time.sleep(DRAIN_SECONDS)
+        for old in run.other_runs(engine, keep=served.run_id):
+            run.remove_labelled(engine, old)
     except MissingError as exc:  # the machine lacks a piece: the stacks are still deployed
         print(f"the app is not served locally: {exc}", flush=True)
         return 0
     except ContainersError as exc:
-        print(f"error: the app is not served locally: {exc}", flush=True)
+        kept = " (the previous containers keep serving)" if balancer.running() else ""
+        print(f"error: the app is not served locally: {exc}{kept}", flush=True)
         return 1
+    url = f"http://{LOCALHOST}:{port}/"
     SERVED.parent.mkdir(parents=True, exist_ok=True)
-    SERVED.write_text(json.dumps({"run_id": served.run_id, "url": served.frontend_url}))
+    SERVED.write_text(json.dumps({"run_id": served.run_id, "url": url, "upstream": upstream}))
     print(
-        f"frontend: {served.frontend_url} (its backend: {len(served.containers['backend'])} "
+        f"frontend: {url} (its backend: {len(served.containers['backend'])} "
         f"replicas behind {BACKEND_ALIAS}; on {engine.describe()}; "
         "`make destroy` / `make down` stop them)",
         flush=True,
@@ -228,6 +247,7 @@ def stop_serving() -> None:
         print(f"error: containers: {exc}", flush=True)
         removed = []
     SERVED.unlink(missing_ok=True)
+    balancer.stop()
     pid = stop_own_engine()
     if removed or pid:
         stopped = f"; stopped our dockerd (pid {pid})" if pid else ""

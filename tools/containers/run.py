@@ -161,6 +161,15 @@ def remove_labelled(engine: Engine, run_id: str | None = None) -> list[str]:
     return removed
 
 
+def other_runs(engine: Engine, keep: str) -> list[str]:
+    """The run ids of our containers other than ``keep`` (what a release replaces)."""
+    out = engine.ok(
+        "ps", "-a", "--filter", f"label={LABEL}", "--format", f'{{{{.Label "{LABEL}"}}}}',
+        what="docker ps",
+    )  # fmt: skip
+    return sorted({r for r in out.split() if r != keep})
+
+
 def leftovers(engine: Engine, run_id: str | None = None) -> list[str]:
     """Containers and networks that still carry our label."""
     selector = f"label={LABEL}={run_id}" if run_id else f"label={LABEL}"
