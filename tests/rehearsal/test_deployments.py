@@ -10,7 +10,7 @@ import pytest
 
 from tests.rehearsal.conftest import Clients
 from tests.rehearsal.fargate import fargate_service, task_definition, unique_name
-from tools.deploy import deployments
+from tools.deploy import cli, deployments
 from tools.deploy.deployments import DeploymentCheckFailed, Expected
 
 LOG_GROUP = "/ecs/ecs-learn-dev/backend"
@@ -117,3 +117,18 @@ def test_expected_services_come_from_the_outputs_file(tmp_path: Path) -> None:
 def test_an_unapplied_stack_is_reported() -> None:
     with pytest.raises(DeploymentCheckFailed, match="no outputs of dev-services"):
         deployments.expected_from_outputs({}, "dev-services")
+
+
+def test_make_deploy_exits_1_when_an_alarm_rolled_the_release_back(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reason = "backend: rolled back to ...:2: ECS deployment alarms: alarm(s) x-backend-target-5xx"
+
+    def rolled_back(*args: object, **kwargs: object) -> int:
+        raise deployments.DeploymentCheckFailed(reason)
+
+    monkeypatch.setenv("TARGET", "aws")
+    monkeypatch.setattr(cli, "run_aws", rolled_back)
+    monkeypatch.setattr(cli, "_recovery_hint", lambda env_name: None)
+    assert cli.main(["deploy", "--env", "dev"]) == 1
+    assert capsys.readouterr().err == f"error: {reason}\n"
