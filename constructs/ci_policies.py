@@ -27,6 +27,7 @@ Statement = dict[str, Any]
 READ_ACTIONS: tuple[str, ...] = (
     "application-autoscaling:Describe*",
     "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetDashboard",
     "cloudwatch:ListTagsForResource",
     "ec2:Describe*",
     "ecr:DescribeImages",
@@ -229,6 +230,8 @@ DEPLOYMENT_ALARMS = (
     "cloudwatch:TagResource",
     "cloudwatch:UntagResource",
 )
+# The environment's dashboard (constructs/dashboard.py), named <prefix>.
+DASHBOARDS = ("cloudwatch:DeleteDashboards", "cloudwatch:PutDashboard")
 S3_BUCKETS = (
     "s3:CreateBucket",
     "s3:DeleteBucket",
@@ -366,6 +369,7 @@ DEPLOY_ACTIONS: dict[str, tuple[str, ...]] = {
         "iam:CreateServiceLinkedRole",
     ),
     "aws_cloudwatch_metric_alarm": DEPLOYMENT_ALARMS,
+    "aws_cloudwatch_dashboard": (*DASHBOARDS, "cloudwatch:GetDashboard"),
     "aws_appautoscaling_policy": (
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:DeleteScalingPolicy",
@@ -670,6 +674,11 @@ def deploy_policy(
                 "DeploymentAlarms",
                 DEPLOYMENT_ALARMS,
                 scope.arn("cloudwatch", f"alarm:{scope.prefix}-*"),
+            ),
+            _allow(
+                "Dashboard",
+                DASHBOARDS,
+                scope.arn("cloudwatch", f"dashboard/{scope.prefix}", region=False),
             ),
             _allow("AccessLogBuckets", S3_BUCKETS, f"arn:{scope.partition}:s3:::{scope.prefix}-*"),
         ]

@@ -14,6 +14,7 @@ from cdktf import TerraformOutput
 from config import EnvironmentConfig, ServiceConfig
 from constructs import Construct
 from constructs.autoscaling import ServiceAutoscaling
+from constructs.dashboard import DashboardService, EnvironmentDashboard
 from constructs.deployment_alarms import DeploymentAlarms
 from constructs.load_balancer import AppLoadBalancer
 from constructs.service import FargateService
@@ -30,7 +31,8 @@ class ServicesStack(EnvironmentStack):
     The frontend gets the internal ALB's URL as ``BACKEND_URL``.
 
     Outputs, per service: ``<svc>_service_name``, ``<svc>_task_definition_arn``
-    and ``<svc>_log_group_name``; and ``cluster_name``, ``frontend_url``.
+    and ``<svc>_log_group_name``; and ``cluster_name``, ``frontend_url``,
+    ``dashboard_name`` (the environment's CloudWatch dashboard).
 
     Attributes: ``services`` (keyed by service name).
     """
@@ -95,6 +97,20 @@ class ServicesStack(EnvironmentStack):
                 f"{svc.name}_log_group_name",
                 value=foundation.cluster.log_group_names[svc.name],
             )
+        dashboard = EnvironmentDashboard(
+            self,
+            "dashboard",
+            dashboard_name=prefix,
+            region=env.region,
+            cluster_name=foundation.cluster.cluster_name,
+            services=[
+                DashboardService(
+                    s.name, wiring[s.name][0].arn_suffix, wiring[s.name][0].target_group_arn_suffix
+                )
+                for s in env.services
+            ],
+        )
+        TerraformOutput(self, "dashboard_name", value=dashboard.dashboard_name)
         TerraformOutput(self, "cluster_name", value=foundation.cluster.cluster_name)
         TerraformOutput(self, "frontend_url", value=foundation.external_alb.url)
 
