@@ -28,6 +28,7 @@ def dev(*, app_version: str, state: StateConfig, images: ImageConfig) -> Environ
         state=state,
         images=images,
         log_retention_days=14,
+        exec_enabled=True,  # make exec; prod keeps it off
         tags={"Environment": "dev"},
         # The GitHub environment of the deploy-dev job in .github/workflows/deploy.yml.
         ci=CiConfig(github_environment="development"),

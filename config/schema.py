@@ -623,6 +623,11 @@ class EnvironmentConfig(ConfigModel):
     """CloudWatch Logs retention, one of the values CloudWatch accepts. Default 30."""
     log_kms_encryption: bool = False
     """Encrypt the log groups with a customer-managed KMS key. Default off."""
+    exec_enabled: bool = False
+    """ECS Exec (``make exec`` on AWS): the ``ssmmessages`` endpoint, the task roles'
+    Session Manager channels (and the workload boundary's, so ``make bootstrap`` again),
+    ``enable_execute_command`` and three writable task volumes for the agent, the root
+    staying read-only. Default off."""
     tags: dict[str, str] = Field(default_factory=dict)
     """Tags added to every resource, on top of the provider's Project, Environment,
     ManagedBy and Stack (which a same-named key here overrides). Keys may not start

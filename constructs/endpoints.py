@@ -16,6 +16,8 @@ HTTPS = 443
 DEFAULT_INTERFACE_SERVICES = ("ecr.dkr", "ecr.api", "logs")
 # What the ECS agent also needs when a task definition has ``secrets``.
 SECRETS_INTERFACE_SERVICE = "secretsmanager"
+# What ECS Exec's agent in the task talks to (Session Manager's channels).
+EXEC_INTERFACE_SERVICE = "ssmmessages"
 
 
 class VpcEndpoints(Construct):

@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
 from constructs import Construct
+from constructs.workload_boundary import EXEC_CHANNELS
 
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 
@@ -184,7 +185,8 @@ class TaskRole(Construct):
     Attach policies here when the app needs AWS (S3, SQS, ...), per service, and
     widen the workload boundary (``workload_boundary.py``) to match: the role
     carries ``permissions_boundary`` (required), and ECS may assume it only for
-    ``source_account`` (required).
+    ``source_account`` (required). ``exec_enabled`` (default off) adds ECS Exec's
+    Session Manager channels (``exec`` inline policy), which the agent in the task uses.
 
     Attributes: ``role_arn``, ``role_name``.
     """
@@ -198,6 +200,7 @@ class TaskRole(Construct):
         service: str,
         permissions_boundary: str,
         source_account: str,
+        exec_enabled: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         _require_boundary(permissions_boundary)
@@ -211,5 +214,25 @@ class TaskRole(Construct):
             ),
             permissions_boundary=permissions_boundary,
         )
+        if exec_enabled:
+            IamRolePolicy(
+                self,
+                "exec",
+                name="ecs-exec",
+                role=role.id,
+                policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "ExecChannels",
+                                "Effect": "Allow",
+                                "Action": list(EXEC_CHANNELS),
+                                "Resource": "*",
+                            }
+                        ],
+                    }
+                ),
+            )
         self.role_arn = role.arn
         self.role_name = role.name

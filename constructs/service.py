@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 from cdktf_cdktf_provider_aws.ecs_task_definition import (
     EcsTaskDefinition,
     EcsTaskDefinitionRuntimePlatform,
+    EcsTaskDefinitionVolume,
 )
 
 from constructs import Construct
@@ -25,6 +26,14 @@ from constructs import Construct
 # $PORT; the images' HEALTHCHECK runs the same command.
 CONTAINER_HEALTH_CHECK = ["CMD", "python", "/app/common/healthcheck.py"]
 FARGATE_PLATFORM_VERSION = "1.4.0"
+# ECS Exec's agent writes here; with a read-only root these are task volumes (writable,
+# the task's own). AWS's ECS Exec considerations call a read-only root unsupported; this
+# is the workaround reported in aws/containers-roadmap#1359, not tested on AWS here.
+AGENT_PATHS = {
+    "exec-managed-agents": "/managed-agents",
+    "exec-ssm-lib": "/var/lib/amazon/ssm",
+    "exec-ssm-log": "/var/log/amazon/ssm",
+}
 # Pulling an image, starting Fargate tasks and passing ALB health checks takes
 # minutes; a circuit-breaker rollback adds the same again.
 DEFAULT_DEPLOY_TIMEOUT = "20m"
@@ -39,10 +48,12 @@ def container_definitions(
     log_group_name: str,
     environment: Mapping[str, str],
     secrets: Mapping[str, str],
+    agent_volumes: bool = False,
 ) -> str:
     """The task's single container, as the JSON string ECS expects.
 
     hostPort equals containerPort: ``awsvpc`` mode gives each task its own IP.
+    ``agent_volumes`` (default off) mounts the ``AGENT_PATHS`` volumes writable.
     """
     container = {
         "name": name,
@@ -70,6 +81,11 @@ def container_definitions(
             },
         },
     }
+    if agent_volumes:
+        container["mountPoints"] = [
+            {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+            for volume, path in AGENT_PATHS.items()
+        ]
     return json.dumps([container], sort_keys=True)
 
 
@@ -87,6 +103,8 @@ class FargateService(Construct):
     running) before an apply succeeds, so a deploy whose tasks never become
     healthy fails instead of reporting success; ``deploy_timeout`` (default
     ``20m``) bounds the wait on create and update, and the drain on delete.
+    ``exec_enabled`` (default off) turns ECS Exec on (``enable_execute_command``) and
+    gives its agent writable task volumes (``AGENT_PATHS``); the root stays read-only.
     ``depends_on`` (default none) is what the service must wait for, such as the rules
     that open its port: on a port change they are replaced before the service rolls,
     and the old ones deleted after it settled.
@@ -121,6 +139,7 @@ class FargateService(Construct):
         deploy_timeout: str = DEFAULT_DEPLOY_TIMEOUT,
         alarm_names: list[str] | None = None,
         depends_on: Sequence[ITerraformDependable] = (),
+        exec_enabled: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         clash = set(environment or {}) & set(secrets or {})
@@ -147,7 +166,9 @@ class FargateService(Construct):
                 log_group_name=log_group_name,
                 environment=environment or {},
                 secrets=secrets or {},
+                agent_volumes=exec_enabled,
             ),
+            volume=[EcsTaskDefinitionVolume(name=v) for v in AGENT_PATHS] if exec_enabled else None,
         )
         service = EcsService(
             self,
@@ -180,6 +201,7 @@ class FargateService(Construct):
                 )
             ],
             propagate_tags="SERVICE",
+            enable_execute_command=exec_enabled,
             enable_ecs_managed_tags=True,
             wait_for_steady_state=True,
             timeouts=EcsServiceTimeouts(

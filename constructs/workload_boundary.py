@@ -25,8 +25,25 @@ def boundary_arn(*, partition: str, account: str, prefix: str) -> str:
     return f"arn:{partition}:iam::{account}:policy/{workload_boundary_name(prefix)}"
 
 
+# ECS Exec: the agent in the task opens Session Manager channels with the task role.
+# These actions take no resource ARN (IAM's service authorization reference), so "*".
+EXEC_CHANNELS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+
+
 def workload_boundary(
-    *, partition: str, region: str, account: str, env: str, prefix: str, repository: str
+    *,
+    partition: str,
+    region: str,
+    account: str,
+    env: str,
+    prefix: str,
+    repository: str,
+    exec_enabled: bool = False,
 ) -> dict[str, Any]:
     """The boundary document: what the execution, task and flow-logs roles need, no more.
 
@@ -39,6 +56,8 @@ def workload_boundary(
     Secrets go by tag rather than by ARN so that a secret added to a service's
     config needs no new boundary (an administrator's ``make bootstrap``); the
     deploy role cannot tag secrets, so it cannot widen this.
+
+    ``exec_enabled`` (default off) adds ECS Exec's channels (``EXEC_CHANNELS``).
     """
 
     def arn(service: str, resource: str) -> str:
@@ -91,6 +110,15 @@ def workload_boundary(
             },
         },
     ]
+    if exec_enabled:
+        statements.append(
+            {
+                "Sid": "ExecChannels",
+                "Effect": "Allow",
+                "Action": list(EXEC_CHANNELS),
+                "Resource": "*",
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -115,6 +143,7 @@ class WorkloadBoundary(Construct):
         env: str,
         prefix: str,
         repository: str,
+        exec_enabled: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         document = workload_boundary(
@@ -124,6 +153,7 @@ class WorkloadBoundary(Construct):
             env=env,
             prefix=prefix,
             repository=repository,
+            exec_enabled=exec_enabled,
         )
         policy = IamPolicy(
             self,

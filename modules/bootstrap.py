@@ -88,6 +88,7 @@ class BootstrapStack(TerraformStack):
             state_bucket=env.state.bucket,
             repository=env.registry.repository_name,
         )
+        self.exec_enabled = env.exec_enabled
         self.workload_boundary = self._workload_boundary(permissions)
         self.ci_roles = self._ci_roles(env, permissions) if env.ci.github_repository else None
 
@@ -102,6 +103,7 @@ class BootstrapStack(TerraformStack):
             env=scope.env,
             prefix=scope.prefix,
             repository=scope.repository,
+            exec_enabled=self.exec_enabled,
         )
         TerraformOutput(self, "workload_boundary_arn", value=boundary.arn)
         return boundary

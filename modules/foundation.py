@@ -17,6 +17,7 @@ from constructs.ci_identity import deploy_role_arn
 from constructs.cluster import Cluster
 from constructs.endpoints import (
     DEFAULT_INTERFACE_SERVICES,
+    EXEC_INTERFACE_SERVICE,
     SECRETS_INTERFACE_SERVICE,
     VpcEndpoints,
 )
@@ -64,6 +65,7 @@ class FoundationStack(EnvironmentStack):
                 env=env.name,
                 prefix=prefix,
                 repository=env.registry.repository_name,
+                exec_enabled=env.exec_enabled,
             ).arn
 
         self.network = Network(
@@ -132,9 +134,9 @@ class FoundationStack(EnvironmentStack):
                 f"{be.name}-tasks": sgs.backend_tasks_sg_id,
             },
             interface_services=(
-                (*DEFAULT_INTERFACE_SERVICES, SECRETS_INTERFACE_SERVICE)
-                if has_secrets
-                else DEFAULT_INTERFACE_SERVICES
+                *DEFAULT_INTERFACE_SERVICES,
+                *((SECRETS_INTERFACE_SERVICE,) if has_secrets else ()),
+                *((EXEC_INTERFACE_SERVICE,) if env.exec_enabled else ()),
             ),
         )
         self.external_alb = AppLoadBalancer(
@@ -210,6 +212,7 @@ class FoundationStack(EnvironmentStack):
                 service=s.name,
                 permissions_boundary=boundary,
                 source_account=account,
+                exec_enabled=env.exec_enabled,
             )
             for s in env.services
         }

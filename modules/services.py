@@ -159,6 +159,7 @@ class ServicesStack(EnvironmentStack):
             secrets=svc.secrets,
             alarm_names=alarms.alarm_names,
             depends_on=ingress.rules,
+            exec_enabled=env.exec_enabled,
         )
         ServiceAutoscaling(
             self,

@@ -10,8 +10,8 @@ from tests.synth import ref_name
 STACK = "dev-foundation"
 
 
-def endpoints(synthed):
-    return {e["service_name"]: e for e in synthed.resources(STACK, VpcEndpoint.TF_RESOURCE_TYPE)}
+def endpoints(synthed, stack=STACK):
+    return {e["service_name"]: e for e in synthed.resources(stack, VpcEndpoint.TF_RESOURCE_TYPE)}
 
 
 def test_interface_endpoints_for_ecr_and_logs_with_private_dns(synthed):
@@ -68,8 +68,16 @@ def test_tasks_egress_443_to_endpoints_and_s3_prefix_list(synthed):
 
 
 def test_no_secrets_keeps_the_endpoint_set_without_secrets_manager(synthed):
-    # GIVEN no service has secrets THEN the endpoints stay ECR, logs and the S3 gateway.
+    # GIVEN no service has secrets THEN the endpoints stay ECR, logs, the S3 gateway, and
+    # (dev: ECS Exec on) ssmmessages.
     assert sorted(endpoints(synthed)) == [
+        f"com.amazonaws.ap-northeast-1.{s}"
+        for s in ("ecr.api", "ecr.dkr", "logs", "s3", "ssmmessages")
+    ]
+
+
+def test_without_exec_there_is_no_ssmmessages_endpoint(synthed):
+    assert sorted(endpoints(synthed, "prod-foundation")) == [
         f"com.amazonaws.ap-northeast-1.{s}" for s in ("ecr.api", "ecr.dkr", "logs", "s3")
     ]
 

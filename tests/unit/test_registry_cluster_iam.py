@@ -86,14 +86,44 @@ def test_roles_are_assumable_only_by_ecs_tasks(synthed):
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
 
 
-def test_task_roles_have_no_permissions_by_default(synthed):
-    policies = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+def execution_role_policy(synthed, stack=STACK):
+    """The execution role's one inline policy (dev's task roles also hold ``ecs-exec``)."""
+    (policy,) = [
+        p
+        for p in synthed.resources(stack, IamRolePolicy.TF_RESOURCE_TYPE)
+        if p["name"] == "ecs-task-execution"
+    ]
+    return policy
+
+
+def test_task_roles_have_no_permissions_without_exec(synthed):
+    # prod keeps ECS Exec off: its task roles hold nothing
+    policies = synthed.resources("prod-foundation", IamRolePolicy.TF_RESOURCE_TYPE)
     assert [ref for p in policies for ref in [p["role"]] if "task-role" in ref] == []
+    assert synthed.resources("prod-foundation", IamRolePolicyAttachment.TF_RESOURCE_TYPE) == []
+
+
+def test_with_exec_the_task_roles_hold_only_the_session_manager_channels(synthed):
+    exec_policies = [
+        p
+        for p in synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+        if p["name"] == "ecs-exec"
+    ]
+    assert sorted("task-role-backend" in p["role"] for p in exec_policies) == [False, True]
+    for policy in exec_policies:
+        (statement,) = json.loads(policy["policy"])["Statement"]
+        assert statement["Resource"] == "*"  # these actions take no resource ARN
+        assert sorted(statement["Action"]) == [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ]
     assert synthed.resources(STACK, IamRolePolicyAttachment.TF_RESOURCE_TYPE) == []
 
 
 def test_execution_role_pulls_only_our_repo_and_writes_only_our_logs(synthed):
-    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    policy = execution_role_policy(synthed)
     statements = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
     assert set(statements) == {"EcrAuth", "EcrPull", "WriteLogs"}
     assert statements["EcrAuth"]["Resource"] == "*"  # has no resource-level permissions
@@ -122,7 +152,7 @@ EXECUTION_ACTIONS = {
 
 
 def test_execution_role_has_exactly_the_agents_actions(synthed):
-    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    policy = execution_role_policy(synthed)
     statements = mask(policy["policy"])["Statement"]
     actions = [
         a
@@ -133,7 +163,7 @@ def test_execution_role_has_exactly_the_agents_actions(synthed):
 
 
 def test_execution_policy_is_exactly_our_repository_and_our_log_streams(synthed):
-    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    policy = execution_role_policy(synthed)
     assert mask(policy["policy"]) == {
         "Version": "2012-10-17",
         "Statement": [
@@ -179,7 +209,7 @@ def test_execution_role_reads_secrets_only_when_configured():
 
 
 def _execution_statements(synthed):
-    (policy,) = synthed.resources(STACK, IamRolePolicy.TF_RESOURCE_TYPE)
+    policy = execution_role_policy(synthed)
     return {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
 
 

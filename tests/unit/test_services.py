@@ -89,8 +89,40 @@ def test_the_frontend_container_definition_is_exactly_this(synthed):
                     "awslogs-stream-prefix": "frontend",
                 },
             },
+            # dev has ECS Exec on: its agent writes to task volumes, the root stays read-only.
+            "mountPoints": [
+                {
+                    "sourceVolume": "exec-managed-agents",
+                    "containerPath": "/managed-agents",
+                    "readOnly": False,
+                },
+                {
+                    "sourceVolume": "exec-ssm-lib",
+                    "containerPath": "/var/lib/amazon/ssm",
+                    "readOnly": False,
+                },
+                {
+                    "sourceVolume": "exec-ssm-log",
+                    "containerPath": "/var/log/amazon/ssm",
+                    "readOnly": False,
+                },
+            ],
         }
     ]
+
+
+def test_exec_is_on_in_dev_with_its_volumes_and_off_in_prod(synthed):
+    for stack, enabled in (("dev-services", True), ("prod-services", False)):
+        for service in synthed.resources(stack, EcsService.TF_RESOURCE_TYPE):
+            assert service["enable_execute_command"] is enabled, (stack, service["name"])
+        for task in synthed.resources(stack, EcsTaskDefinition.TF_RESOURCE_TYPE):
+            volumes = sorted(v["name"] for v in task.get("volume", []))
+            assert volumes == (
+                ["exec-managed-agents", "exec-ssm-lib", "exec-ssm-log"] if enabled else []
+            )
+            (container,) = mask(task["container_definitions"])
+            assert container["readonlyRootFilesystem"] is True
+            assert ("mountPoints" in container) is enabled
 
 
 def test_every_container_is_essential(synthed):
