@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install synth validate test unit lint format security bench diff deploy destroy \
         down rehearse rollback bootstrap plan-summary diagram clean containers-setup containers \
-        screenshot status recover unlock doctor adopt purge state-versions state-restore rehearse-faults
+        screenshot status logs exec recover unlock doctor adopt purge state-versions state-restore rehearse-faults
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ destroy: install ## Destroy ENV's stacks (AUTO_APPROVE=1 skips the prompt on AWS
 
 status: install ## What each service of ENV runs: tasks, revision, image, deployment, targets, URL (JSON=1 for scripts; TARGET=aws)
 	$(PY) -m tools.deploy status --env $(ENV) $(if $(filter 1,$(JSON)),--json)
+
+logs: install ## SERVICE's log lines in ENV, `<time> <task> <line>` (SINCE=10m, FOLLOW=1; TARGET=aws reads CloudWatch Logs)
+	$(PY) -m tools.deploy logs --env $(ENV) --service "$(SERVICE)" --since "$(or $(SINCE),10m)" $(if $(filter 1,$(FOLLOW)),--follow)
+
+exec: install ## Run CMD (default sh) in a task of SERVICE: docker exec locally, ECS Exec with TARGET=aws
+	$(PY) -m tools.deploy exec --env $(ENV) --service "$(SERVICE)" --cmd "$(or $(CMD),sh)"
 
 rollback: install ## Redeploy ENV's previous release VERSION from its image tags still in ECR (no build; refused if absent)
 	$(PY) -m tools.deploy.rollback --env $(ENV) $(if $(VERSION),--version $(VERSION)) $(if $(AUTO_APPROVE),--auto-approve)

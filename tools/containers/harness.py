@@ -230,12 +230,21 @@ def existing_engine() -> Engine | None:
     return own_engine() or (Engine(host=None) if answers(None) else None)
 
 
-def served_url() -> str:
-    """The URL of the app's containers that ``make deploy`` serves, or '' when none run."""
+def _served(key: str) -> str:
     try:
-        return str(json.loads(SERVED.read_text()).get("url", ""))
+        return str(json.loads(SERVED.read_text()).get(key, ""))
     except (OSError, ValueError):
         return ""
+
+
+def served_url() -> str:
+    """The URL of the app's containers that ``make deploy`` serves, or '' when none run."""
+    return _served("url")
+
+
+def served_run_id() -> str:
+    """The run id of the containers ``make deploy`` serves, or '' when none run."""
+    return _served("run_id")
 
 
 def stop_serving() -> None:

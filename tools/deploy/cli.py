@@ -44,11 +44,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from config import ConfigError
 from config.loader import DEFAULT_EMULATOR_ENDPOINT
 from config.naming import stack_name
 from tools.containers import harness as containers
+from tools.containers.common import ContainersError
 from tools.deploy import (
     ci_session,
     commands,
@@ -56,6 +59,7 @@ from tools.deploy import (
     downtime,
     ecr,
     image_guard,
+    ops,
     protection,
     status,
     task_definitions,
@@ -314,6 +318,45 @@ def down() -> int:
     return 0
 
 
+def _served_locally() -> tuple[Any, str]:
+    """(engine, run id) of the containers ``make deploy`` serves; else one clear error."""
+    run_id, engine = containers.served_run_id(), containers.existing_engine()
+    if not run_id or engine is None:
+        raise ops.OpsError("the app is not served locally: `make deploy` serves it")
+    return engine, run_id
+
+
+def show_logs(env_name: str, service: str, *, since: str, follow: bool) -> int:
+    """``make logs``: the service's lines, ``<time> <task> <line>`` (tools/deploy/ops.py)."""
+    check_env_name(env_name)
+    config = environment_config(env_name, os.environ)
+    ops.check_service(config, service)
+    ops.since_seconds(since)  # a bad SINCE is refused before anything is read
+    if os.environ.get("TARGET", "local") == "local":
+        engine, run_id = _served_locally()
+        lines = ops.local_logs(engine, run_id, service, since=since, follow=follow)
+    else:
+        logs = aws_target(env_name).client("logs")
+        lines = ops.aws_logs(logs, config, service, since=since, follow=follow)
+    try:
+        for line in lines:
+            print(line, flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def run_exec(env_name: str, service: str, command: str) -> int:
+    """``make exec``: ``command`` in a task of the service; its exit status."""
+    check_env_name(env_name)
+    config = environment_config(env_name, os.environ)
+    ops.check_service(config, service)
+    if os.environ.get("TARGET", "local") == "local":
+        engine, run_id = _served_locally()
+        return ops.local_exec(engine, run_id, service, command)
+    return ops.aws_exec(aws_target(env_name).client("ecs"), config, service, command)
+
+
 def show_status(env_name: str, *, as_json: bool) -> int:
     """``make status``: each service of ``env_name`` on ``TARGET`` (tools/deploy/status.py)."""
     check_env_name(env_name)
@@ -335,7 +378,7 @@ def show_status(env_name: str, *, as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.deploy", description=__doc__)
-    parser.add_argument("action", choices=(*ACTIONS, "down", "status"))
+    parser.add_argument("action", choices=(*ACTIONS, "down", "status", "logs", "exec"))
     parser.add_argument("--env", help="environment, e.g. dev (required except for down)")
     parser.add_argument(
         "--auto-approve", action="store_true", help="TARGET=aws: do not ask before applying"
@@ -346,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         help="destroy only: turn ALB deletion protection off first (deliberate teardown)",
     )
     parser.add_argument("--json", action="store_true", help="status only: print JSON")
+    parser.add_argument("--service", default="", help="logs and exec: frontend or backend")
+    parser.add_argument("--since", default="10m", help="logs: how far back (30s, 10m, 2h, 1d)")
+    parser.add_argument("--follow", action="store_true", help="logs: keep printing new lines")
+    parser.add_argument("--cmd", default="sh", help="exec: the command to run (default sh)")
     args = parser.parse_args(argv)
     take_interrupts()
     try:
@@ -357,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
             raise TargetError(f"--disable-protection is for destroy only, not {args.action}")
         if args.action == "status":
             return show_status(args.env, as_json=args.json)
+        if args.action == "logs":
+            return show_logs(args.env, args.service, since=args.since, follow=args.follow)
+        if args.action == "exec":
+            return run_exec(args.env, args.service, args.cmd)
         target = os.environ.get("TARGET", "local")
         role = ci_session.ci_role(os.environ)
         if role and target != "local":
@@ -367,7 +418,15 @@ def main(argv: list[str] | None = None) -> int:
         if target == "local":
             return run_local(args.action, args.env, args.disable_protection, role)
         return run_aws(args.action, args.env, args.auto_approve, args.disable_protection)
-    except (TargetError, TerraformSetupError, EmulatorError, status.StatusError) as exc:
+    except (
+        TargetError,
+        TerraformSetupError,
+        EmulatorError,
+        status.StatusError,
+        ops.OpsError,
+        ContainersError,
+        ConfigError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (
