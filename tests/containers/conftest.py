@@ -64,6 +64,10 @@ def engine() -> Iterator[Engine]:
         found = ensure_engine()
     except MissingError as exc:
         not_run_here(exc)
+    # What an earlier, interrupted run left on this engine would fail every cleanup check.
+    stale = run.remove_labelled(found)
+    if stale:
+        print(f"containers: removed {len(stale)} containers/networks an earlier run left")
     yield found
     run.remove_labelled(found)
     if found.started_now:

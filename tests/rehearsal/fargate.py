@@ -48,6 +48,18 @@ def fargate_service(
     return cluster, service, described
 
 
+def from_group(port: int, group: str) -> list[dict[str, Any]]:
+    """``IpPermissions`` for TCP ``port`` to or from the security group ``group``."""
+    return [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": port,
+            "ToPort": port,
+            "UserIdGroupPairs": [{"GroupId": group}],
+        }
+    ]
+
+
 def balanced_service(
     aws: Clients, *, port: int = 3000, desired: int = 2, listener: bool = True
 ) -> dict[str, str]:
@@ -68,13 +80,8 @@ def balanced_service(
         GroupId=alb_sg,
         IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
-    allow = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port}
-    ec2.authorize_security_group_egress(
-        GroupId=alb_sg, IpPermissions=[{**allow, "UserIdGroupPairs": [{"GroupId": task_sg}]}]
-    )
-    ec2.authorize_security_group_ingress(
-        GroupId=task_sg, IpPermissions=[{**allow, "UserIdGroupPairs": [{"GroupId": alb_sg}]}]
-    )
+    ec2.authorize_security_group_egress(GroupId=alb_sg, IpPermissions=from_group(port, task_sg))
+    ec2.authorize_security_group_ingress(GroupId=task_sg, IpPermissions=from_group(port, alb_sg))
     alb = elbv2.create_load_balancer(
         Name=unique_name(), Subnets=subnets, SecurityGroups=[alb_sg], Type="application"
     )["LoadBalancers"][0]["LoadBalancerArn"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.rehearsal.conftest import Clients
-from tests.rehearsal.fargate import balanced_service, unique_name
+from tests.rehearsal.fargate import balanced_service, from_group, unique_name
 from tools.rehearsal.probe import AvailabilityProbe, serving_problem
 
 
@@ -54,14 +54,7 @@ def test_tasks_the_security_groups_shut_out_are_an_outage(aws: Clients) -> None:
     time.sleep(0.3)
     aws("ec2").revoke_security_group_ingress(
         GroupId=ids["task_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 3000,
-                "ToPort": 3000,
-                "UserIdGroupPairs": [{"GroupId": ids["alb_sg"]}],
-            }
-        ],
+        IpPermissions=from_group(3000, ids["alb_sg"]),
     )
     time.sleep(0.4)
     (line,) = probe.stop().problems()

@@ -16,6 +16,7 @@ from tests.rehearsal.conftest import Clients
 from tests.rehearsal.fargate import (
     balanced_service,
     fargate_service,
+    from_group,
     target_health,
     task_definition,
     unique_name,
@@ -844,25 +845,11 @@ def test_a_new_container_port_registers_the_tasks_on_it(aws: Clients) -> None:
     ids = balanced_service(aws, port=3000)
     aws("ec2").authorize_security_group_ingress(
         GroupId=ids["task_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 3001,
-                "ToPort": 3001,
-                "UserIdGroupPairs": [{"GroupId": ids["alb_sg"]}],
-            }
-        ],
+        IpPermissions=from_group(3001, ids["alb_sg"]),
     )
     aws("ec2").authorize_security_group_egress(
         GroupId=ids["alb_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 3001,
-                "ToPort": 3001,
-                "UserIdGroupPairs": [{"GroupId": ids["task_sg"]}],
-            }
-        ],
+        IpPermissions=from_group(3001, ids["task_sg"]),
     )
     aws("ecs").update_service(
         cluster=ids["cluster"],
@@ -886,14 +873,7 @@ def test_a_target_its_security_group_does_not_let_in_is_unhealthy(aws: Clients) 
     ids = balanced_service(aws, port=3000)
     aws("ec2").revoke_security_group_ingress(
         GroupId=ids["task_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 3000,
-                "ToPort": 3000,
-                "UserIdGroupPairs": [{"GroupId": ids["alb_sg"]}],
-            }
-        ],
+        IpPermissions=from_group(3000, ids["alb_sg"]),
     )
     # THEN ELB's health check times out
     found = aws("elbv2").describe_target_health(TargetGroupArn=ids["group"])[
@@ -908,14 +888,7 @@ def test_a_target_the_load_balancer_may_not_reach_is_unhealthy(aws: Clients) -> 
     ids = balanced_service(aws, port=3000)
     aws("ec2").revoke_security_group_egress(
         GroupId=ids["alb_sg"],
-        IpPermissions=[
-            {
-                "IpProtocol": "tcp",
-                "FromPort": 3000,
-                "ToPort": 3000,
-                "UserIdGroupPairs": [{"GroupId": ids["task_sg"]}],
-            }
-        ],
+        IpPermissions=from_group(3000, ids["task_sg"]),
     )
     assert {s for _, _, s in target_health(aws, ids["group"])} == {"unhealthy"}
 
