@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from config import load_environment, settings_from_env
+from tools.deploy import status
 from tools.rehearsal import release
 
 REGION = "ap-northeast-1"
@@ -152,3 +153,33 @@ def test_a_state_missing_a_synthesized_resource_is_reported(
     target = LocalTarget(env_name="prod", region=REGION, state_bucket="state-bucket")
     # WHEN / THEN the missing one is named
     assert release.missing_from_state(target, ws, "prod-foundation") == ["aws_lb.int"]
+
+
+def _status(service: str, revision: str, targets: dict[str, int]) -> status.ServiceStatus:
+    return status.ServiceStatus(service, 2, 2, revision, "img", "COMPLETED", "", targets, "")
+
+
+def _definition(service: str, revision: int) -> dict[str, Any]:
+    return {
+        "family": f"ecs-learn-dev-{service}",
+        "revision": revision,
+        "containerDefinitions": [{"name": service}],
+    }
+
+
+def test_make_status_agreeing_with_the_release_is_fine() -> None:
+    definitions = {"frontend": _definition("frontend", 2)}
+    report = [_status("frontend", "ecs-learn-dev-frontend:2", {"healthy": 2})]
+    assert release.status_problems(report, definitions) == []
+
+
+def test_make_status_on_another_revision_or_unhealthy_targets_is_reported() -> None:
+    definitions = {"frontend": _definition("frontend", 2), "backend": _definition("backend", 2)}
+    report = [
+        _status("frontend", "ecs-learn-dev-frontend:1", {"healthy": 2}),
+        _status("backend", "ecs-learn-dev-backend:2", {"unhealthy": 2}),
+    ]
+    assert release.status_problems(report, definitions) == [
+        "backend: 2/2 running, targets {'unhealthy': 2}",
+        "frontend: make status shows ecs-learn-dev-frontend:1, not ecs-learn-dev-frontend:2",
+    ]

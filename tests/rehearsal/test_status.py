@@ -85,3 +85,11 @@ def test_bad_input_is_one_line(
     assert cli.main(["status", "--env", "dev"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: no local emulator is running: `make deploy ENV=dev` starts one"
+
+
+def test_on_aws_status_names_the_environment_s_dashboard() -> None:
+    env = load_environment("dev", settings_from_env(SETTINGS))
+    assert status.dashboard_url(env) == (
+        "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1"
+        "#dashboards/dashboard/ecs-learn-dev"
+    )

@@ -373,6 +373,8 @@ def show_status(env_name: str, *, as_json: bool) -> int:
     config = environment_config(env_name, os.environ)
     report = status.collect(config, where.client("ecs"), where.client("elbv2"))
     print(status.as_json(report) if as_json else status.as_text(report, served))
+    if isinstance(where, AwsTarget) and not as_json:
+        print(f"dashboard  {status.dashboard_url(config)}")
     return 0
 
 

@@ -96,6 +96,15 @@ def collect(env: EnvironmentConfig, ecs: Any, elbv2: Any) -> list[ServiceStatus]
     return report
 
 
+def dashboard_url(env: EnvironmentConfig) -> str:
+    """The console URL of the environment's CloudWatch dashboard (constructs/dashboard.py)."""
+    region = env.region
+    return (
+        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+        f"#dashboards/dashboard/{env.name_prefix}"
+    )
+
+
 def as_json(report: list[ServiceStatus]) -> str:
     return json.dumps([asdict(s) for s in report], indent=2, sort_keys=True)
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from config.naming import stack_name
-from tools.deploy import commands, deployments, rollback
+from tools.deploy import commands, deployments, rollback, status
 from tools.deploy.commands import Workspace
 from tools.deploy.ecr import image_tags
 from tools.deploy.target import LocalTarget, environment_config
@@ -219,6 +219,27 @@ def _execution_role_policies(iam: Any, role_arn: str) -> str:
     return json.dumps(documents)
 
 
+def status_problems(
+    report: Sequence[status.ServiceStatus], definitions: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """What ``make status`` gets wrong about the release ``definitions`` describe."""
+    wanted = {
+        d["containerDefinitions"][0]["name"]: f"{d['family']}:{d['revision']}"
+        for d in definitions.values()
+    }
+    found = {s.service: s for s in report}
+    problems = [f"{name}: not in make status" for name in sorted(set(wanted) - set(found))]
+    for name, revision in sorted(wanted.items()):
+        s = found.get(name)
+        if s is None:
+            continue
+        if s.revision != revision:
+            problems.append(f"{name}: make status shows {s.revision}, not {revision}")
+        if s.running != s.desired or s.targets != {"healthy": s.desired}:
+            problems.append(f"{name}: {s.running}/{s.desired} running, targets {s.targets}")
+    return problems
+
+
 def second_release_problems(
     target: LocalTarget,
     definitions: Mapping[str, Mapping[str, Any]],
@@ -351,6 +372,14 @@ def day_two(
         problems = second_release_problems(target, definitions, secret["ARN"], size)
         if problems:
             raise StageFailed(f"release {SECOND}", "\n  ".join(problems))
+
+    name = f"make status shows release {SECOND}: counts, revisions, healthy targets"
+    with clock.stage(name):
+        report = status.collect(config, target.client("ecs"), target.client("elbv2"))
+        print("\n".join(f"         {line}" for line in status.as_text(report).splitlines()))
+        wrong = status_problems(report, definitions)
+        if wrong:
+            raise StageFailed(name, "\n  ".join(wrong))
 
     replan_all([boot, *apps], ws, second, clock, f" (release {SECOND})")
 
