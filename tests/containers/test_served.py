@@ -1,34 +1,30 @@
 """Both real images, built, pushed, pinned by digest and run under the dev task definitions.
 
-The tests run in file order on one served stack: settings, health, the alias, the
-browser (which stops the backends last), then the frontend's own shutdown.
+The tests run in file order on the containers of the session's local release (release 2,
+the frontend on 3001): settings, health, the alias, the browser (which stops the backends
+last), then the frontend's own shutdown.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.containers.conftest import assert_nothing_left
+from tests.containers.conftest import Released
 from tools.containers import run
 from tools.containers.browser import chromium
 from tools.containers.check import MESSAGE, backend_down, backend_hostnames, browse, shown_host
-from tools.containers.engine import Engine
-from tools.containers.harness import BACKEND_ALIAS, Served, down, fetch, up
-from tools.containers.taskdefs import TaskDefinition
+from tools.containers.harness import BACKEND_ALIAS, Served, fetch
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def served(engine: Engine, tasks: dict[str, TaskDefinition]) -> Iterator[Served]:
-    stack = up(engine, tasks=tasks, port=0)
-    yield stack
-    down(stack)
-    assert_nothing_left(engine)
+def served(released: Released) -> Served:
+    """Release 2 of the session's local release (tests/containers/conftest.py)."""
+    return released.served
 
 
 def all_containers(served: Served) -> list[str]:

@@ -157,3 +157,16 @@ def test_a_kept_plan_holds_no_provider_credentials() -> None:
         "expressions"
     ]
     assert expressions == {"region": {"constant_value": "ap-northeast-1"}}
+
+
+@pytest.mark.parametrize(("alone", "flag"), [(False, False), (True, True)])
+def test_a_stack_deployed_alone_leaves_its_upstreams_as_they_are(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, alone: bool, flag: bool
+) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr(commands, "_cdktf", lambda ws, args, *a, **k: seen.append(args))
+    commands.deploy(
+        Workspace(tmp_path), ["dev-services"], {}, auto_approve=True, without_upstreams=alone
+    )
+    assert ("--ignore-missing-stack-dependencies" in seen[0]) is flag
+    assert seen[0][:2] == ["deploy", "dev-services"]

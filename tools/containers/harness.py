@@ -165,6 +165,26 @@ def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
 # --- make deploy / destroy / down ----------------------------------------------------
 
 
+def release(engine: Engine, tasks: dict[str, taskdefs.TaskDefinition], port: int) -> Served:
+    """Serve ``tasks`` on ``127.0.0.1:port`` the way ECS rolls a release out behind an ALB
+    (see the module docstring); returns the new containers. On failure the old ones serve on."""
+    found = balancer.running()
+    if not (found and found["port"] == port) and not port_is_free(port):
+        # A run from before the balancer publishes the port itself: it goes first (once).
+        _remove_previous(engine)
+    served = up(engine, tasks=tasks, port=0)  # the old containers serve meanwhile
+    upstream = served.frontend_url.removeprefix("http://").rstrip("/")
+    balancer.point_at([upstream])
+    balancer.ensure(port)
+    time.sleep(DRAIN_SECONDS)
+    for old in run.other_runs(engine, keep=served.run_id):
+        run.remove_labelled(engine, old)
+    url = f"http://{LOCALHOST}:{port}/"
+    SERVED.parent.mkdir(parents=True, exist_ok=True)
+    SERVED.write_text(json.dumps({"run_id": served.run_id, "url": url, "upstream": upstream}))
+    return served
+
+
 def serve_after_deploy(env_name: str) -> int:
     """Serve ``env_name``'s app locally after ``make deploy``; 0 also when the machine lacks
     a piece (no engine, no base image it may build), with one line that says which.
@@ -186,18 +206,7 @@ def serve_after_deploy(env_name: str) -> int:
     port = int(raw_port)
     try:
         engine = ensure_engine()
-        tasks = taskdefs.read(env_name)
-        found = balancer.running()
-        if not (found and found["port"] == port) and not port_is_free(port):
-            # A run from before the balancer publishes the port itself: it goes first (once).
-            _remove_previous(engine)
-        served = up(engine, tasks=tasks, port=0)  # the old containers serve meanwhile
-        upstream = served.frontend_url.removeprefix("http://").rstrip("/")
-        balancer.point_at([upstream])
-        balancer.ensure(port)
-        time.sleep(DRAIN_SECONDS)
-        for old in run.other_runs(engine, keep=served.run_id):
-            run.remove_labelled(engine, old)
+        served = release(engine, taskdefs.read(env_name), port)
     except MissingError as exc:  # the machine lacks a piece: the stacks are still deployed
         print(f"the app is not served locally: {exc}", flush=True)
         return 0
@@ -206,8 +215,6 @@ def serve_after_deploy(env_name: str) -> int:
         print(f"error: the app is not served locally: {exc}{kept}", flush=True)
         return 1
     url = f"http://{LOCALHOST}:{port}/"
-    SERVED.parent.mkdir(parents=True, exist_ok=True)
-    SERVED.write_text(json.dumps({"run_id": served.run_id, "url": url, "upstream": upstream}))
     print(
         f"frontend: {url} (its backend: {len(served.containers['backend'])} "
         f"replicas behind {BACKEND_ALIAS}; on {engine.describe()}; "

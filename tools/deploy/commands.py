@@ -104,9 +104,14 @@ def deploy(
     auto_approve: bool,
     log: Path | None = None,
     timeout: float = 1200,
+    without_upstreams: bool = False,
 ) -> Result:
-    """``cdktf deploy STACKS`` of the synthesized stacks; outputs go to ``ws.outputs_file``."""
+    """``cdktf deploy STACKS`` of the synthesized stacks; outputs go to ``ws.outputs_file``.
+    ``without_upstreams`` (default off) deploys ``stacks`` alone, their upstream stacks as
+    they are (cdktf's ``--ignore-missing-stack-dependencies``)."""
     args = ["deploy", *stacks, "--skip-synth", "--skip-provider-lock"]
+    if without_upstreams:
+        args.append("--ignore-missing-stack-dependencies")
     args += ["--outputs-file", str(ws.outputs_file)]
     if auto_approve:
         args.append("--auto-approve")

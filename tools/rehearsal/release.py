@@ -60,6 +60,7 @@ SECRET_VAR = "API_TOKEN"
 SECOND_FRONTEND_PORT = 3001
 SECOND_BACKEND_PORT = 8081
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+PROBE_SECONDS = 0.5  # between the probe's samples of every listener
 
 
 def secret_name(env_name: str) -> str:
@@ -297,14 +298,26 @@ def day_two(
     ecr = target.client("ecr")
     size = bigger_task(config.backend.cpu, config.backend.memory)
 
-    def apply(stage: str, settings: dict[str, str], tag: str, *, synth: bool = True) -> None:
+    def apply(
+        stage: str, settings: dict[str, str], tag: str, *, synth: bool = True, only: str = ""
+    ) -> None:
+        """Deploy every app stack (or ``only`` that one, its upstreams as they are) under
+        the availability probe."""
         if synth:
             log = ws.log(f"synth-{tag}")
             check(stage, commands.synth(ws, settings, log=log), log)
         log = ws.log(f"apply-{tag}")
         ws.outputs_file.unlink(missing_ok=True)
-        with AvailabilityProbe(lambda: target.client("elbv2"), config.name_prefix) as probe:
-            deployed = commands.deploy(ws, apps, settings, auto_approve=True, log=log)
+        probe = AvailabilityProbe(lambda: target.client("elbv2"), config.name_prefix, PROBE_SECONDS)
+        with probe:
+            deployed = commands.deploy(
+                ws,
+                [only] if only else apps,
+                settings,
+                auto_approve=True,
+                log=log,
+                without_upstreams=bool(only),
+            )
         print(summary(check(stage, deployed, log).output))
         print(f"         availability during {tag}: {probe.result.summary()}")
         down = probe.result.problems()
@@ -444,9 +457,9 @@ def _alarm_rollback(
             raise StageFailed(name, f"{alarm} is {state['StateValue']}, not ALARM")
         print(f"         {alarm}: ALARM ({state['StateReason']})")
     third = {**second, "APP_VERSION": THIRD}
-    name = f"apply release {THIRD} (deploy role)"
+    name = f"apply release {THIRD}: {services_stack} alone, as only its images change (deploy role)"
     with clock.stage(name):
-        apply(name, third, "release-3")
+        apply(name, third, "release-3", only=services_stack)
     name = f"check release {THIRD} was rolled back by {alarm} and the deploy fails"
     with clock.stage(name):
         try:
