@@ -70,9 +70,16 @@ def unattached_group_problem(
 
 
 def _task_ip(ec2: Any, subnets: list[str], index: int) -> str:
+    """A free private IP of the ``index``-th task's subnet (AWS keeps a subnet's first
+    four addresses and its last one)."""
     subnet = ec2.get_subnet(subnets[index % len(subnets)])
     network = ipaddress.ip_network(subnet.cidr_block)
-    return str(network[next(_NEXT_HOST) % (network.num_addresses - 5) + 4])
+    usable = network.num_addresses - 5
+    for _ in range(usable):
+        ip = str(network[next(_NEXT_HOST) % usable + 4])
+        if ip not in TASK_GROUPS:  # not a running task's
+            return ip
+    raise RuntimeError(f"subnet {subnet.id} ({subnet.cidr_block}) has no free address")
 
 
 def sync_service(service: Any, account: str, region: str, *, deleted: bool = False) -> None:
