@@ -14,7 +14,7 @@ from collections.abc import Mapping
 COMMANDS = {
     "rehearse-dev": ["-m", "tools.rehearsal", "--env", "dev"],
     # The rollback changes only image tags, the same in both environments: dev rehearses it.
-    "rehearse-prod": ["-m", "tools.rehearsal", "--env", "prod", "--no-rollback"],
+    "rehearse-prod": ["-m", "tools.rehearsal", "--env", "prod", "--lean"],
     "faults": ["-m", "tools.recovery.faults"],
 }
 RUNS = tuple(COMMANDS)

@@ -61,16 +61,23 @@ def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str
     print(f"{env} rehearsal total: {total:.1f} s")
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert "REHEARSAL PASSED" in proc.stdout
-    # Day 2 ran on the same state: release 2, the refused rollback and, in dev's run
-    # (tests/e2e/runs.py), the rollback to release 1.
+    # Day 2 ran on the same state: release 2 under the probe, make status, the refused
+    # rollback and, in dev's run (prod's is lean: tests/e2e/runs.py), the release plan, the
+    # alarm rollback and the rollback to release 1.
     for stage in (
-        "ok     plan summary of release 0.2.0",
+        "ok     apply release 0.2.0",
+        "outage: ecs-learn-" + env + "-external:80 0.0 s, ecs-learn-" + env + "-internal:80 0.0 s",
+        "ok     make status shows release 0.2.0",
         "ok     re-plan " + env + "-services (release 0.2.0)",
         "ok     roll back to 0.0.9 (never pushed) is refused, nothing changes",
     ):
         assert stage in proc.stdout
-    rolled_back = "ok     check every service runs the rolled-back task definition"
-    assert (rolled_back in proc.stdout) == (env == "dev")
+    for stage in (
+        "ok     plan summary of release 0.2.0",
+        "ok     check release 0.3.0 was rolled back by ecs-learn-dev-backend-target-5xx",
+        "ok     check every service runs the rolled-back task definition",
+    ):
+        assert (stage in proc.stdout) == (env == "dev"), stage
     # Every app-stack command ran as a CI role, and IAM refused only what must be refused.
     assert f"ok     apply {env}-foundation + {env}-services (deploy role)" in proc.stdout
     assert "ok     drift plans (plan role) + re-plan of the bootstrap: no changes" in proc.stdout

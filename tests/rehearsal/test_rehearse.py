@@ -155,16 +155,16 @@ def test_a_refused_destroy_that_lost_resources_fails_before_the_teardown(
     assert deployed == []
 
 
-def test_no_rollback_reaches_day_two(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # GIVEN the rehearsal's command line WHEN --no-rollback is given THEN day 2 skips it
+def test_lean_reaches_the_rehearsal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # GIVEN the rehearsal's command line WHEN --lean is given THEN the run is lean
     seen: dict[str, object] = {}
 
-    def fake(env_name: str, workdir: Path, *, rollback_to_first: bool = True) -> int:
-        seen.update(env=env_name, rollback=rollback_to_first)
+    def fake(env_name: str, workdir: Path, *, lean: bool = False) -> int:
+        seen.update(env=env_name, lean=lean)
         return 0
 
     monkeypatch.setattr(rehearsal, "rehearse", fake)
-    assert rehearsal.main(["--env", "prod", "--workdir", str(tmp_path), "--no-rollback"]) == 0
-    assert seen == {"env": "prod", "rollback": False}
+    assert rehearsal.main(["--env", "prod", "--workdir", str(tmp_path), "--lean"]) == 0
+    assert seen == {"env": "prod", "lean": True}
     assert rehearsal.main(["--env", "dev", "--workdir", str(tmp_path)]) == 0
-    assert seen == {"env": "dev", "rollback": True}
+    assert seen == {"env": "dev", "lean": False}

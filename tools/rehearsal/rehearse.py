@@ -65,12 +65,13 @@ def _reset(workdir: Path) -> None:
 
 
 def _diff_before_first_deploy(
-    apps: list[str], ws: Workspace, roles: ci_roles.Roles, clock: Clock
+    apps: list[str], ws: Workspace, roles: ci_roles.Roles, clock: Clock, *, diff: bool = True
 ) -> None:
     """At once: `make diff` on an empty state (the first stack plans, its dependents say
-    why not), as the deploy role; and the pull-request workflow's plans, as the plan role."""
+    why not), as the deploy role (unless ``diff`` is off); and the pull-request workflow's
+    plans, as the plan role."""
 
-    def diff() -> None:
+    def diff_stage() -> None:
         name = "diff before the first deploy (deploy role)"
         with clock.stage(name):
             ws.logs.mkdir(parents=True, exist_ok=True)
@@ -88,7 +89,9 @@ def _diff_before_first_deploy(
         ci_roles.plan_role_plans(name, ws, roles, expected, clock)
 
     ci_roles.plan_copy(ws, roles)  # before cdktf diff initialises the stacks it copies
-    each_stack([diff, pr_plans], lambda work: work())
+    if not diff:
+        print("         make diff before the first deploy: not in this run (--lean)")
+    each_stack([diff_stage, pr_plans] if diff else [pr_plans], lambda work: work())
 
 
 def _protection_off_if_refused(
@@ -134,7 +137,7 @@ def _apply_andcheck(
     env: dict[str, str],
     clock: Clock,
     *,
-    rollback_to_first: bool = True,
+    lean: bool = False,
 ) -> None:
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     name = f"apply {boot} (admin keys, as a person bootstraps)"
@@ -146,7 +149,7 @@ def _apply_andcheck(
         roles = ci_roles.start(target, ws, env)
         env = roles.deploy_env
         ci_roles.act_as_deploy_role(ws, apps, roles)
-    _diff_before_first_deploy(apps, ws, roles, clock)
+    _diff_before_first_deploy(apps, ws, roles, clock, diff=not lean)
     name = f"apply {' + '.join(apps)} (deploy role)"
     with clock.stage(name):
         log = ws.log(f"apply-{'-'.join(apps)}")
@@ -195,7 +198,7 @@ def _apply_andcheck(
             print(f"         {line}")
     if services in apps:
         # Day 2 on the same state: a second release, a rollback, a refused rollback.
-        env = release.day_two(target, ws, env, roles, clock, rollback_to_first=rollback_to_first)
+        env = release.day_two(target, ws, env, roles, clock, lean=lean)
     env = _protection_off_if_refused(target, ws, env, clock)
     name = f"destroy {' + '.join(reversed(apps))} (deploy role)"
     with clock.stage(name):
@@ -229,7 +232,7 @@ def _apply_andcheck(
             raise StageFailed(name, "left over after destroy:\n  " + "\n  ".join(left))
 
 
-def rehearse(env_name: str, workdir: Path, *, rollback_to_first: bool = True) -> int:
+def rehearse(env_name: str, workdir: Path, *, lean: bool = False) -> int:
     """Run every stage; 0 when all held, 1 otherwise (2 for bad input)."""
     clock = Clock()
     ws = Workspace(workdir)
@@ -252,7 +255,7 @@ def rehearse(env_name: str, workdir: Path, *, rollback_to_first: bool = True) ->
         with clock.stage("synth"):
             log = ws.log("synth")
             check("synth", commands.synth(ws, env, log=log), log)
-        _apply_andcheck(target, ws, env, clock, rollback_to_first=rollback_to_first)
+        _apply_andcheck(target, ws, env, clock, lean=lean)
     except TargetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -285,13 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default="dev", help="environment to rehearse (default: dev)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--no-rollback",
+        "--lean",
         action="store_true",
-        help="day 2 without the rollback to the first release (another run rehearses it)",
+        help="leave out what the dev run rehearses on the same code paths: make diff before "
+        "the first deploy, the release's plan summary, the alarm rollback and the rollback",
     )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    return rehearse(args.env, args.workdir.resolve(), rollback_to_first=not args.no_rollback)
+    return rehearse(args.env, args.workdir.resolve(), lean=args.lean)
 
 
 if __name__ == "__main__":

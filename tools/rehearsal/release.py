@@ -282,11 +282,12 @@ def day_two(
     roles: ci_roles.Roles,
     clock: Any,
     *,
-    rollback_to_first: bool = True,
+    lean: bool = False,
 ) -> dict[str, str]:
-    """Release ``SECOND``, then roll back to ``FIRST`` (unless ``rollback_to_first`` is
-    off) and refuse ``NEVER_PUSHED``; ``env`` runs the stacks as the deploy role,
-    ``roles`` has the plan role's copy.
+    """Release ``SECOND``, then (unless ``lean``, for a run whose environment the dev run
+    already covers on the same code paths: no release plan, no ``THIRD``, no rollback)
+    ``THIRD`` and a roll back to ``FIRST``; and refuse ``NEVER_PUSHED``. ``env`` runs the
+    stacks as the deploy role, ``roles`` has the plan role's copy.
 
     Returns the environment the stacks were last synthesized with (the destroy's).
     """
@@ -350,29 +351,10 @@ def day_two(
     with clock.stage(name):
         log = ws.log("synth-release-2")
         check(name, commands.synth(ws, second, log=log), log)
-    name = f"plan summary of release {SECOND} (plan role)"
-    expected = dict.fromkeys(apps, "changes")
-    ci_roles.plan_copy(ws, roles)
-    plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock, at_once=True)
-    replaced: list[str] = []
-    groups: list[str] = []
-    breaks: list[str] = []
-    for stack in apps:
-        loaded = plan_summary.load_plan(plans / f"{stack}.json")
-        print(plan_summary.summarize(loaded, stack))
-        groups += replaced_before_destroyed(loaded, "aws_lb_target_group")
-        breaks += traffic_breaks(loaded)
-        for rule in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
-            replaced += replaced_before_destroyed(loaded, rule)
-    if groups or len(replaced) != 4:
-        raise StageFailed(
-            name,
-            "a port change should keep the target groups and replace the 4 port rules "
-            f"create-before-destroy; target groups replaced: {groups}; rules: {replaced}",
-        )
-    print(f"         replaced create-before-destroy: {', '.join(replaced)}")
-    if breaks:
-        raise StageFailed(name, "the release plan stops traffic:\n  " + "\n  ".join(breaks))
+    if lean:
+        print(f"         plan summary of release {SECOND}: not in this run (--lean)")
+    else:
+        _release_plan(ws, roles, apps, clock)
 
     name = f"apply release {SECOND}: {' + '.join(apps)} (deploy role)"
     with clock.stage(name):
@@ -396,8 +378,8 @@ def day_two(
 
     replan_all([boot, *apps], ws, second, clock, f" (release {SECOND})")
 
-    if not rollback_to_first:
-        print(f"         roll back to {FIRST}: not in this run (--no-rollback)")
+    if lean:
+        print(f"         release {THIRD} and roll back to {FIRST}: not in this run (--lean)")
         _refused_rollback(target, ws, second, definitions, clock)
         return second
     _alarm_rollback(target, ws, second, config, clock, apply)
@@ -422,6 +404,35 @@ def day_two(
 
     _refused_rollback(target, ws, second, definitions, clock)
     return back
+
+
+def _release_plan(ws: Workspace, roles: ci_roles.Roles, apps: Sequence[str], clock: Any) -> None:
+    """Release ``SECOND``'s plans as the pull-request workflow makes them (plan role),
+    summarized; the port change must keep the target groups, replace the 4 port rules
+    create-before-destroy, and stop no traffic."""
+    name = f"plan summary of release {SECOND} (plan role)"
+    expected = dict.fromkeys(apps, "changes")
+    ci_roles.plan_copy(ws, roles)
+    plans = ci_roles.plan_role_plans(name, ws, roles, expected, clock, at_once=True)
+    replaced: list[str] = []
+    groups: list[str] = []
+    breaks: list[str] = []
+    for stack in apps:
+        loaded = plan_summary.load_plan(plans / f"{stack}.json")
+        print(plan_summary.summarize(loaded, stack))
+        groups += replaced_before_destroyed(loaded, "aws_lb_target_group")
+        breaks += traffic_breaks(loaded)
+        for rule in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
+            replaced += replaced_before_destroyed(loaded, rule)
+    if groups or len(replaced) != 4:
+        raise StageFailed(
+            name,
+            "a port change should keep the target groups and replace the 4 port rules "
+            f"create-before-destroy; target groups replaced: {groups}; rules: {replaced}",
+        )
+    print(f"         replaced create-before-destroy: {', '.join(replaced)}")
+    if breaks:
+        raise StageFailed(name, "the release plan stops traffic:\n  " + "\n  ".join(breaks))
 
 
 def _alarm_rollback(
