@@ -846,13 +846,13 @@ def cloudwatch_alarm_evaluation() -> None:
     def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         inner(self, namespace, metric_data)
         now = utcnow()
+        names = {m["MetricName"] for m in metric_data}
         for alarm in list(self.alarms.values()):
-            if alarm.namespace != namespace or not alarm.statistic:
+            if alarm.namespace != namespace or alarm.metric_name not in names:
                 continue
-            names = {m["MetricName"] for m in metric_data}
+            if not alarm.statistic:
+                continue
             dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
-            if alarm.metric_name not in names:
-                continue
             window = timedelta(seconds=int(alarm.period) * int(alarm.evaluation_periods))
             stats = self.get_metric_statistics(
                 namespace,

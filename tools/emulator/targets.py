@@ -113,9 +113,10 @@ def sync_service(service: Any, account: str, region: str, *, deleted: bool = Fal
         if group is not None and ip in group.targets:
             group.deregister([{"Id": ip}])
         TASK_GROUPS.pop(ip, None)
-    _SERVICES[service.arn] = _Registered(made_for, wanted)
     if deleted:
         _SERVICES.pop(service.arn, None)
+    else:
+        _SERVICES[service.arn] = _Registered(made_for, wanted)
 
 
 def _allows(rules: Iterable[Any], port: int, peers: set[str], cidrs: list[Any]) -> bool:
