@@ -17,9 +17,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
-.venv/.installed: requirements.txt requirements-dev.txt package.json package-lock.json
+.venv/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -29,7 +32,9 @@ help: ## List the targets
 	.venv-security/bin/pip install --quiet --disable-pip-version-check -r requirements-security.txt
 	touch $@
 
-install: .venv/.installed .venv-security/.installed ## Create the venvs with pinned deps and install cdktf-cli locally
+# The three installs are independent: they run side by side.
+install: ## Create the venvs with pinned deps and install cdktf-cli locally
+	@$(MAKE) --no-print-directory -j3 .venv/.installed node_modules/.installed .venv-security/.installed
 
 synth: install ## Synthesize every stack into cdktf.out/stacks/<stack>/cdk.tf.json
 	$(PY) main.py
