@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator
+import signal
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import psutil
@@ -43,23 +45,23 @@ def descendants(pid: int) -> list[int]:
         return []
 
 
-def _others() -> Iterator[psutil.Process]:
-    me = psutil.Process().pid
-    for proc in psutil.process_iter():
-        if proc.pid != me:
-            yield proc
-
-
-def with_environment(key: str, value: str) -> list[int]:
-    """Live processes (not this one) whose environment has ``key=value``."""
+def _matching(test: Callable[[psutil.Process], bool]) -> list[int]:
+    """Live processes (not this one) for which ``test`` holds; one that vanishes or may
+    not be read meanwhile is passed over."""
+    me = os.getpid()
     found = []
-    for proc in _others():
+    for proc in psutil.process_iter():
         try:
-            if proc.environ().get(key) == value and alive(proc.pid):
+            if proc.pid != me and test(proc) and alive(proc.pid):
                 found.append(proc.pid)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
     return found
+
+
+def with_environment(key: str, value: str) -> list[int]:
+    """Live processes (not this one) whose environment has ``key=value``."""
+    return _matching(lambda proc: proc.environ().get(key) == value)
 
 
 def name(pid: int) -> str:
@@ -80,25 +82,32 @@ def command_line(pid: int) -> list[str] | None:
 
 def with_argument_containing(text: str) -> list[int]:
     """Live processes (not this one) with an argument that contains ``text``."""
-    found = []
-    for proc in _others():
-        args = command_line(proc.pid) or []
-        if any(text in arg for arg in args) and alive(proc.pid):
-            found.append(proc.pid)
-    return found
+    return _matching(lambda proc: any(text in arg for arg in proc.cmdline()))
 
 
 def named_in_directory(process_name: str, directory: Path) -> list[int]:
     """Live processes called ``process_name`` whose working directory is ``directory``."""
     want = directory.resolve()
-    found = []
-    for proc in _others():
+    return _matching(
+        lambda proc: proc.name() == process_name and Path(proc.cwd()).resolve() == want
+    )
+
+
+def terminate_group(pid: int, grace: float = 15.0) -> None:
+    """End the process group ``pid`` leads: SIGTERM, then SIGKILL when ``pid`` still runs
+    after ``grace`` seconds; reaps ``pid`` when it is our child."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
-            if proc.name() == process_name and Path(proc.cwd()).resolve() == want:
-                found.append(proc.pid)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        deadline = time.monotonic() + grace
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not alive(pid):
+            break
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def tree_rss_bytes(pid: int) -> int:

@@ -1,11 +1,9 @@
 """The local stand-in for the public ALB: a TCP proxy on ``127.0.0.1:<port>``.
 
 Each connection goes to one of the frontend containers named in the targets file (in
-turn; the next when one refuses). ``make deploy`` starts it once; on each release it is
-pointed at the new frontend only after that one is healthy, and the old containers are
-stopped after that: the way ECS moves a target group from the old tasks to the new ones.
-It runs as its own process (a new session; its pid in ``.rehearsal/containers/
-balancer.json``), so it outlives ``make deploy``; ``make destroy`` and ``make down`` stop it.
+turn; the next when one refuses); a release points it at the new frontend once that is
+healthy. It runs in a session of its own (its pid in ``balancer.json``), so it outlives
+``make deploy``; ``make destroy`` and ``make down`` stop it.
 
     python -m tools.containers.balancer --port 3000 --targets FILE
 """
@@ -25,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from tools import processes
 from tools.containers.common import LOCALHOST, STATE_DIR, ContainersError
 
 TARGETS = STATE_DIR / "balancer-targets.json"
@@ -86,20 +85,14 @@ def make_server(port: int, targets: Path) -> socketserver.ThreadingTCPServer:
     return socketserver.ThreadingTCPServer((LOCALHOST, port), Handler)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return MODULE.encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
 def running() -> dict[str, int] | None:
     """``{"pid", "port"}`` of our balancer when it runs, else None."""
     try:
         record = json.loads(RECORD.read_text())
     except (OSError, ValueError):
         return None
-    return record if _alive(int(record.get("pid", 0))) else None
+    args = processes.command_line(int(record.get("pid", 0))) or []
+    return record if MODULE in args else None
 
 
 def ensure(port: int, seconds: float = 10) -> None:
@@ -138,11 +131,7 @@ def stop() -> int | None:
     RECORD.unlink(missing_ok=True)
     if not found:
         return None
-    os.kill(found["pid"], signal.SIGTERM)
-    for _ in range(50):
-        if not _alive(found["pid"]):
-            break
-        time.sleep(0.1)
+    processes.terminate_group(found["pid"], grace=5)
     return found["pid"]
 
 

@@ -1,18 +1,14 @@
 """``docker build`` the apps like the images stack, push, read back digests.
 
-Like the images stack, every image builds with ``apps/`` as its context from
-``apps/<service>/Dockerfile`` (which copies the shared ``apps/common/``).
-
-Tags follow the images stack: ``<registry>/<repository>:<service>-<version>``. The
-digest is read back from the registry (that is what the services stack pins) and must
-match the engine's RepoDigests. Without a registry (``registry.local_registry`` yields
-None) the tag has no registry part, nothing is pushed, and the image runs by its id.
+Context, Dockerfile and tag (``<registry>/<repository>:<service>-<version>``) are the
+images stack's. The digest is read back from the registry (what the services stack pins)
+and must match the engine's RepoDigests. Without a registry (``registry.local_registry``
+yields None) the tag has no registry part, nothing is pushed, and the image runs by its id.
 ``disagreements`` compares the built image with the task definition that will run it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +17,7 @@ from tools.containers.base import Base
 from tools.containers.common import ContainersError, tail
 from tools.containers.engine import Engine
 from tools.containers.registry import Registry
+from tools.containers.run import inspect
 from tools.containers.taskdefs import TaskDefinition
 
 BUILD_SECONDS = 900
@@ -45,12 +42,6 @@ class BuiltImage:
         if not self.pushed:
             return self.digest
         return f"{self.reference.rsplit(':', 1)[0]}@{self.digest}"
-
-
-def inspect_image(engine: Engine, image: str) -> dict[str, Any]:
-    out = engine.ok("image", "inspect", image, what=f"docker image inspect {image}")
-    found: list[dict[str, Any]] = json.loads(out)
-    return found[0]
 
 
 def disagreements(image: dict[str, Any], task: TaskDefinition) -> list[str]:
@@ -97,18 +88,18 @@ def build_and_push(
     if result.returncode != 0:
         raise BuildError(f"docker build of {task.service} ({dockerfile}) failed:\n"
                          f"{tail(result.stdout)}")  # fmt: skip
-    found = disagreements(inspect_image(engine, reference), task)
+    image = inspect(engine, reference)
+    found = disagreements(image, task)
     if found:
         raise BuildError(
             f"the {task.service} image ({dockerfile}) disagrees with its task definition:\n- "
             + "\n- ".join(found)
         )
     if registry is None:
-        image_id = str(inspect_image(engine, reference)["Id"])
-        return BuiltImage(task.service, reference, image_id, base, pushed=False)
+        return BuiltImage(task.service, reference, str(image["Id"]), base, pushed=False)
     engine.ok("push", reference, what=f"docker push {reference}", timeout=300)
     digest = registry.digest(task.repository, task.tag)
-    repo_digests = inspect_image(engine, reference).get("RepoDigests") or []
+    repo_digests = inspect(engine, reference).get("RepoDigests") or []  # the push added one
     if f"{reference.rsplit(':', 1)[0]}@{digest}" not in repo_digests:
         raise BuildError(f"registry digest {digest} of {reference} is not in {repo_digests}")
     return BuiltImage(service=task.service, reference=reference, digest=digest, base=base)

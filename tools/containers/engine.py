@@ -1,16 +1,12 @@
 """A Docker engine: the one that already answers, or Debian's dockerd started by us.
 
-Order: ``DOCKER_HOST`` when set (it must answer); the CLI's default engine (Docker
-Desktop, the system dockerd); a dockerd this checkout started earlier; else install
-docker.io where allowed (see ``packages``) and start ``dockerd`` on a socket of its
-own, with overlay2 or, where that fails, vfs. Our dockerd uses no default bridge
-(``--bridge none``) and its own address pool, so it cannot clash with another engine
+``ensure_engine`` tries them in the order of docs/containers.md (step 1). Our dockerd
+uses no default bridge and its own address pool, so it cannot clash with another engine
 on the machine; the containers use user-defined networks only.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -18,6 +14,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from tools import processes
 from tools.containers import packages
@@ -87,17 +84,17 @@ def answers(host: str | None) -> bool:
     return result.returncode == 0
 
 
-def _alive(pid: int) -> bool:
-    return processes.alive(pid)
+def _record() -> dict[str, Any] | None:
+    try:
+        return dict(json.loads(RECORD.read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def own_engine() -> Engine | None:
     """The dockerd this checkout started (recorded in ``engine.json``), if it still answers."""
-    try:
-        record = json.loads(RECORD.read_text())
-    except (OSError, ValueError):
-        return None
-    if _alive(record["pid"]) and answers(record["host"]):
+    record = _record()
+    if record and processes.alive(record["pid"]) and answers(record["host"]):
         return Engine(host=record["host"], pid=record["pid"], driver=record["driver"])
     return None
 
@@ -155,7 +152,7 @@ def start_dockerd(binary: str) -> Engine:
             RECORD.write_text(json.dumps({"pid": proc.pid, "host": host, "driver": driver}))
             print(f"containers: started dockerd (pid {proc.pid}, {driver}) at {host}", flush=True)
             return Engine(host=host, pid=proc.pid, driver=driver, started_now=True)
-        _stop_pid(proc.pid)
+        _stop(proc.pid)
         failures.append(f"{driver}: {tail(log_path.read_text(), 3)}")
     raise EngineError("dockerd would not start:\n" + "\n".join(failures))
 
@@ -165,30 +162,23 @@ def _leftovers() -> list[int]:
     return processes.with_argument_containing(str(RUNTIME_DIR))
 
 
-def _stop_pid(pid: int, seconds: float = 30) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    processes.signal_all([pid, *_leftovers()], signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+def _stop(pid: int) -> None:
+    """End dockerd's process group, then what else of ours runs (containerd, its shims)."""
+    processes.terminate_group(pid, 30)
+    processes.signal_all(_leftovers(), signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(_alive(p) for p in _leftovers()):
+    while time.monotonic() < deadline and any(processes.alive(p) for p in _leftovers()):
         time.sleep(0.1)
 
 
 def stop_own_engine() -> int | None:
     """Stop the dockerd this checkout started (and its containerd); returns its pid."""
-    try:
-        record = json.loads(RECORD.read_text())
-    except (OSError, ValueError):
+    record = _record()
+    if record is None:
         return None
-    if _alive(record["pid"]):
-        _stop_pid(record["pid"])
+    if processes.alive(record["pid"]):
+        _stop(record["pid"])
     RECORD.unlink(missing_ok=True)
     SOCKET.unlink(missing_ok=True)
     shutil.rmtree(RUNTIME_DIR, ignore_errors=True)
-    pid: int | None = record["pid"]
-    return pid
+    return int(record["pid"])

@@ -1,20 +1,11 @@
 """The whole local run: engine, base image, registry, build, containers, browser.
 
-``up`` builds both images as the images stack does (context ``apps/``, Dockerfile
-``apps/<service>/Dockerfile``), pushes them to a local registry, reads back their
-digests, and runs them by digest under their task definitions' settings: two backend
-replicas behind the network alias ``backend.internal`` (the internal ALB's stand-in,
-which the frontend reaches through ``BACKEND_URL``) and the frontend published on
-127.0.0.1. On any failure everything it created is removed again before the error is
-raised.
-
+``up`` builds and pushes both images and runs them by digest: backend replicas behind
+the network alias ``backend.internal`` (the internal ALB's stand-in) and the frontend on
+127.0.0.1; on any failure everything it created is removed before the error is raised.
 ``serve_after_deploy`` and ``stop_serving`` are what ``make deploy`` and
-``make destroy|down`` call (through tools/deploy/cli.py). A release is served the way ECS
-rolls one out behind an ALB: the new containers start and turn healthy while the old ones
-serve, the local balancer (``tools.containers.balancer``, the ALB's stand-in on
-``127.0.0.1:3000``) then sends new connections to the new frontend, and only then are
-the old containers stopped. New containers that never turn healthy are removed, and the
-old ones keep serving.
+``make destroy|down`` call (through tools/deploy/cli.py); ``release`` rolls the new
+containers out behind the local balancer the way ECS does behind an ALB (docs/containers.md).
 """
 
 from __future__ import annotations
@@ -110,37 +101,28 @@ def up(
         timings["build"] = time.monotonic() - started
         started = time.monotonic()
         network = run.create_network(engine, f"ecs-learn-{run_id}", run_id)
-        backend, frontend = tasks["backend"], tasks["frontend"]
+        backend_url = f"http://{BACKEND_ALIAS}:{tasks['backend'].port}"
+        # (service, replica, network alias, its Terraform references' stand-ins, host port)
+        specs = [
+            *[("backend", n, BACKEND_ALIAS, {}, None) for n in range(1, replicas + 1)],
+            ("frontend", 1, "frontend", {"BACKEND_URL": backend_url}, port),
+        ]
         names: dict[str, list[str]] = {"backend": [], "frontend": []}
-        for replica in range(1, replicas + 1):
-            names["backend"].append(
+        for service, replica, alias, references, publish in specs:
+            names[service].append(
                 run.run_container(
                     engine,
-                    name=f"ecs-learn-{run_id}-backend-{replica}",
-                    image=images["backend"].pinned,
-                    task=backend,
-                    environment=taskdefs.resolve_environment(backend, {}),
+                    name=f"ecs-learn-{run_id}-{service}-{replica}",
+                    image=images[service].pinned,
+                    task=tasks[service],
+                    environment=taskdefs.resolve_environment(tasks[service], references),
                     network=network,
-                    alias=BACKEND_ALIAS,
+                    alias=alias,
                     run_id=run_id,
+                    publish=publish,
                 )
             )
-        backend_url = f"http://{BACKEND_ALIAS}:{backend.port}"
-        names["frontend"].append(
-            run.run_container(
-                engine,
-                name=f"ecs-learn-{run_id}-frontend-1",
-                image=images["frontend"].pinned,
-                task=frontend,
-                environment=taskdefs.resolve_environment(frontend, {"BACKEND_URL": backend_url}),
-                network=network,
-                alias="frontend",
-                run_id=run_id,
-                publish=port,
-            )
-        )
-        by_name = {n: tasks[s] for s, ns in names.items() for n in ns}
-        run.wait_healthy(engine, list(by_name), by_name)
+        run.wait_healthy(engine, {n: tasks[s] for s, ns in names.items() for n in ns})
         timings["start"] = time.monotonic() - started
     except BaseException:
         run.remove_labelled(engine, run_id)
@@ -166,12 +148,14 @@ def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
 
 
 def release(engine: Engine, tasks: dict[str, taskdefs.TaskDefinition], port: int) -> Served:
-    """Serve ``tasks`` on ``127.0.0.1:port`` the way ECS rolls a release out behind an ALB
-    (see the module docstring); returns the new containers. On failure the old ones serve on."""
+    """Serve ``tasks`` on ``127.0.0.1:port``: the new containers turn healthy while the old
+    ones serve, the balancer then sends new connections to them, and only then are the old
+    ones removed; returns the new containers. On failure the old ones serve on."""
     found = balancer.running()
     if not (found and found["port"] == port) and not port_is_free(port):
         # A run from before the balancer publishes the port itself: it goes first (once).
-        _remove_previous(engine)
+        run.remove_labelled(engine)
+        SERVED.unlink(missing_ok=True)
     served = up(engine, tasks=tasks, port=0)  # the old containers serve meanwhile
     upstream = served.frontend_url.removeprefix("http://").rstrip("/")
     balancer.point_at([upstream])
@@ -222,11 +206,6 @@ def serve_after_deploy(env_name: str) -> int:
         flush=True,
     )
     return 0
-
-
-def _remove_previous(engine: Engine) -> None:
-    run.remove_labelled(engine)
-    SERVED.unlink(missing_ok=True)
 
 
 def existing_engine() -> Engine | None:

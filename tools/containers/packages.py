@@ -57,7 +57,7 @@ def apt_install(packages: list[str]) -> None:
         )
 
 
-def ensure(binary: str, error: type[ContainersError] = MissingError) -> str:
+def ensure(binary: str) -> str:
     """The path of ``binary``, installing its Debian package first when missing and allowed."""
     found = which(binary)
     if found:
@@ -65,12 +65,12 @@ def ensure(binary: str, error: type[ContainersError] = MissingError) -> str:
     package, purpose = NEEDED[binary]
     why = why_not_install()
     if why:
-        raise error(
+        raise MissingError(
             f"{binary} (for {purpose}) is not installed, and it is not installed "
             f"automatically because {why}: install Debian's {package}"
         )
     apt_install([package])
     found = which(binary)
     if not found:
-        raise error(f"{binary} is still missing after installing {package}")
+        raise MissingError(f"{binary} is still missing after installing {package}")
     return found

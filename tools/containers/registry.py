@@ -16,7 +16,6 @@ TLS, so no certificates are involved.
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 import tempfile
 import time
@@ -27,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import not_run
-from tools.containers import packages
+from tools import not_run, processes
+from tools.containers import base, packages
 from tools.containers.common import (
     LABEL,
     LOCALHOST,
@@ -96,16 +95,9 @@ def _answers(address: str) -> bool:
         return False
 
 
-def image_present(engine: Engine, pull_seconds: float = 300) -> bool:
-    """The pinned registry image is on the engine, or could be pulled now."""
-    if engine.docker("image", "inspect", IMAGE).returncode == 0:
-        return True
-    return engine.docker("pull", IMAGE, timeout=pull_seconds).returncode == 0
-
-
 def choose(engine: Engine) -> str:
     """``image``, ``debian`` or ``none``: which registry this machine can run."""
-    if image_present(engine):
+    if base.has_image(engine, IMAGE) or engine.docker("pull", IMAGE, timeout=300).returncode == 0:
         return "image"
     try:
         packages.ensure("docker-registry")
@@ -199,11 +191,6 @@ def _process(start_seconds: float) -> Iterator[Registry]:
                   flush=True)  # fmt: skip
             yield Registry(address=address)
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            processes.terminate_group(proc.pid, 10)
+            proc.wait()  # already reaped: Popen reads that as exited
             log.close()

@@ -91,14 +91,14 @@ def logs(engine: Engine, name: str, lines: int | None = None) -> str:
     return engine.docker("logs", *tail_arg, name).stdout
 
 
-def wait_healthy(engine: Engine, names: list[str], tasks: dict[str, TaskDefinition]) -> float:
-    """Wait until every container is ``healthy``; returns the seconds it took.
+def wait_healthy(engine: Engine, tasks: dict[str, TaskDefinition]) -> None:
+    """Wait until every container (name -> its task definition) is ``healthy``.
 
     The deadline is what ECS would allow: start period, then (interval + timeout) for
     each of ``retries`` + 1 checks, plus slack for a loaded machine.
     """
     started = time.monotonic()
-    pending = dict.fromkeys(names)
+    pending = dict.fromkeys(tasks)
     while pending:
         for name in list(pending):
             h = tasks[name].health
@@ -116,7 +116,6 @@ def wait_healthy(engine: Engine, names: list[str], tasks: dict[str, TaskDefiniti
                 raise NotHealthyError(_unhealthy(engine, name, f"not healthy after {limit} s"))
         if pending:
             time.sleep(0.5)
-    return time.monotonic() - started
 
 
 def _unhealthy(engine: Engine, name: str, why: str) -> str:
@@ -146,19 +145,22 @@ def stop(engine: Engine, name: str, stop_timeout: int) -> Stopped:
     return Stopped(name, seconds, exit_code, logs(engine, name))
 
 
+def _labelled(engine: Engine, run_id: str | None) -> tuple[list[str], list[str]]:
+    """Our containers and networks (of ``run_id``, or of any run)."""
+    selector = f"label={LABEL}={run_id}" if run_id else f"label={LABEL}"
+    ids = engine.ok("ps", "-aq", "--filter", selector, what="docker ps").split()
+    nets = engine.ok("network", "ls", "-q", "--filter", selector, what="docker network ls").split()
+    return ids, nets
+
+
 def remove_labelled(engine: Engine, run_id: str | None = None) -> list[str]:
     """Remove every container, then network, with our label (of ``run_id``, or of any run)."""
-    selector = f"label={LABEL}={run_id}" if run_id else f"label={LABEL}"
-    removed = []
-    ids = engine.ok("ps", "-aq", "--filter", selector, what="docker ps").split()
+    ids, nets = _labelled(engine, run_id)
     if ids:
         engine.ok("rm", "--force", "--volumes", *ids, what="docker rm", timeout=120)
-        removed += ids
-    nets = engine.ok("network", "ls", "-q", "--filter", selector, what="docker network ls").split()
     if nets:
         engine.ok("network", "rm", *nets, what="docker network rm")
-        removed += nets
-    return removed
+    return ids + nets
 
 
 def other_runs(engine: Engine, keep: str) -> list[str]:
@@ -172,6 +174,5 @@ def other_runs(engine: Engine, keep: str) -> list[str]:
 
 def leftovers(engine: Engine, run_id: str | None = None) -> list[str]:
     """Containers and networks that still carry our label."""
-    selector = f"label={LABEL}={run_id}" if run_id else f"label={LABEL}"
-    ids = engine.ok("ps", "-aq", "--filter", selector, what="docker ps").split()
-    return ids + engine.ok("network", "ls", "-q", "--filter", selector, what="networks").split()
+    ids, nets = _labelled(engine, run_id)
+    return ids + nets

@@ -18,8 +18,6 @@ from config.naming import stack_name
 from tools.containers.common import ContainersError
 from tools.synthesize import SynthError, synthesize
 
-STACK_FILE = "cdk.tf.json"
-
 # What ECS uses when a container definition names no stopTimeout (Fargate: 30 s).
 ECS_DEFAULT_STOP_TIMEOUT = 30
 TOKEN = re.compile(r"\$\{[^}]*\}")

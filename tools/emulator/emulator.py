@@ -14,7 +14,6 @@ process group and waits until the port is free.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
@@ -61,15 +60,11 @@ def answers(endpoint: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _pid_alive(pid: int) -> bool:
-    return processes.alive(pid)
-
-
 def _is_our_server(pid: int) -> bool:
     """Guard against a recycled pid: the process must be our launcher."""
     args = processes.command_line(pid)
     if args is None:
-        return _pid_alive(pid)  # arguments unreadable: trust the recorded pid
+        return processes.alive(pid)  # arguments unreadable: trust the recorded pid
     return MODULE in args
 
 
@@ -124,9 +119,8 @@ class Emulator:
                     raise EmulatorError(f"emulator at {emulator.endpoint} does not answer")
                 time.sleep(0.1)
         except BaseException:
-            _terminate_group(proc.pid)
-            with contextlib.suppress(ChildProcessError):
-                proc.wait(timeout=10)
+            processes.terminate_group(proc.pid)
+            proc.wait(timeout=10)  # already reaped: Popen reads that as exited
             raise
         emulator._record()
         return emulator
@@ -140,7 +134,7 @@ class Emulator:
             emulator = cls(pid=int(data["pid"]), port=int(data["port"]), workdir=workdir)
         except (OSError, ValueError, KeyError):
             return None
-        if _pid_alive(emulator.pid) and _is_our_server(emulator.pid):
+        if processes.alive(emulator.pid) and _is_our_server(emulator.pid):
             return emulator
         path.unlink(missing_ok=True)  # stale record of a dead server
         return None
@@ -153,9 +147,7 @@ class Emulator:
 
     def stop(self, timeout: float = 15.0) -> None:
         """End the server's process group, wait for the port to be free, forget it."""
-        _terminate_group(self.pid, timeout)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, os.WNOHANG)  # reap it if it is our child
+        processes.terminate_group(self.pid, timeout)
         deadline = time.monotonic() + timeout
         while not port_is_free(self.port):
             if time.monotonic() > deadline:
@@ -163,22 +155,6 @@ class Emulator:
             time.sleep(0.1)
         (self.workdir / STATE_FILE).unlink(missing_ok=True)
         (self.workdir / "emulator.ready").unlink(missing_ok=True)
-
-
-def _terminate_group(pgid: int, timeout: float = 15.0) -> None:
-    """SIGTERM the process group, then SIGKILL what is left after ``timeout``."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pgid, os.WNOHANG)
-            if not _pid_alive(pgid):
-                return
-            time.sleep(0.1)
 
 
 def iam_decisions(workdir: Path) -> list[dict[str, Any]]:
