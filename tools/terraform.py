@@ -1,16 +1,11 @@
 """Run Terraform with this project's own CLI config, with or without a provider mirror.
 
-Providers are pinned by the committed ``.terraform.lock.hcl`` (hashicorp/aws
-5.100.0, with the registry's package hashes for every platform), which
-``main.py`` copies into every synthesized stack. Where they come from:
-
-* a filesystem mirror, when one is found: ``$TF_PROVIDER_MIRROR`` or the first
-  known location that holds hashicorp/aws 5.100.0 (offline machines, CI here);
-* otherwise the Terraform registry, as Terraform normally does.
+Providers are pinned by the committed ``.terraform.lock.hcl``, which ``main.py`` copies into
+every synthesized stack. They come from a filesystem mirror when one is found
+(``$TF_PROVIDER_MIRROR`` or the first of ``MIRROR_CANDIDATES`` that holds hashicorp/aws
+5.100.0), otherwise from the Terraform registry.
 
     python -m tools.terraform cli-config    # write the config, print its path
-
-``make validate`` (tools/review/validate.py) uses it to validate every stack.
 """
 
 from __future__ import annotations
@@ -130,37 +125,12 @@ def terraform_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def validate(stack_dir: Path) -> dict[str, object]:
-    """``terraform init -backend=false`` then ``terraform validate -json`` in ``stack_dir``."""
-    binary, env = terraform_binary(), terraform_env()
-    install_lock_file(stack_dir)
-    init = subprocess.run(
-        [binary, "init", "-backend=false", "-input=false", "-no-color"],
-        cwd=stack_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if init.returncode != 0:
-        raise TerraformSetupError(f"terraform init failed in {stack_dir}:\n{init.stderr}")
-    result = subprocess.run(
-        [binary, "validate", "-json", "-no-color"],
-        cwd=stack_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    report: dict[str, object] = json.loads(result.stdout)
-    return report
-
-
 BACKEND_IGNORED = "Backend configuration ignored"
 
 
 def validate_many(stack_dirs: list[Path]) -> dict[Path, dict[str, object]]:
-    """``validate`` every directory with one ``terraform init`` and one ``validate``.
+    """``terraform init -backend=false`` and ``terraform validate -json`` of every directory,
+    in one run of each.
 
     Each stack becomes a child module of a scratch root module, so the provider's
     schema (the bulk of a run's time) loads once instead of once per stack. The
@@ -169,8 +139,9 @@ def validate_many(stack_dirs: list[Path]) -> dict[Path, dict[str, object]]:
     warning that a child module's backend block is ignored comes from this set-up and
     is dropped. Every stack must need the same providers (the aws-only stacks do).
     """
-    if len(stack_dirs) < 2:
-        return {d: validate(d) for d in stack_dirs}
+    if not stack_dirs:
+        return {}
+    binary, env = terraform_binary(), terraform_env()
     real = [d.resolve() for d in stack_dirs]
     with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
         root = Path(tmp)
@@ -178,9 +149,23 @@ def validate_many(stack_dirs: list[Path]) -> dict[Path, dict[str, object]]:
             (root / f"s{i}").symlink_to(stack_dir, target_is_directory=True)
         modules = {f"s{i}": {"source": f"./s{i}"} for i in range(len(real))}
         (root / "main.tf.json").write_text(json.dumps({"module": modules}))
-        report = validate(root)
-        diagnostics = report.get("diagnostics") or []
-        assert isinstance(diagnostics, list)
+        install_lock_file(root)
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [binary, *args, "-no-color"],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+
+        init = run("init", "-backend=false", "-input=false")
+        if init.returncode != 0:
+            stacks = ", ".join(str(d) for d in stack_dirs)
+            raise TerraformSetupError(f"terraform init failed for {stacks}:\n{init.stderr}")
+        diagnostics = json.loads(run("validate", "-json").stdout).get("diagnostics") or []
         owned = [(_owner(d, root, real), d) for d in diagnostics]
     return {
         d: _stack_report([diag for owner, diag in owned if owner in (None, r)])

@@ -2,8 +2,7 @@
 
 ``main.py`` calls ``enable(one_short_run=True)`` first thing, ``tests/conftest.py`` calls
 ``enable()``: before any provider import and before ``import cdktf`` starts jsii's node.
-Each speed-up has an off switch (set it to ``1``); all of them off is plain cdktf, and
-``tests/unit/test_fast_synth.py`` checks that both write the same bytes.
+Each speed-up has an off switch (set it to ``1``); all off is plain cdktf, byte for byte.
 
 - **Lazy provider imports** (``CDKTF_STOCK_IMPORTS``). The prebuilt bindings' ``__init__.py``
   (``cdktf-cdktf-provider-aws``) runs ``from . import <submodule>`` for all 2,135 resources
@@ -25,12 +24,9 @@ Each speed-up has an off switch (set it to ``1``); all of them off is plain cdkt
   objects the bindings create.
 
 They rely on the exact files of the provider versions in ``PROVIDERS`` and of jsii
-``JSII_VERSION``. Anything else fails loudly, never silently slower: ``enable()`` raises
-``FastSynthError`` for another provider or jsii version or kernel file, a provider's first
-import raises it for an ``__init__.py`` of another shape, and the node hook throws (jsii
-raises that as a ``JSIIError``) for an index of another shape. Each message names the
-switch that synthesizes without the speed-up. To move to a new version, add it here and
-run ``tests/unit/test_fast_synth.py``. Nothing in site-packages or node_modules is written.
+``JSII_VERSION``; anything else fails loudly, never silently slower, with a message that
+names the switch to synthesize without the speed-up (docs/performance.md says where each
+fails). Nothing in site-packages or node_modules is written.
 """
 
 from __future__ import annotations

@@ -1,23 +1,12 @@
 """Where one synth's time goes: Python, the jsii kernel, and the round trips between them.
 
-    python -m tools.perf.synth_profile [--runs 3] [--eager]
+    python -m tools.perf.synth_profile [--runs 3] [--eager] [--root <checkout>]
 
-Runs ``main.py`` (the full dev synth of ``make bench``) in a fresh process, ``--runs``
-times, and prints the median of each phase:
-
-- Python: start-up to the first kernel call, imports (the project's and the bindings'
-  own Python, kernel time excluded), building the constructs, ``app.synth()``, the
-  lock-file copies, and shutdown;
-- the kernel: node start and handshake, each assembly ``load`` (split by the
-  kernel's own ``JSII_DEBUG_TIMING`` into the tarball check, the type index and the
-  ``require`` of the package's JavaScript), and every other call by kind, with the
-  number of round trips.
-
-The child is instrumented only from the outside: ``jsii``'s process provider is
-wrapped before ``main.py`` runs, nothing in the project or site-packages changes.
-``--eager`` profiles plain cdktf (every speed-up switched off) instead; ``--root`` profiles
-the ``main.py`` of another checkout (an older commit, to compare).
-Results are in docs/performance.md.
+The median of each phase over ``--runs`` fresh runs of ``main.py`` (the dev synth of
+``make bench``); the kernel's ``load`` steps come from its own ``JSII_DEBUG_TIMING``. The
+child is instrumented only from the outside: ``jsii``'s process provider is wrapped before
+``main.py`` runs; nothing in the project or site-packages changes. Results:
+docs/performance.md.
 """
 
 from __future__ import annotations

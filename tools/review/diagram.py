@@ -5,14 +5,10 @@ environment's synthesized stacks.
     python -m tools.review.diagram --synth-dir cdktf.out --env prod --lang ja --output -
     python -m tools.review.diagram --check        # exit 1 if a committed doc is stale
 
-Everything shown comes from ``<env>-foundation`` and ``<env>-services``
-``cdk.tf.json``: the VPC and subnets (tier from the route tables), both ALBs with
-their listeners and target groups, the ECS services, the VPC endpoints, the ECR
-repository, and the traffic path, which follows the security-group rules.
-The JSON is read as data: resources by type, and references (``"${aws_subnet.a.id}"``,
-cdktf's cross-stack outputs) through ``parse_ref``. The output depends only on those
-resources (sorted), so it is deterministic. Both languages draw the same diagram and
-tables; only the prose and headings differ.
+Everything shown is read as data from the ``<env>-foundation`` and ``<env>-services``
+``cdk.tf.json``: resources by type, references through ``parse_ref`` (cdktf's cross-stack
+outputs too); the traffic path follows the security-group rules. Resources are sorted, so
+the output is deterministic. Both languages draw the same diagram and tables.
 """
 
 from __future__ import annotations
@@ -119,6 +115,7 @@ class TargetGroup:
     name: str  # without the hash suffix (``_without_hash``)
     protocol: str
     port: int
+    health_check: str  # its path
 
 
 @dataclass(frozen=True)
@@ -158,11 +155,11 @@ class Model:
     env: str
     vpc_name: str
     vpc_cidr: str
-    igw_name: str | None
+    igw_name: str
     subnets: tuple[Subnet, ...]
     albs: tuple[Node, ...]
     services: tuple[Node, ...]
-    interface_endpoints: Node | None
+    interface_endpoints: Node
     endpoints: tuple[Endpoint, ...]
     repository: str
     target_groups: Mapping[Ref, TargetGroup]
@@ -176,8 +173,7 @@ class Model:
     @property
     def nodes(self) -> tuple[Node, ...]:
         """Everything drawn per AZ: the ALBs, the services, then the interface endpoints."""
-        vpce = (self.interface_endpoints,) if self.interface_endpoints else ()
-        return (*self.albs, *self.services, *vpce)
+        return (*self.albs, *self.services, self.interface_endpoints)
 
 
 def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
@@ -191,10 +187,7 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
         if name not in docs:
             raise DiagramError(f"{synth_dir}: no synthesized stack {name}; have {sorted(docs)}")
     fnd, svc = Stack(fnd_name, docs[fnd_name], docs), Stack(svc_name, docs[svc_name], docs)
-    vpcs = fnd.resources("aws_vpc")
-    if len(vpcs) != 1:
-        raise DiagramError(f"{fnd_name}: expected one aws_vpc, found {len(vpcs)}")
-    (vpc,) = vpcs.values()
+    vpc = _one(fnd, "aws_vpc")
     # ECS registers each task at its container port, which overrides the group's default.
     task_ports = {
         svc.ref(b["target_group_arn"]): int(b["container_port"])
@@ -206,6 +199,7 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
             _without_hash(t["name"]),
             t["protocol"],
             task_ports.get(("aws_lb_target_group", k), int(t["port"])),
+            t["health_check"]["path"],
         )
         for k, t in fnd.resources("aws_lb_target_group").items()
     }
@@ -214,9 +208,7 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
         env=env,
         vpc_name=_name_tag(vpc, "VPC"),
         vpc_cidr=vpc["cidr_block"],
-        igw_name=next(
-            (_name_tag(g, "IGW") for g in fnd.resources("aws_internet_gateway").values()), None
-        ),
+        igw_name=_name_tag(_one(fnd, "aws_internet_gateway"), "IGW"),
         subnets=_subnets(fnd),
         albs=_albs(fnd, groups),
         services=_services(svc, groups),
@@ -238,6 +230,13 @@ def load_model(synth_dir: Path, env: str = DEFAULT_ENV) -> Model:
         },
         rules=_rules(fnd, svc),
     )
+
+
+def _one(stack: Stack, tf_type: str) -> dict[str, Any]:
+    found = stack.resources(tf_type)
+    if len(found) != 1:
+        raise DiagramError(f"{stack.name}: expected one {tf_type}, found {len(found)}")
+    return next(iter(found.values()))
 
 
 def _without_hash(name: str) -> str:
@@ -280,10 +279,6 @@ def _subnets(fnd: Stack) -> tuple[Subnet, ...]:
 
 
 def _albs(fnd: Stack, groups: Mapping[Ref, TargetGroup]) -> tuple[Node, ...]:
-    health = {
-        ("aws_lb_target_group", k): f"`{t['health_check']['path']}`"
-        for k, t in fnd.resources("aws_lb_target_group").items()
-    }
     found = []
     for key, lb in fnd.resources("aws_lb").items():
         listeners, tgs = [], set()
@@ -301,7 +296,7 @@ def _albs(fnd: Stack, groups: Mapping[Ref, TargetGroup]) -> tuple[Node, ...]:
         name, internal = lb["name"], bool(lb["internal"])
         title = f"{'Internal' if internal else 'External'} ALB"
         scheme = "internal" if internal else "internet-facing"
-        checks = ", ".join(health[t] for t in sorted(tgs))
+        checks = ", ".join(f"`{groups[t].health_check}`" for t in sorted(tgs))
         node = Node(
             key=_id("alb", name),
             title=title,
@@ -343,14 +338,12 @@ def _services(svc: Stack, groups: Mapping[Ref, TargetGroup]) -> tuple[Node, ...]
     return tuple(node for _, node in sorted(found))
 
 
-def _interface_endpoints(fnd: Stack, endpoints: Mapping[str, dict[str, Any]]) -> Node | None:
+def _interface_endpoints(fnd: Stack, endpoints: Mapping[str, dict[str, Any]]) -> Node:
     """The interface endpoints, drawn as one node in each AZ they have a subnet in."""
     interface = sorted(
         ((_service(e), e) for e in endpoints.values() if _kind(e) == "Interface"),
         key=lambda pair: pair[0],
     )
-    if not interface:
-        return None
     return Node(
         key="vpce",
         title="Interface endpoints",
@@ -464,10 +457,12 @@ def _label(model: Model, source: Node, target: Node, rule: Rule) -> str:
 def mermaid(model: Model) -> list[str]:
     """The flowchart, one line per element, in a stable order."""
     az_of = {s.ref: model.azs.index(s.az) + 1 for s in model.subnets}
-    lines = ["flowchart TB", f"  internet([{_q('Internet')}])"]
-    if model.igw_name:
-        lines.append(f"  igw[{_q('Internet gateway<br/>' + model.igw_name)}]")
-    lines.append(f"  subgraph vpc[{_q(f'VPC {model.vpc_name} · {model.vpc_cidr}')}]")
+    lines = [
+        "flowchart TB",
+        f"  internet([{_q('Internet')}])",
+        f"  igw[{_q('Internet gateway<br/>' + model.igw_name)}]",
+        f"  subgraph vpc[{_q(f'VPC {model.vpc_name} · {model.vpc_cidr}')}]",
+    ]
     for n, az in enumerate(model.azs, start=1):
         lines.append(f"    subgraph az{n}[{_q(f'AZ {az}')}]")
         for subnet in (s for s in model.subnets if s.az == az):
@@ -519,10 +514,8 @@ def _edges(model: Model, az_of: Mapping[Ref, int]) -> list[str]:
         label = _q(hop.label)
         if hop.source is None:
             assert isinstance(hop.target, Node)
-            entry = "igw" if model.igw_name else "internet"
-            if model.igw_name:
-                lines.append(f"  internet -->|{label}| igw")
-            lines += [f"  {entry} --> {hop.target.key}_az{n}" for n in azs(hop.target)]
+            lines.append(f"  internet -->|{label}| igw")
+            lines += [f"  igw --> {hop.target.key}_az{n}" for n in azs(hop.target)]
         elif isinstance(hop.target, str):
             lines += [
                 f"  {hop.source.key}_az{n} {arrow}|{label}| {hop.target}" for n in azs(hop.source)
@@ -533,9 +526,8 @@ def _edges(model: Model, az_of: Mapping[Ref, int]) -> list[str]:
             lines += [
                 f"  {hop.source.key}_az{n} {arrow}|{label}| {hop.target.key}_az{n}" for n in shared
             ]
-    if model.interface_endpoints:
-        for n in azs(model.interface_endpoints):
-            lines += [f"  vpce_az{n} -.-> aws_{s}" for s in _aws_nodes(model) if s != "s3"]
+    for n in azs(model.interface_endpoints):
+        lines += [f"  vpce_az{n} -.-> aws_{s}" for s in _aws_nodes(model) if s != "s3"]
     gateways = sorted(_id("gw", e.service) for e in model.endpoints if e.kind == "Gateway")
     lines += [f"  {node} -.-> aws_s3" for node in gateways]
     return list(dict.fromkeys(lines))  # one line per edge, in first-seen order

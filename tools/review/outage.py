@@ -1,19 +1,10 @@
 """The planned changes that stop traffic, and for about how long, read from a plan.
 
-Most releases keep serving (docs/operations.md, "What a change does to traffic"): a new
-task definition rolls, and a port change rolls the tasks inside the same target group
-while the rules for both ports are open. What cannot keep serving is a change that
-deletes something a request passes through before its replacement can answer:
-
-* a target group: the listener moves to the new, empty group in the foundation apply,
-  and tasks join it only in the services apply;
-* a load balancer or a listener;
-* an ECS service: the old one's tasks stop before the new one's are healthy;
-* a rule that lets a load balancer reach its tasks, deleted before its replacement
-  exists (a port rule is normally replaced create-before-destroy: no break).
-
-``traffic_breaks`` lists them, one line each with the expected window; the plan summary
-shows them to reviewers and ``make deploy`` on AWS asks before applying them.
+Most releases keep serving (docs/operations.md, "What a change does to traffic"). What
+cannot is a change that deletes something a request passes through before its replacement
+can answer: a target group, a load balancer, a listener, an ECS service, or a rule that
+lets a load balancer reach its tasks (unless replaced create-before-destroy). The plan
+summary shows ``traffic_breaks`` to reviewers; ``make deploy`` on AWS asks before applying them.
 """
 
 from __future__ import annotations

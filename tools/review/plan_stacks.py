@@ -2,25 +2,12 @@
 
     python -m tools.review.plan_stacks [--outdir cdktf.out] [--plans plans] [--env ENV]
 
-For each stack of ``<outdir>/manifest.json`` (only ``ENV``'s with ``--env``, since
-each environment is planned with its own role):
-
-* ``<env>-bootstrap`` is not planned. Its state is a local file that only the
-  machine which applied it has; anywhere else its plan would show the state
-  bucket as new every time.
-* A stack that reads the outputs of a stack that has none yet (never
-  deployed) is not planned either, and says so: its plan cannot be computed
-  until that deploy.
-* ``<env>-images`` plans with the caller's ECR login in the docker provider's
-  environment variables (``tools/deploy/ecr.py``), never in a file or the state.
-* Every other stack: ``terraform init``, ``terraform plan -detailed-exitcode
-  -lock=false`` (a read-only plan role cannot write the lock) and ``terraform
-  show -json`` into ``<plans>/<stack>.json`` for ``tools.review.plan_summary``.
-
-The result per stack (``changes``, ``no-changes``, ``skipped`` with a reason,
-or ``error``) goes to ``<plans>/results.json`` and, under GitHub Actions, to
-the step outputs ``results`` (that JSON) and ``has_changes`` (``true`` when
-any stack has changes). Exit status 1 when any plan failed, 0 otherwise.
+Skips, with the reason, ``<env>-bootstrap`` and a stack that reads outputs of a stack not
+deployed yet (docs/plan-review.md). Plans with ``-lock=false`` (a read-only plan role cannot
+write the lock), ``<env>-images`` with the caller's ECR login in the docker provider's
+environment, never in a file (``tools/deploy/ecr.py``). Writes ``<plans>/<stack>.json``
+(``terraform show -json``) and ``<plans>/results.json``, and under GitHub Actions the step
+outputs ``results`` and ``has_changes``. Exit status 1 when any plan failed.
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """Markdown summary of ``terraform show -json`` plans, for people and PR comments.
 
-    python -m tools.review.plan_summary PLAN.json                 # one stack
-    python -m tools.review.plan_summary --comment a.json b.json   # one PR comment for several
-    python -m tools.review.plan_summary --stack dev-foundation plan.json
+    python -m tools.review.plan_summary [--stack NAME] [--comment] PLAN.json ...
 
-A stack is named after its file (``dev-foundation.json`` -> ``dev-foundation``)
-unless ``--stack`` says otherwise. Replacements and destroys come first, with the
-attributes that force each replacement. Sensitive values are never printed: an
-attribute marked in ``before_sensitive`` or ``after_sensitive`` shows as
-"(sensitive)". A file that is not plan JSON (format_version 1.x) is an error:
-one line on stderr naming the file, exit status 2, nothing on stdout.
+Replacements and destroys come first; sensitive values are never printed. How stacks are
+named, the two forms and the errors: docs/plan-review.md.
 """
 
 from __future__ import annotations
@@ -161,13 +155,13 @@ def _change(entry: Mapping[str, Any]) -> Change:
     else:
         why = reason
     if kind == "update":
-        details = _attribute_changes(change, keys=None, skip_unknown=False)
+        details = _attribute_changes(change, skip_unknown=False)
     elif kind == "replace":
         # Everything computed is recomputed on replacement; list only what config changed.
         forced = [p for p in paths if p]
         details = [_path_change(change, p) for p in forced]
         top = {p[0] for p in forced}
-        details += _attribute_changes(change, keys=None, skip_unknown=True, exclude=top)
+        details += _attribute_changes(change, skip_unknown=True, exclude=top)
     else:
         details = []
     if len(details) > MAX_DETAILS:
@@ -176,20 +170,15 @@ def _change(entry: Mapping[str, Any]) -> Change:
 
 
 def _attribute_changes(
-    change: Mapping[str, Any],
-    *,
-    keys: Iterable[str] | None,
-    skip_unknown: bool,
-    exclude: Iterable[object] = (),
+    change: Mapping[str, Any], *, skip_unknown: bool, exclude: Iterable[object] = ()
 ) -> list[str]:
     before: dict[str, Any] = change["before"] if isinstance(change.get("before"), dict) else {}
     after: dict[str, Any] = change["after"] if isinstance(change.get("after"), dict) else {}
     unknown: dict[str, Any] = (
         change["after_unknown"] if isinstance(change.get("after_unknown"), dict) else {}
     )
-    names = sorted(set(before) | set(after) | set(unknown)) if keys is None else list(keys)
     lines = []
-    for name in names:
+    for name in sorted(set(before) | set(after) | set(unknown)):
         if name in exclude:
             continue
         is_unknown = _any_true(unknown.get(name))

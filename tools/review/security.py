@@ -2,14 +2,10 @@
 
     python -m tools.review.security [--synth-dir DIR] [--plan STACK=plan.json ...]
 
-1. Synthesizes every stack of dev and prod (images built, S3 state), or reads DIR.
-2. Runs checkov (``--framework terraform_json``) on each ``cdk.tf.json``, and
-   ``--framework terraform_plan`` on ``terraform show -json`` plans when given:
-   container definitions are a JSON string with ``${...}`` references in
-   ``cdk.tf.json``, so container checks can pass falsely there.
-3. Maps every failed check to ``<stack>/<construct path>`` and compares with
-   ``security/suppressions.toml``. Any failure without a suppression, and any
-   suppression that no longer matches a failure, fails the run.
+Scans each ``cdk.tf.json`` of dev and prod (synthesized, or read from DIR), and each plan
+given (``--framework terraform_plan``: there container definitions are resolved). Every
+failed check, as ``<stack>/<construct path>``, needs an entry of ``security/suppressions.toml``,
+and every entry a failure; otherwise the run fails (docs/security.md).
 """
 
 from __future__ import annotations
@@ -69,21 +65,16 @@ def load_suppressions(path: Path = SUPPRESSIONS) -> list[Suppression]:
         raise SecurityScanError(f"cannot read {path}: {exc}") from None
     result = []
     for index, entry in enumerate(entries):
+        where = f"{path.name} suppression[{index}]"
         missing = [k for k in ("check", "resource", "reason") if not entry.get(k)]
         if missing:
-            raise SecurityScanError(f"{path.name} suppression[{index}]={entry!r} lacks {missing}")
+            raise SecurityScanError(f"{where}={entry!r} lacks {missing}")
         if entry["resource"].strip("*/") == "":
-            raise SecurityScanError(
-                f"{path.name} suppression[{index}] resource={entry['resource']!r} is a blanket skip"
-            )
+            raise SecurityScanError(f"{where} resource={entry['resource']!r} is a blanket skip")
         if len(entry["reason"]) < 20:
-            raise SecurityScanError(
-                f"{path.name} suppression[{index}] reason={entry['reason']!r} is too short"
-            )
+            raise SecurityScanError(f"{where} reason={entry['reason']!r} is too short")
         if entry.get("source") not in (None, "plan"):
-            raise SecurityScanError(
-                f"{path.name} suppression[{index}] source={entry['source']!r}: only 'plan'"
-            )
+            raise SecurityScanError(f"{where} source={entry['source']!r}: only 'plan'")
         result.append(
             Suppression(entry["check"], entry["resource"], entry["reason"], entry.get("source"))
         )

@@ -29,19 +29,16 @@ def unmirrored_providers(stack_json: dict[str, Any], mirror: Path) -> list[str]:
     return missing
 
 
-def synth_all(outdir: Path) -> list[Path]:
-    synthesize(outdir, synth_settings())  # every stack, the images stack included
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    return [outdir / stack["workingDirectory"] for stack in manifest["stacks"].values()]
-
-
 def main() -> int:
     try:
         mirror = find_mirror()
         failed = 0
         with tempfile.TemporaryDirectory(prefix="validate-") as tmp:
+            outdir = synthesize(Path(tmp), synth_settings())  # every stack, images included
+            manifest = json.loads((outdir / "manifest.json").read_text())
             to_validate = []
-            for stack_dir in synth_all(Path(tmp)):
+            for stack in manifest["stacks"].values():
+                stack_dir = outdir / stack["workingDirectory"]
                 stack_json = json.loads((stack_dir / "cdk.tf.json").read_text())
                 # Without a mirror, Terraform installs every provider from the registry.
                 missing = unmirrored_providers(stack_json, mirror) if mirror else []

@@ -1,15 +1,10 @@
 """The benchmark's AWS CDK peer: this project's dev topology written with aws-cdk-lib.
 
-Run by ``make bench`` (tools/perf/bench.py) with the Python of its own venv under the
-benchmark's work directory (``requirements.txt`` beside this file), never with the
-project's: aws-cdk-lib is not a project dependency. Two stacks like the project's
-foundation and services: a VPC with two public and two isolated subnets, internet
-gateway and routes, VPC endpoints instead of NAT (ecr.api, ecr.dkr, logs, s3), security
-groups, a public and an internal ALB with listeners and target groups, an ECR
-repository, an ECS cluster, log groups and IAM roles; then two Fargate services with
-their task definitions and CPU autoscaling, reading the first stack's outputs.
-``CDK_OUTDIR`` says where the cloud assembly goes; ``CDK_VALIDATION=false`` turns off
-aws-cdk-lib's built-in template validation.
+Two stacks like the project's foundation and services, the second reading the first's
+outputs. Run by ``make bench`` (tools/perf/bench.py) with the Python of its own venv
+(``requirements.txt`` beside this file), never the project's: aws-cdk-lib is not a project
+dependency. ``CDK_OUTDIR`` says where the cloud assembly goes; ``CDK_VALIDATION=false``
+turns off aws-cdk-lib's built-in template validation.
 """
 
 from __future__ import annotations
