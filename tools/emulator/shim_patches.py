@@ -1,4 +1,4 @@
-"""The individual moto patches; see ``tools.emulator.shim`` and docs/emulator.md."""
+"""The moto patches ``tools.emulator.shim`` applies; ``(#N)``: gap N in docs/emulator.md."""
 
 from __future__ import annotations
 
@@ -18,38 +18,29 @@ from tools.emulator.iam_state import Backends
 
 
 def appautoscaling_tags() -> None:
-    """Application Auto Scaling: TagResource, UntagResource, ListTagsForResource.
-
-    moto 5.2 has none of them and answers HTTP 500 (NotImplementedError), which
-    the provider's SDK retries ~25 times with backoff for every scalable
-    target that carries tags (all of ours do: provider default_tags). Tags
-    given to RegisterScalableTarget are stored too, and dropped on deregister.
-    """
+    """Application Auto Scaling: TagResource, UntagResource, ListTagsForResource (#1)."""
     from moto.applicationautoscaling import models, responses
 
     backend_cls = models.ApplicationAutoscalingBackend
     response_cls = responses.ApplicationAutoScalingResponse
 
     def tagger(backend: Any) -> TaggingService:
-        if not hasattr(backend, "shim_tags"):
-            backend.shim_tags = TaggingService()
-        tags: TaggingService = backend.shim_tags
+        tags: TaggingService = backend.__dict__.setdefault("shim_tags", TaggingService())
         return tags
 
-    def target_arns(backend: Any) -> set[str]:
-        return {t.arn for targets in backend.targets.values() for t in targets.values()}
+    def add_tags(self: Any, arn: str) -> None:
+        tags = TaggingService.convert_dict_to_tags_input(self._get_param("Tags"))
+        tagger(self.applicationautoscaling_backend).tag_resource(arn, tags)
 
     def checked_arn(self: Any) -> str:
         arn = str(self._get_param("ResourceARN"))
-        if arn not in target_arns(self.applicationautoscaling_backend):
+        backend = self.applicationautoscaling_backend
+        if arn not in {t.arn for targets in backend.targets.values() for t in targets.values()}:
             raise JsonRESTError("ResourceNotFoundException", f"No resource found for {arn}")
         return arn
 
     def tag_resource(self: Any) -> str:
-        tags = self._get_param("Tags") or {}
-        tagger(self.applicationautoscaling_backend).tag_resource(
-            checked_arn(self), [{"Key": k, "Value": v} for k, v in tags.items()]
-        )
+        add_tags(self, checked_arn(self))
         return "{}"
 
     def untag_resource(self: Any) -> str:
@@ -68,12 +59,7 @@ def appautoscaling_tags() -> None:
 
     def register_scalable_target(self: Any) -> str:
         body = original_register(self)
-        tags = self._get_param("Tags") or {}
-        if tags:
-            arn = json.loads(body)["ScalableTargetARN"]
-            tagger(self.applicationautoscaling_backend).tag_resource(
-                arn, [{"Key": k, "Value": v} for k, v in tags.items()]
-            )
+        add_tags(self, json.loads(body)["ScalableTargetARN"])
         return body
 
     original_deregister = backend_cls.deregister_scalable_target
@@ -92,13 +78,7 @@ def appautoscaling_tags() -> None:
 
 
 def security_group_rule_descriptions() -> None:
-    """EC2: keep the description of rules that reference a security group or prefix list.
-
-    moto's ``SecurityGroupRule.description`` reads only the CIDR range, so
-    DescribeSecurityGroupRules drops the description of every
-    ``referenced_security_group_id`` / ``prefix_list_id`` rule and each re-plan
-    wants to add it back.
-    """
+    """EC2: keep the description of rules that reference a security group or prefix list (#3)."""
     import inspect
 
     from moto.ec2.models.security_groups import SecurityGroupRule
@@ -133,13 +113,7 @@ ECS_SERVICE_PASSTHROUGH = (
 
 
 def ecs_create_service_settings() -> None:
-    """ECS: remember the CreateService settings moto drops.
-
-    moto's CreateService ignores ``healthCheckGracePeriodSeconds``,
-    ``enableECSManagedTags``, ``availabilityZoneRebalancing`` and
-    ``deploymentConfiguration``, so DescribeServices returns defaults and every
-    re-plan wants to change them back. (UpdateService already stores them.)
-    """
+    """ECS: remember the CreateService settings moto drops (#4)."""
     from botocore import xform_name  # type: ignore[import-untyped]  # ships no type information
     from moto.ecs import responses
 
@@ -169,17 +143,7 @@ def bool_condition(expected: Any, actual: str) -> bool:
 
 
 def s3_bucket_policy_conditions() -> None:
-    """S3: evaluate ``Bool`` conditions in bucket policies against a request context.
-
-    moto 5.2 ignores condition operators it does not know (``Bool``), gives
-    bucket policies no request context, and turns a statement whose condition
-    does not hold into an explicit deny. So the state bucket's "deny when
-    aws:SecureTransport is false" denies everything and Terraform gets 403 on
-    its state object. With the patch ``Bool`` is evaluated, a statement whose
-    condition does not hold does not apply (as in AWS), and
-    ``aws:SecureTransport`` is ``true``: the emulator stands in for S3's TLS
-    endpoints (it is plain HTTP on loopback).
-    """
+    """S3: evaluate ``Bool`` conditions in bucket policies against a request context (#5)."""
     from moto.iam import policy_conditions
     from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
     from moto.s3.models import FakeBucket
@@ -247,17 +211,9 @@ def settle_service(service: Any, *, new_deployment: bool) -> None:
 
 
 def ecs_steady_state() -> None:
-    """ECS: services reach a steady state, as the ECS scheduler would leave them.
+    """ECS: services reach a steady state, as the ECS scheduler leaves them (#6).
 
-    moto starts no tasks: ``runningCount`` stays 0, and UpdateService keeps the
-    old deployment and its task definition. So the provider's
-    ``wait_for_steady_state`` (one deployment, ``runningCount == desiredCount``)
-    would wait until its timeout, and DescribeServices would not show which
-    task definition runs. With the patch every CreateService and UpdateService
-    ends with one PRIMARY deployment of the service's task definition (as an
-    ARN), ``COMPLETED``, all desired tasks running; a new task definition or
-    ``forceNewDeployment`` starts a new deployment. Tasks that could not start are
-    ``ecs_task_start_authorization``'s.
+    Tasks that could not start are ``ecs_task_start_authorization``'s.
     """
     from moto.ecs.models import EC2ContainerServiceBackend
 
@@ -293,13 +249,7 @@ def ecs_steady_state() -> None:
 
 
 def elbv2_deletion_protection() -> None:
-    """ELBv2: refuse DeleteLoadBalancer while deletion protection is on.
-
-    moto deletes a load balancer whatever its ``deletion_protection.enabled``
-    attribute says, so ``destroy`` of a protected environment succeeds in the
-    rehearsal although AWS would refuse half-way. With the patch it answers
-    ``OperationNotPermitted`` like AWS until the attribute is set to false.
-    """
+    """ELBv2: refuse DeleteLoadBalancer while deletion protection is on (#7)."""
     from moto.elbv2.exceptions import ELBClientError
     from moto.elbv2.models import ELBv2Backend
 
@@ -321,14 +271,7 @@ def elbv2_deletion_protection() -> None:
 
 
 def elbv2_repeated_target_group_delete() -> None:
-    """ELBv2: a repeated DeleteTargetGroup of a group this emulator deleted succeeds.
-
-    On a loaded machine the SDK may resend a DeleteTargetGroup whose answer came
-    late; moto had already deleted the group and answers the resent request with
-    ``TargetGroupNotFound``, which fails the apply that replaced the group. The
-    patch remembers the groups it deleted and lets a repeated delete of one of
-    them succeed; a group that never existed is still ``TargetGroupNotFound``.
-    """
+    """ELBv2: a repeated DeleteTargetGroup of a group this emulator deleted succeeds (#8)."""
     from moto.elbv2.models import ELBv2Backend
 
     original = ELBv2Backend.delete_target_group
@@ -345,15 +288,9 @@ def elbv2_repeated_target_group_delete() -> None:
 
 
 def ec2_one_route_table_per_subnet() -> None:
-    """EC2: refuse AssociateRouteTable for a subnet that already has an explicit association.
+    """EC2: refuse a second AssociateRouteTable for one subnet (#12).
 
-    "You can only associate a subnet with one route table at a time" (Amazon VPC
-    User Guide, *Subnet route tables*); AWS answers a second AssociateRouteTable
-    with ``Resource.AlreadyAssociated: the specified association for route table
-    rtb-... conflicts with an existing association`` (the provider's error text in
-    hashicorp/terraform-provider-aws#38960). moto returns the existing association
-    instead, so a recovery that left an association out of state would re-apply
-    cleanly here and fail on AWS.
+    The error text is the provider's in hashicorp/terraform-provider-aws#38960.
     """
     from moto.ec2.exceptions import EC2ClientError
     from moto.ec2.models.route_tables import RouteBackend
@@ -422,25 +359,7 @@ def _access_denied(message: str, *, json_protocol: bool) -> Exception:
 
 
 def role_session_authorization() -> None:
-    """Requests signed by a role session are authorized as IAM does, for every service.
-
-    moto enforces IAM only after ``INITIAL_NO_AUTH_ACTION_COUNT`` requests, for every
-    caller at once, and then matches actions against ``*`` alone: a statement scoped
-    to an action's wrong resource type passes, and conditions are ignored. With the
-    patch, requests signed with STS temporary credentials (``ASIA...`` keys, the CI
-    roles' sessions) are evaluated by ``tools.emulator.iam_eval`` against the role's
-    inline and attached policies and its permissions boundary, following AWS's
-    policy evaluation logic
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html);
-    ``tools.emulator.iam_requests`` derives the resources and condition keys from the
-    request as the Service Authorization Reference defines them. An action that
-    supports no resource-level permissions is checked on ``"*"`` only. A denial
-    answers ``AccessDenied`` naming the role, action, resource and the statements that
-    came closest. Every other caller (the emulator's admin keys) is as before.
-
-    S3: moto names HeadBucket ``s3:HeadBucket``, which no IAM policy can grant; it is
-    authorized as AWS does, as ``s3:ListBucket``.
-    """
+    """Requests signed by a role session are authorized as IAM does (#9)."""
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.access_control import S3IAMRequest
     from moto.utilities.utils import get_partition
@@ -522,54 +441,50 @@ def role_session_authorization() -> None:
     setattr(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
 
 
-def fail_start(service: Any, problem: str, previous: str | None) -> None:
-    """Leave ``service`` as ECS does when its new tasks cannot start: the circuit
-    breaker fails the deployment, and with rollback on (and an earlier task definition)
-    it rolls back to it; otherwise no task runs."""
+def fail_deployment(
+    service: Any,
+    event: str,
+    problem: str,
+    *,
+    cause: str,
+    rollback_to: str | None,
+    failure: str = "",
+) -> bool:
+    """Leave ``service`` as ECS does when ``cause`` fails its deployment: an event
+    ``<event>: <problem>``, then back to ``rollback_to`` (True) when it is an earlier task
+    definition, else the deployment ``FAILED`` for ``<cause>: <failure or problem>``."""
     from moto.core.utils import utcnow
     from moto.moto_api._internal import mock_random
 
-    settings = getattr(service, "deployment_configuration", None) or {}
-    breaker = settings.get("deploymentCircuitBreaker") or {}
-    event = {
-        "id": str(mock_random.uuid4()),
-        "createdAt": utcnow(),
-        "message": f"(service {service.name}) tasks failed to start: {problem}",
-    }
-    service.events.insert(0, event)
-    if breaker.get("rollback") and previous and previous != service.task_definition:
-        failed = service.task_definition
-        service.task_definition = previous
+    message = f"(service {service.name}) {event}: {problem}"
+    event_id = str(mock_random.uuid4())
+    service.events.insert(0, {"id": event_id, "createdAt": utcnow(), "message": message})
+    if rollback_to and rollback_to != service.task_definition:
+        failed, service.task_definition = service.task_definition, rollback_to
         settle_service(service, new_deployment=True)
         service.deployments[0]["rolloutStateReason"] = (
-            f"ECS deployment circuit breaker: rolled back from {failed}: {problem}"
+            f"{cause}: rolled back from {failed}: {problem}"
         )
-        return
-    service.running_count = 0
+        return True
     if service.deployments:
         service.deployments[0].update(
-            runningCount=0,
-            failedTasks=service.desired_count or 0,
-            rolloutState="FAILED",
-            rolloutStateReason=f"ECS deployment circuit breaker: tasks failed to start. {problem}",
+            rolloutState="FAILED", rolloutStateReason=f"{cause}: {failure or problem}"
         )
+    return False
+
+
+def running_task_definition(backend: Any, service_properties: dict[str, Any]) -> str | None:
+    """The ARN of the task definition the service an UpdateService names runs now."""
+    cluster = service_properties.get("cluster", "default")
+    name = str(service_properties["service"]).split("/")[-1]
+    running = backend._get_service(cluster, name).task_definition
+    return backend.describe_task_definition(running).arn if running else None
 
 
 def ecs_task_start_authorization() -> None:
-    """ECS: a task starts only if its execution role lets the ECS agent start it.
+    """ECS: a task starts only if its execution role lets the ECS agent start it (#11).
 
-    moto starts no task, so an execution role that cannot pull the image, write the
-    log stream or read a secret goes unnoticed. On AWS the agent makes those calls with
-    the execution role before the task runs
-    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html),
-    and a refused call stops the task with ``CannotPullContainerError`` or
-    ``ResourceInitializationError``; the deployment circuit breaker then fails the
-    deployment or rolls it back
-    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
-    With the patch, each CreateService and UpdateService evaluates those calls with
-    ``tools.emulator.iam_eval`` (``tools.emulator.ecs_agent``); a denial is a service
-    event naming the reason, and the deployment fails (no task runs) or, with rollback
-    on, goes back to the previous task definition.
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html
     """
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.utilities.utils import get_partition
@@ -581,19 +496,30 @@ def ecs_task_start_authorization() -> None:
     def check(self: Any, service: Any, previous: str | None) -> Any:
         backends = Backends(self.account_id, self.region_name, get_partition(self.region_name))
         problem = start_problem(self.describe_task_definition(service.task_definition), backends)
-        if problem:
-            print(f"ecs: {service.name}: {problem}", flush=True)
-            fail_start(service, problem, previous)
+        if not problem:
+            return service
+        print(f"ecs: {service.name}: {problem}", flush=True)
+        settings = getattr(service, "deployment_configuration", None) or {}
+        breaker = settings.get("deploymentCircuitBreaker") or {}
+        rolled_back = fail_deployment(
+            service,
+            "tasks failed to start",
+            problem,
+            cause="ECS deployment circuit breaker",
+            failure=f"tasks failed to start. {problem}",
+            rollback_to=breaker.get("rollback") and previous,
+        )
+        if not rolled_back:  # no task runs
+            service.running_count = 0
+            for deployment in service.deployments[:1]:
+                deployment.update(runningCount=0, failedTasks=service.desired_count or 0)
         return service
 
     def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
         return check(self, inner_create(self, *args, **kwargs), None)
 
     def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        cluster = service_properties.get("cluster", "default")
-        name = str(service_properties["service"]).split("/")[-1]
-        running = self._get_service(cluster, name).task_definition
-        previous = self.describe_task_definition(running).arn if running else None
+        previous = running_task_definition(self, service_properties)
         return check(self, inner_update(self, service_properties), previous)
 
     setattr(backend_cls, "create_service", create_service)
@@ -601,30 +527,15 @@ def ecs_task_start_authorization() -> None:
 
 
 def ecs_deployment_alarms() -> None:
-    """ECS: a deployment whose alarms are in ALARM fails, and rolls back if asked to.
-
-    With ``deploymentConfiguration.alarms`` enabled, ECS watches the named CloudWatch
-    alarms during a deployment; one in ALARM fails it, and with ``rollback`` ECS goes
-    back to the last completed deployment
-    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html).
-    moto keeps the setting and never looks at an alarm, so a release that trips its
-    alarms completes here. With the patch, each UpdateService that starts a new
-    deployment reads the alarms' state from the emulator's CloudWatch (an alarm is put
-    in ALARM with ``SetAlarmState``): one in ALARM fails the deployment or rolls it back.
-    """
+    """ECS: a deployment whose alarms are in ALARM fails, or rolls back (#13)."""
     from moto.cloudwatch.models import cloudwatch_backends
-    from moto.core.utils import utcnow
     from moto.ecs.models import EC2ContainerServiceBackend
-    from moto.moto_api._internal import mock_random
 
     backend_cls = EC2ContainerServiceBackend
     inner_update = backend_cls.update_service
 
     def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        cluster = service_properties.get("cluster", "default")
-        name = str(service_properties["service"]).split("/")[-1]
-        running = self._get_service(cluster, name).task_definition
-        previous = self.describe_task_definition(running).arn if running else None
+        previous = running_task_definition(self, service_properties)
         service = inner_update(self, service_properties)
         settings = (getattr(service, "deployment_configuration", None) or {}).get("alarms") or {}
         if not settings.get("enable") or service.task_definition == previous:
@@ -635,26 +546,14 @@ def ecs_deployment_alarms() -> None:
             for n in settings.get("alarmNames", [])
             if getattr(alarms.get(n), "state_value", None) == "ALARM"
         ]
-        if not firing:
-            return service
-        problem = f"alarm(s) {', '.join(firing)} in ALARM during the deployment"
-        service.events.insert(
-            0,
-            {
-                "id": str(mock_random.uuid4()),
-                "createdAt": utcnow(),
-                "message": f"(service {service.name}) deployment failed: {problem}",
-            },
-        )
-        if settings.get("rollback") and previous:
-            failed, service.task_definition = service.task_definition, previous
-            settle_service(service, new_deployment=True)
-            service.deployments[0]["rolloutStateReason"] = (
-                f"ECS deployment alarms: rolled back from {failed}: {problem}"
-            )
-        elif service.deployments:
-            service.deployments[0].update(
-                rolloutState="FAILED", rolloutStateReason=f"ECS deployment alarms: {problem}"
+        if firing:
+            problem = f"alarm(s) {', '.join(firing)} in ALARM during the deployment"
+            fail_deployment(
+                service,
+                "deployment failed",
+                problem,
+                cause="ECS deployment alarms",
+                rollback_to=settings.get("rollback") and previous,
             )
         return service
 
@@ -694,15 +593,7 @@ def task_definition_problem(
 
 
 def ecs_task_definition_rules() -> None:
-    """ECS: RegisterTaskDefinition refuses what AWS refuses: no essential container, and a
-    Fargate CPU/memory pair that is not in AWS's table.
-
-    "All tasks must have at least one essential container"
-    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html),
-    and a Fargate task's ``cpu``/``memory`` must be one of the pairs in
-    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html.
-    moto registers both. With the patch they are ``ClientException``, with AWS's messages.
-    """
+    """ECS: RegisterTaskDefinition refuses what AWS refuses (#10)."""
     from moto.ecs import responses
     from moto.ecs.exceptions import EcsClientException
 
@@ -725,21 +616,7 @@ def ecs_task_definition_rules() -> None:
 
 
 def ecs_service_targets() -> None:
-    """ECS: a service's running tasks are targets of its target groups, and a group must
-    belong to a load balancer.
-
-    On AWS, ECS registers each task's IP with the service's target groups at the
-    container port and deregisters it when the task stops
-    (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html); and
-    CreateService or UpdateService with a target group that no load balancer uses is
-    refused, ``InvalidParameterException`` "The target group with targetGroupArn ... does
-    not have an associated load balancer." (the group must be in a listener's action;
-    https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html,
-    ``loadBalancers``).
-    moto starts no task, so target groups stay empty whatever ECS runs, and it takes any
-    group. With the patch the groups follow the service's running tasks
-    (``tools.emulator.targets``), and the unattached group is refused with AWS's message.
-    """
+    """ECS: a service's running tasks are targets of its groups; a group needs a balancer (#14)."""
     from moto.ecs import responses
     from moto.ecs.exceptions import InvalidParameterException
     from moto.ecs.models import EC2ContainerServiceBackend
@@ -784,17 +661,7 @@ def ecs_service_targets() -> None:
 
 
 def elbv2_target_health() -> None:
-    """ELBv2: a target is healthy only if a listener uses its group and the security
-    groups let the health check reach it.
-
-    ELB reports ``unused`` (``Target.NotInUse``) for targets of a group no listener
-    forwards to, and ``unhealthy`` (``Target.Timeout``) when the load balancer's
-    security groups do not allow it out to the target's port or the target's do not
-    allow it in (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html,
-    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html).
-    moto calls every registered target healthy. With the patch, the tasks ECS registered
-    (``ecs_service_targets``) are judged by those two rules (``tools.emulator.targets``).
-    """
+    """ELBv2: a target is healthy only if a listener uses it and its health check gets in (#15)."""
     from moto.elbv2.models import FakeTargetGroup
 
     inner = FakeTargetGroup.health_for
@@ -825,17 +692,7 @@ def alarm_breaches(alarm: Any, values: list[float]) -> bool | None:
 
 
 def cloudwatch_alarm_evaluation() -> None:
-    """CloudWatch: a metric alarm follows its metric.
-
-    CloudWatch evaluates a metric alarm on the datapoints of its last
-    ``EvaluationPeriods`` periods, and goes to ALARM when ``DatapointsToAlarm`` (default:
-    all) of them breach the threshold
-    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation).
-    moto stores PutMetricData and never looks at an alarm, so a release whose targets answer
-    5xx trips nothing. With the patch every PutMetricData evaluates the alarms on that
-    metric (same namespace, name and dimensions) over their window ending now, and moves
-    them to ALARM or OK with a reason naming the values.
-    """
+    """CloudWatch: a metric alarm follows its metric (#16)."""
     from datetime import timedelta
 
     from moto.cloudwatch.models import CloudWatchBackend
@@ -846,11 +703,9 @@ def cloudwatch_alarm_evaluation() -> None:
     def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         inner(self, namespace, metric_data)
         now = utcnow()
-        names = {m["MetricName"] for m in metric_data}
+        metrics = {(namespace, m["MetricName"]) for m in metric_data}
         for alarm in list(self.alarms.values()):
-            if alarm.namespace != namespace or alarm.metric_name not in names:
-                continue
-            if not alarm.statistic:
+            if not alarm.statistic or (alarm.namespace, alarm.metric_name) not in metrics:
                 continue
             dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
             window = timedelta(seconds=int(alarm.period) * int(alarm.evaluation_periods))

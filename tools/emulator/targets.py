@@ -1,22 +1,8 @@
-"""ECS services and their target groups, as AWS links them; used by the shim's patches.
+"""ECS services and their target groups, as AWS links them (docs/emulator.md #14, #15).
 
-moto's ECS starts no task, so no IP ever reaches a target group, and moto's ELB calls
-every registered target healthy. Here:
-
-* ``sync_service`` registers the service's running tasks, one private IP each in its
-  subnets, with each of its target groups at the container port, and deregisters the
-  tasks a deployment replaced or a deletion stopped (AWS: "Amazon ECS automatically
-  registers and deregisters targets",
-  https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb.html). A task's IP
-  is new when its deployment is new, as a new Fargate task's ENI is.
-* ``health`` gives a target the state ELB would: ``unused`` when no listener forwards
-  to its group (``Target.NotInUse``), ``unhealthy`` (``Target.Timeout``) when the
-  security groups stop the load balancer's health check from reaching the task's port
-  (the load balancer's groups must allow it out and the task's groups in,
-  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html),
-  otherwise healthy.
-* ``unattached_group_problem`` is AWS's refusal of a service whose target group no load
-  balancer uses.
+``sync_service`` keeps a service's running tasks (one private IP each) registered in its
+groups, ``health`` judges a target as ELB would, and ``unattached_group_problem`` is AWS's
+refusal of a group no load balancer uses.
 """
 
 from __future__ import annotations

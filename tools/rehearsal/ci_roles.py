@@ -1,23 +1,10 @@
 """The CI roles in the rehearsal: every app-stack command runs as CI runs it.
 
-The rehearsal's bootstrap (admin keys, as a person runs it) creates the GitHub
-OIDC provider and the plan and deploy roles (``REPOSITORY`` stands in for the
-GitHub repository). ``start`` then assumes both through the emulator's STS
-``AssumeRoleWithWebIdentity``:
-
-* the deploy role's session (``EMULATOR_SESSION``) is in the workspace's stacks:
-  every diff, apply, re-plan, release, rollback, destroy and the task-definition
-  sweep run as the deploy job does;
-* the plan role's stacks are a copy with its session (``plan_copy``), planned
-  with ``tools.review.plan_stacks`` as the pull-request and drift workflows do;
-* ``check_refusals``: the plan role's ``terraform apply`` is refused at the lock,
-  its ``PutObject`` of the state is ``AccessDenied``; the deploy role cannot
-  read the other environment's state.
-
-The emulator authorizes every request of a role session as IAM does (shim patch
-``role_session_authorization``); ``iam_report`` counts the decisions and names
-any denial. It does not check the OIDC token or the trust policy on
-``AssumeRoleWithWebIdentity``; ``tests/unit/test_ci_identity.py`` does.
+The rehearsal's bootstrap (admin keys, as a person runs it) creates the GitHub OIDC
+provider and the plan and deploy roles (``REPOSITORY`` stands in for the repository);
+``start`` assumes both through the emulator's STS. What each role runs, and what it must
+be refused, is in docs/ci-identity.md. The trust policy and the OIDC token are not checked
+here; ``tests/unit/test_ci_identity.py`` does.
 """
 
 from __future__ import annotations

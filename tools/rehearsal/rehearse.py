@@ -1,26 +1,12 @@
 """``make rehearse``: the whole deploy, once, against a private emulator.
 
-    python -m tools.rehearsal [--env dev] [--workdir .rehearsal/rehearse]
+    python -m tools.rehearsal [--env dev] [--lean]
 
-Stages: emulator up -> cdktf synth -> apply ``<env>-bootstrap`` (the state
-bucket, local state) -> ``make diff``'s diff on the empty state (the first
-stack plans, the stacks that read its outputs are skipped with a message) ->
-apply the app stacks with S3 state -> check that every service runs the task
-definition just applied -> re-plan every stack with ``terraform plan
--detailed-exitcode`` (each must be 0) -> Terraform with the CI roles' sessions
-(``tools.rehearsal.ci_roles``: the plan role plans but cannot lock or write the
-state, the deploy role applies) -> day 2 on the same state
-(``tools.rehearsal.release``: release 0.2.0 with a new version, frontend port,
-backend task size and secret, its plan summary, apply, deployment check and
-re-plan to zero; a rollback to 0.1.0 and a refused rollback to 0.0.9) -> the
-destroy guard (with protected
-ALBs, as in prod, it must refuse; then the deliberate teardown applies the
-foundation with protection off) -> destroy the app stacks -> empty the state
-bucket and destroy the bootstrap stack -> check through boto3 that the
-emulator holds nothing -> emulator down.
-Exit 0 only when every stage held. Each stage prints its elapsed time; a
-failing stage prints Terraform's error and the path of its full log, and the
-emulator is always stopped (process group killed, port freed).
+Emulator up, synth, apply the bootstrap, diff and plan on the empty state, apply the app
+stacks (as the CI roles, ``tools.rehearsal.ci_roles``), check the services, re-plan every
+stack to zero changes, day 2 (``tools.rehearsal.release``), the destroy guard, destroy,
+check that the emulator holds nothing, emulator down. Exit 0 only when every stage held;
+a failing stage prints Terraform's error and its log's path; the emulator always stops.
 """
 
 from __future__ import annotations
@@ -45,11 +31,11 @@ from tools.rehearsal.stages import (
     Clock,
     Replan,
     StageFailed,
+    cdktf_run,
     check,
     check_services,
     each_stack,
     replan_at_once,
-    summary,
 )
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "rehearse"
@@ -121,9 +107,7 @@ def _protection_off_if_refused(
     with clock.stage(name):
         log = ws.log("synth-protection-off")
         check(name, commands.synth(ws, env, log=log), log)
-        log = ws.log("apply-protection-off")
-        deployed = commands.deploy(ws, [foundation], env, auto_approve=True, log=log)
-        print(summary(check(name, deployed, log).output))
+        cdktf_run(name, commands.deploy, ws, [foundation], env, "apply-protection-off")
         try:
             protection.check_destroy_allowed(target.client("elbv2"), stack_file, target.env_name)
         except protection.ProtectedResources as exc:
@@ -142,9 +126,7 @@ def _apply_andcheck(
     boot, apps = target.bootstrap_stack, target.app_stacks(ws)
     name = f"apply {boot} (admin keys, as a person bootstraps)"
     with clock.stage(name):
-        log = ws.log(f"apply-{boot}")
-        result = check(name, commands.deploy(ws, [boot], env, auto_approve=True, log=log), log)
-        print(summary(result.output))
+        cdktf_run(name, commands.deploy, ws, [boot], env, f"apply-{boot}")
     with clock.stage("CI roles: assume the deploy and plan roles; the app stacks act as deploy"):
         roles = ci_roles.start(target, ws, env)
         env = roles.deploy_env
@@ -152,9 +134,7 @@ def _apply_andcheck(
     _diff_before_first_deploy(apps, ws, roles, clock, diff=not lean)
     name = f"apply {' + '.join(apps)} (deploy role)"
     with clock.stage(name):
-        log = ws.log(f"apply-{'-'.join(apps)}")
-        result = check(name, commands.deploy(ws, apps, env, auto_approve=True, log=log), log)
-        print(summary(result.output))
+        cdktf_run(name, commands.deploy, ws, apps, env, f"apply-{'-'.join(apps)}")
     print(commands.format_outputs(ws.outputs_file))
     name = "diff sees every upstream deployed"
     with clock.stage(name):
@@ -202,9 +182,7 @@ def _apply_andcheck(
     env = _protection_off_if_refused(target, ws, env, clock)
     name = f"destroy {' + '.join(reversed(apps))} (deploy role)"
     with clock.stage(name):
-        log = ws.log("destroy-apps")
-        result = check(name, commands.destroy(ws, apps, env, auto_approve=True, log=log), log)
-        print(summary(result.output))
+        cdktf_run(name, commands.destroy, ws, apps, env, "destroy-apps")
         if services in apps:  # as make destroy does
             stack_file = ws.stack_dir(services) / "cdk.tf.json"
             ecs = inventory.client("ecs", target.endpoint, target.region, roles.deploy)
@@ -222,9 +200,7 @@ def _apply_andcheck(
     with clock.stage(name):
         removed = inventory.empty_bucket(target.endpoint, target.region, target.state_bucket)
         print(f"         removed {removed} state object versions from {target.state_bucket}")
-        log = ws.log("destroy-bootstrap")
-        result = check(name, commands.destroy(ws, [boot], env, auto_approve=True, log=log), log)
-        print(summary(result.output))
+        cdktf_run(name, commands.destroy, ws, [boot], env, "destroy-bootstrap")
     name = "check the emulator holds nothing"
     with clock.stage(name):
         left = inventory.leftovers(target.endpoint, target.region)

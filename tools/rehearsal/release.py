@@ -1,30 +1,10 @@
 """Day 2 of the rehearsal: a second release on the same state, then a rollback.
 
-After the first release (``FIRST``) has been applied, checked and re-planned to
-zero, ``day_two`` runs, before any destroy:
-
-* release ``SECOND`` changes the version, both services' ports (the target groups
-  stay; the rules that open the ports are replaced create-before-destroy around the
-  services' roll), the backend's task size and adds a secret to the backend
-  (created in the emulator with boto3 first; its ARN goes in ``backend.secrets``,
-  which adds the secretsmanager endpoint and the execution role's read access). The
-  changes reach the stacks through ``CONFIG_OVERRIDES``.
-  The plan summary of the change, planned by the plan role as the pull-request
-  workflow plans it, is printed before the deploy role applies it; then the
-  deployment check and a re-plan of every stack to zero changes.
-* every apply runs under an availability probe (``tools.rehearsal.probe``): a listener
-  without a healthy target at any sample fails the stage, with its outage seconds.
-* release ``THIRD`` (dev, with the rollback) is one whose backend answers 500: the ALB's
-  5xx count for the backend's target group is put in the emulator's CloudWatch, where
-  it moves the backend's deployment alarm to ALARM; ECS must roll the release back and
-  ``make deploy``'s deployment check must fail naming the alarm.
-* a rollback to ``FIRST`` (its images are still in ECR): the services must run the
-  rolled-back task definitions; and a rollback to ``NEVER_PUSHED`` must be refused
-  with nothing changed.
-
-The emulator has no Docker engine, so the images stack does not exist there: each
-release's image manifests are registered in the emulator's ECR with boto3
-``put_image`` instead, as the images stack's push would on AWS.
+``day_two`` runs after the first release is applied and re-planned to zero, before any
+destroy; docs/operations.md says what it rehearses. The emulator has no Docker engine, so
+each release's images are registered in its ECR with boto3 ``put_image`` instead, as the
+images stack's push would on AWS. The execution role's access to the secret is checked
+where it matters: the emulator starts no task it could not start (docs/emulator.md #11).
 """
 
 from __future__ import annotations
@@ -43,11 +23,12 @@ from tools.deploy.target import LocalTarget, environment_config
 from tools.rehearsal import ci_roles
 from tools.rehearsal.probe import AvailabilityProbe
 from tools.rehearsal.stages import (
+    Replan,
     StageFailed,
+    cdktf_run,
     check,
     check_services,
-    replan_all,
-    summary,
+    replan_at_once,
 )
 from tools.review import plan_summary
 from tools.review.outage import traffic_breaks
@@ -203,23 +184,6 @@ def delete_secret(target: LocalTarget) -> bool:
     return True
 
 
-def _execution_role_policies(iam: Any, role_arn: str) -> str:
-    """Every policy document of a role (inline and attached), as one JSON text."""
-    role = role_arn.rsplit("/", 1)[-1]
-    documents = [
-        iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
-    ]
-    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
-        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
-        documents.append(
-            iam.get_policy_version(
-                PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"]
-            )["PolicyVersion"]["Document"]
-        )
-    return json.dumps(documents)
-
-
 def status_problems(
     report: Sequence[status.ServiceStatus], definitions: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
@@ -266,9 +230,6 @@ def second_release_problems(
     secrets = {s["name"]: s["valueFrom"] for s in backend.get("secrets", [])}
     if secrets.get(SECRET_VAR) != secret_arn:
         problems.append(f"backend secrets are {secrets}, not {SECRET_VAR}={secret_arn}")
-    policies = _execution_role_policies(target.client("iam"), task["executionRoleArn"])
-    if secret_arn not in policies or "secretsmanager:GetSecretValue" not in policies:
-        problems.append("the execution role cannot read the secret (no GetSecretValue on it)")
     endpoints = target.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
     if not any(e["ServiceName"].endswith(".secretsmanager") for e in endpoints):
         problems.append("there is no secretsmanager VPC endpoint")
@@ -305,21 +266,15 @@ def day_two(
         """Deploy every app stack (or ``only`` that one, its upstreams as they are) under
         the availability probe."""
         if synth:
-            log = ws.log(f"synth-{tag}")
-            check(stage, commands.synth(ws, settings, log=log), log)
-        log = ws.log(f"apply-{tag}")
+            synth_log = ws.log(f"synth-{tag}")
+            check(stage, commands.synth(ws, settings, log=synth_log), synth_log)
+        stacks, log = [only] if only else apps, f"apply-{tag}"
         ws.outputs_file.unlink(missing_ok=True)
         probe = AvailabilityProbe(lambda: target.client("elbv2"), config.name_prefix, PROBE_SECONDS)
         with probe:
-            deployed = commands.deploy(
-                ws,
-                [only] if only else apps,
-                settings,
-                auto_approve=True,
-                log=log,
-                without_upstreams=bool(only),
+            cdktf_run(
+                stage, commands.deploy, ws, stacks, settings, log, without_upstreams=bool(only)
             )
-        print(summary(check(stage, deployed, log).output))
         print(f"         availability during {tag}: {probe.result.summary()}")
         down = probe.result.problems()
         if down:
@@ -362,7 +317,7 @@ def day_two(
 
     name = f"check every service runs release {SECOND}'s task definition"
     check_services(target, ws, services_stack, clock, name)
-    with clock.stage(f"check release {SECOND}'s port, task size, secret and its access"):
+    with clock.stage(f"check release {SECOND}'s ports, task size and secret"):
         definitions = task_definitions(target.client("ecs"), ws.outputs_file, services_stack)
         problems = second_release_problems(target, definitions, secret["ARN"], size)
         if problems:
@@ -376,7 +331,12 @@ def day_two(
         if wrong:
             raise StageFailed(name, "\n  ".join(wrong))
 
-    replan_all([boot, *apps], ws, second, clock, f" (release {SECOND})")
+    label = f" (release {SECOND})"
+    replan_at_once(
+        [Replan(s, ws, second, keep_plan=True, label=label) for s in [boot, *apps]],
+        clock,
+        f"re-plan {' + '.join([boot, *apps])}{label}, at once",
+    )
 
     if lean:
         print(f"         release {THIRD} and roll back to {FIRST}: not in this run (--lean)")

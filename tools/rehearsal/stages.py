@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tools.deploy import commands, deployments
 from tools.deploy.commands import Workspace
@@ -63,11 +63,22 @@ def check(stage: str, result: Result, log: Path) -> Result:
     return result
 
 
-def summary(output: str) -> str:
-    """cdktf's ``Apply/Destroy complete! Resources: ...`` lines, one per stack."""
-    lines = commands.plain(output).splitlines()
-    picked = [" ".join(line.split()) for line in lines if "complete! Resources:" in line]
-    return "\n".join(f"         {line}" for line in picked)
+def cdktf_run(
+    stage: str,
+    run: Callable[..., Result],
+    ws: Workspace,
+    stacks: Sequence[str],
+    env: Mapping[str, str],
+    log: str,
+    **options: Any,
+) -> None:
+    """``run`` (``commands.deploy`` or ``destroy``) of ``stacks``, logged to ``ws.log(log)``;
+    ``stage`` fails unless it succeeds. Prints cdktf's ``... complete! Resources:`` lines."""
+    path = ws.log(log)
+    output = check(stage, run(ws, stacks, env, auto_approve=True, log=path, **options), path).output
+    for line in commands.plain(output).splitlines():
+        if "complete! Resources:" in line:
+            print(f"         {' '.join(line.split())}")
 
 
 def check_services(target: LocalTarget, ws: Workspace, stack: str, clock: Clock, name: str) -> None:
@@ -127,21 +138,3 @@ def replan_at_once(jobs: list[Replan], clock: Clock, title: str) -> None:
     with clock.stage(title):
         for job, seconds in zip(jobs, each_stack(jobs, replan), strict=True):
             print(f"         ok     re-plan {job.stack}{job.label} ({seconds:.1f} s)")
-
-
-def replan_all(
-    stacks: list[str],
-    ws: Workspace,
-    env: dict[str, str],
-    clock: Clock,
-    label: str = "",
-    *,
-    keep_plans: bool = True,
-) -> None:
-    """``terraform plan -detailed-exitcode`` of every stack, at once: each must plan no changes.
-
-    ``keep_plans`` writes each plan's JSON to ``ws.plans``; a re-plan that a later one
-    overwrites skips that ``terraform show -json``.
-    """
-    jobs = [Replan(s, ws, env, keep_plan=keep_plans, label=label) for s in stacks]
-    replan_at_once(jobs, clock, f"re-plan {' + '.join(stacks)}{label}, at once")
