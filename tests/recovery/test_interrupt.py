@@ -96,7 +96,7 @@ def test_without_the_graceful_stop_the_lock_would_stay(tmp_path: Path) -> None:
 def test_the_deploy_command_takes_sigint_even_when_started_with_it_ignored() -> None:
     # GIVEN a process started as a background job of a script: SIGINT ignored
     code = (
-        "import signal; from tools.deploy.cli import take_interrupts; take_interrupts(); "
+        "import signal; from tools.deploy.procs import take_interrupts; take_interrupts(); "
         "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
         "signal.getsignal(signal.SIGTERM).__name__)"
     )

@@ -129,6 +129,6 @@ def test_make_deploy_exits_1_when_an_alarm_rolled_the_release_back(
 
     monkeypatch.setenv("TARGET", "aws")
     monkeypatch.setattr(cli, "run_aws", rolled_back)
-    monkeypatch.setattr(cli, "_recovery_hint", lambda env_name: None)
+    monkeypatch.setattr(cli, "after_failure", lambda env_name: None)
     assert cli.main(["deploy", "--env", "dev"]) == 1
     assert capsys.readouterr().err == f"error: {reason}\n"

@@ -94,7 +94,7 @@ def test_make_deploy_asks_before_cdktf_deploy_and_stops_on_no(
         cli.commands, "deploy", lambda *a, **k: calls.append("deploy") or Result(0, 0.0)
     )
     monkeypatch.setattr(cli.image_guard, "before_deploy", lambda *a: None)
-    monkeypatch.setattr(cli, "_no_leftovers", lambda env_name: None)
+    monkeypatch.setattr(cli, "preflight", lambda env_name: "")
     monkeypatch.setattr(AwsTarget, "app_stacks", lambda self, ws: STACKS)
     monkeypatch.setattr("builtins.input", lambda _: "no")
     # WHEN the person deploying answers no THEN nothing is deployed

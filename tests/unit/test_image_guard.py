@@ -165,7 +165,7 @@ def test_make_deploy_on_aws_logs_the_images_stack_in_for_that_run_only(
     monkeypatch.setattr(deploy.commands, "deploy", cdktf_deploy)
     monkeypatch.setattr(image_guard, "before_deploy", lambda *a: None)
     monkeypatch.setattr(deploy.downtime, "before_deploy", lambda *a, **k: None)
-    monkeypatch.setattr(deploy, "_no_leftovers", lambda env_name: None)
+    monkeypatch.setattr(deploy, "preflight", lambda env_name: "")
     monkeypatch.setattr(
         AwsTarget, "app_stacks", lambda self, ws: ["dev-foundation", "dev-images", "dev-services"]
     )

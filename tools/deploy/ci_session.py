@@ -1,13 +1,8 @@
 """Act as the CI deploy role in the emulator: ``make deploy CI_ROLE=deploy``.
 
-After the bootstrap, the role named by ``CI_ROLE`` is assumed through the
-emulator's STS ``AssumeRoleWithWebIdentity``, as GitHub's OIDC exchange does on
-AWS, and its ``Credentials`` are written to ``<workdir>/ci-<role>-session.json``.
-``EMULATOR_SESSION`` names that file, so the next synth puts the session in the
-app stacks' provider and S3 backend instead of the fake admin keys. The
-emulator then authorizes every call as IAM would, and a denial fails the
-deploy with the role, action and resource. The bootstrap keeps the admin keys,
-as the person who runs it on AWS does.
+After the bootstrap, the role is assumed through the emulator's STS as GitHub's OIDC exchange
+does on AWS, and ``EMULATOR_SESSION`` names the file with its credentials: the app stacks'
+provider and backend then use them, and the emulator authorizes each call as IAM would.
 """
 
 from __future__ import annotations

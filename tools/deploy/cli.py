@@ -4,34 +4,10 @@
     python -m tools.deploy destroy --env ENV --disable-protection
     python -m tools.deploy down
 
-``TARGET=local`` (the default) works against the local emulator kept in
-``.rehearsal/local``: ``deploy`` starts it when needed, applies the
-``<env>-bootstrap`` stack (the versioned state bucket, local state), then
-runs ``cdktf deploy`` of the app stacks with S3 state in the emulator and
-prints their outputs; the emulator keeps running for ``diff``/``destroy``.
-After ``deploy`` (either target) ``tools.deploy.deployments`` checks
-through boto3 that every service's PRIMARY deployment runs the task
-definition just applied and none failed or rolled back.
-``diff`` also applies the bootstrap stack first (the S3 backend needs the
-bucket), ``destroy`` removes the app stacks (dependents first) and ``down``
-stops the emulator (process group ended, port freed).
-
-After ``deploy``, the app is served on 127.0.0.1 from the real images on a local
-Docker engine (tools/containers; one line says why not when no engine can be had);
-``destroy`` and ``down`` stop those containers too.
-
-``TARGET=aws`` runs the same cdktf commands against real AWS with your
-credentials and ``TF_STATE_BUCKET``; nothing of the emulator is involved.
-Terraform asks for approval unless ``--auto-approve`` is given. A deploy that
-builds images first refuses, before any build or push, to rebuild a version
-already in ECR from changed sources (``tools.deploy.image_guard``: bump APP_VERSION).
-
-Before destroying, either target checks through boto3 whether a load balancer
-of ``<env>-foundation`` has deletion protection on, and if so refuses before
-anything is destroyed (``tools.deploy.protection``). ``--disable-protection``
-(``make destroy ENV=prod FORCE_TEARDOWN=1``) is the deliberate teardown: it
-first applies ``<env>-foundation`` with ``DELETION_PROTECTION=off``, then
-destroys.
+``TARGET=local`` (default) works against the emulator kept running in ``.rehearsal/local``
+(its bootstrap stack first: the state bucket) and serves the app from the real images on a
+local Docker engine; ``TARGET=aws`` runs the same cdktf commands with your credentials and
+``TF_STATE_BUCKET``. The guards around an apply or a destroy are in docs/operations.md.
 """
 
 from __future__ import annotations
@@ -39,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,7 +41,7 @@ from tools.deploy import (
 )
 from tools.deploy.ci_variables import format_ci_variables
 from tools.deploy.commands import Workspace
-from tools.deploy.procs import Result
+from tools.deploy.procs import Result, take_interrupts
 from tools.deploy.target import (
     LOCAL_DIR,
     AwsTarget,
@@ -143,8 +118,10 @@ def _run(
 ) -> None:
     env = _settings_env(env, disable_protection)
     _ok("cdktf synth", commands.synth(ws, env))
-    if action in ("deploy", "destroy"):  # before anything runs, even the bootstrap
-        _no_leftovers(target.env_name)
+    if action in ("deploy", "destroy"):  # a crash's leftovers stop it before the bootstrap
+        problem = preflight(target.env_name)
+        if problem:
+            raise DeployError(problem)
     boot = target.bootstrap_stack
     local = isinstance(target, LocalTarget)
     if action == "bootstrap" or (local and action in ("deploy", "diff")):
@@ -193,13 +170,6 @@ def _with_registry_login(
     if not isinstance(target, AwsTarget) or stack_name(target.env_name, "images") not in stacks:
         return env
     return {**env, **ecr.registry_credentials(target.client("ecr"))}
-
-
-def _no_leftovers(env_name: str) -> None:
-    """Stop before a run that would trip on a crash's leftovers: `make recover` first."""
-    problem = preflight(env_name)
-    if problem:
-        raise DeployError(problem)
 
 
 def not_deployed_upstreams(
@@ -439,33 +409,14 @@ def main(argv: list[str] | None = None) -> int:
         deployments.DeploymentCheckFailed,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        if "make recover" not in str(exc):
-            _recovery_hint(args.env)
+        if args.env and "make recover" not in str(exc):
+            after_failure(args.env)  # a lock that stopped the command, and `make recover`
         return 1
     except KeyboardInterrupt:
         print("interrupted: Terraform was asked to stop and save its state", file=sys.stderr)
-        _recovery_hint(args.env)
+        if args.env:
+            after_failure(args.env)
         return 130
-
-
-def _recovery_hint(env_name: str | None) -> None:
-    """A lock that stopped (or was left by) the command: show it and the `make recover` line."""
-    if env_name:
-        after_failure(env_name)
-
-
-def take_interrupts() -> None:
-    """SIGINT and SIGTERM both stop Terraform gracefully, however this process was started.
-
-    A background job of a shell without job control starts with SIGINT ignored, and
-    Python then never raises KeyboardInterrupt; a deploy must still stop cleanly on it.
-    """
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops Terraform as gracefully as Ctrl-C does
 
 
 if __name__ == "__main__":

@@ -89,11 +89,9 @@ def _cdktf(
     return run(cmd, env=env, cwd=ROOT, log=log, timeout=timeout)
 
 
-def synth(
-    ws: Workspace, env: Mapping[str, str], log: Path | None = None, timeout: float = 600
-) -> Result:
+def synth(ws: Workspace, env: Mapping[str, str], log: Path | None = None) -> Result:
     """``cdktf synth`` into the workspace."""
-    return _cdktf(ws, ["synth"], env, log, timeout)
+    return _cdktf(ws, ["synth"], env, log, timeout=600)
 
 
 def deploy(
@@ -103,7 +101,6 @@ def deploy(
     *,
     auto_approve: bool,
     log: Path | None = None,
-    timeout: float = 1200,
     without_upstreams: bool = False,
 ) -> Result:
     """``cdktf deploy STACKS`` of the synthesized stacks; outputs go to ``ws.outputs_file``.
@@ -115,7 +112,7 @@ def deploy(
     args += ["--outputs-file", str(ws.outputs_file)]
     if auto_approve:
         args.append("--auto-approve")
-    return _cdktf(ws, args, env, log, timeout)
+    return _cdktf(ws, args, env, log, timeout=1200)
 
 
 def destroy(
@@ -125,20 +122,18 @@ def destroy(
     *,
     auto_approve: bool,
     log: Path | None = None,
-    timeout: float = 1200,
 ) -> Result:
     """``cdktf destroy STACKS`` (cdktf destroys dependents first)."""
     args = ["destroy", *stacks, "--skip-synth", "--skip-provider-lock"]
     if auto_approve:
         args.append("--auto-approve")
-    return _cdktf(ws, args, env, log, timeout)
+    return _cdktf(ws, args, env, log, timeout=1200)
 
 
-def diff(
-    ws: Workspace, stack: str, env: Mapping[str, str], log: Path | None = None, timeout: float = 600
-) -> Result:
+def diff(ws: Workspace, stack: str, env: Mapping[str, str], log: Path | None = None) -> Result:
     """``cdktf diff STACK`` (cdktf diffs one stack per call)."""
-    return _cdktf(ws, ["diff", stack, "--skip-synth", "--skip-provider-lock"], env, log, timeout)
+    args = ["diff", stack, "--skip-synth", "--skip-provider-lock"]
+    return _cdktf(ws, args, env, log, timeout=600)
 
 
 def terraform(
@@ -149,13 +144,10 @@ def terraform(
     *,
     log: Path | None = None,
     timeout: float = 600,
-    stdin_data: str | None = None,
 ) -> Result:
     """Plain ``terraform ARGS`` in the stack's synthesized directory."""
     cmd = [terraform_binary(), *args]
-    return run(
-        cmd, env=env, cwd=ws.stack_dir(stack), log=log, timeout=timeout, stdin_data=stdin_data
-    )
+    return run(cmd, env=env, cwd=ws.stack_dir(stack), log=log, timeout=timeout)
 
 
 def stack_outputs(ws: Workspace, stack: str, env: Mapping[str, str]) -> dict[str, object] | None:

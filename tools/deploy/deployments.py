@@ -1,14 +1,8 @@
 """After an apply: does every service run the task definition that was just applied?
 
-``wait_for_steady_state`` makes Terraform wait until a service is stable, but
-a deployment the circuit breaker rolled back is stable too: the service runs
-the *previous* task definition and the apply still succeeds. So after each
-apply of ``<env>-services`` this check reads the stack's outputs
-(``<svc>_service_name``, ``<svc>_task_definition_arn``, ``<svc>_log_group_name``,
-``cluster_name``) and asks ECS (``describe_services``) whether each service's
-PRIMARY deployment runs that task definition and no deployment failed or
-rolled back. Otherwise it raises ``DeploymentCheckFailed`` with one message
-naming each service, what happened and the CloudWatch log group to read.
+A deployment the circuit breaker rolled back is steady too, on the *previous* task
+definition, and the apply still succeeds. So after each apply of ``<env>-services`` its
+outputs are compared with each service's deployments (``describe_services``).
 """
 
 from __future__ import annotations

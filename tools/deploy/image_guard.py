@@ -1,21 +1,11 @@
 """Before a build-and-push deploy: one release version names one build.
 
-ECR tags are immutable, and ``<service>-<version>`` is what a rollback, the
-deployment check and people go by. So a deploy with ``IMAGE_SOURCE=build``
-(``TARGET=aws``) whose build context changed under a version that is already
-pushed must stop before it builds or pushes anything, and say to bump
-``APP_VERSION``. (The deploy workflow sets ``APP_VERSION`` from the commit sha,
-so it never hits this; a local or manual deploy can.)
-
-How a change is seen: the images stack's ``docker_image``/``docker_registry_image``
-resources carry ``triggers.context_sha``, a hash of the files the image is built
-from (``apps/<service>/`` with its Dockerfile, ``apps/common/`` and
-``apps/.dockerignore``). The synthesized stack has the hash of the sources now;
-the images stack's Terraform state has the hash each tag was pushed from. For
-every tag that already exists in the environment's ECR repository (boto3
-``describe_images``), the two must be equal. A tag that exists but that this
-state never pushed (pushed by hand, or state lost) cannot be vouched for and is
-refused too. Tags not in ECR yet are pushed as usual.
+ECR tags are immutable, so a deploy (``IMAGE_SOURCE=build``, ``TARGET=aws``) whose build
+context changed under a version already in ECR stops before it builds or pushes anything.
+The images stack's builds carry ``triggers.context_sha``, a hash of the files an image is
+built from: the synthesized stack has it for the sources now, the stack's state for what
+each tag was pushed from. A tag in ECR that this state never pushed cannot be vouched for
+and is refused too.
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """``make logs`` and ``make exec``: a service's log lines, and a command in one of its tasks.
 
-Both work the same way locally and on AWS, with one line format for logs
-(``<time> <task> <line>``):
-
-* **Locally** (``TARGET=local``) the app runs as the containers ``make deploy`` serves
-  (``tools.containers``): logs are their output (``docker logs``), and exec is
-  ``docker exec`` in the service's first container. The task is the container's
-  ``<service>-<n>``.
-* **On AWS**, logs are the service's CloudWatch log group (``/ecs/<prefix>/<service>``,
-  streams ``<service>/<container>/<task id>``), and exec is ECS Exec: ``ExecuteCommand``
-  on a running task, then the Session Manager plugin, which must be installed.
-  It needs ``exec_enabled`` in the environment's config (dev: on, prod: off).
+The same locally and on AWS, with one log line format (``<time> <task> <line>``): locally
+the served containers' ``docker logs`` and ``docker exec``; on AWS the service's CloudWatch
+log group, and ECS Exec through the Session Manager plugin (``exec_enabled``: dev on, prod off).
 """
 
 from __future__ import annotations
@@ -173,8 +165,6 @@ def aws_exec(
 
 # --- Locally: the served containers ------------------------------------------------------
 
-DOCKER_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
-
 
 def local_containers(engine: Any, run_id: str, service: str) -> list[str]:
     """The served containers of ``service`` (``ecs-learn-<run>-<service>-<n>``), in order."""
@@ -191,11 +181,10 @@ def local_containers(engine: Any, run_id: str, service: str) -> list[str]:
 def docker_log_line(container: str, raw: str) -> LogLine | None:
     """One ``docker logs --timestamps`` line as a ``LogLine`` (task: ``<service>-<n>``)."""
     stamp, _, message = raw.partition(" ")
-    found = DOCKER_STAMP.match(stamp)
-    if not found:
+    try:  # RFC 3339 with nanoseconds, which fromisoformat reads (Python >= 3.11)
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
         return None
-    fraction = (found[2] or "0")[:6].ljust(6, "0")
-    when = datetime.fromisoformat(f"{found[1]}.{fraction}+00:00")
     return LogLine(when, container.split("-", 3)[-1], message.rstrip())
 
 

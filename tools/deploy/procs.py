@@ -8,8 +8,8 @@ therefore marks the command's environment with a unique ``REHEARSAL_RUN``
 value, which every process it starts inherits, and on timeout, interrupt or
 exit ends every process that carries the mark (found through ``/proc``).
 
-An interrupt (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt`` by the
-caller) is passed on gracefully: SIGINT goes to the ``terraform`` processes
+An interrupt (Ctrl-C, or SIGTERM once ``take_interrupts`` made it
+``KeyboardInterrupt``) is passed on gracefully: SIGINT goes to the ``terraform`` processes
 alone, which stop after the operations in flight, save their state and
 release the state lock; only then is the rest of the tree ended. cdktf is
 not signalled: on SIGINT it aborts at once and its Terraform dies with it,
@@ -52,21 +52,30 @@ class Result:
     output: str = ""
 
 
-def descendants(pid: int) -> list[int]:
-    """Every live descendant of ``pid``."""
-    return processes.descendants(pid)
-
-
 def marked(mark: str) -> list[int]:
     """Live processes whose environment carries ``REHEARSAL_RUN=<mark>``."""
     return processes.with_environment(MARK, mark)
+
+
+def take_interrupts() -> None:
+    """SIGINT and SIGTERM both raise ``KeyboardInterrupt``, however this process was started.
+
+    A background job of a shell without job control starts with SIGINT ignored, and
+    Python then never raises KeyboardInterrupt; a deploy must still stop cleanly on it.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops Terraform as gracefully as Ctrl-C does
 
 
 def kill_tree(pid: int, mark: str | None = None, grace: float = 5.0) -> None:
     """SIGTERM ``pid``, its group, its descendants and every process carrying ``mark``;
     SIGKILL whatever is still there after ``grace`` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        targets = {pid, *descendants(pid), *(marked(mark) if mark else [])}
+        targets = {pid, *processes.descendants(pid), *(marked(mark) if mark else [])}
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if os.getpgid(pid) == pid:  # only a group it leads (captured runs)
                 os.killpg(pid, sig)
@@ -137,7 +146,6 @@ def run(
     cwd: Path,
     log: Path | None = None,
     timeout: float | None = None,
-    stdin_data: str | None = None,
 ) -> Result:
     """Run ``cmd`` with its output in ``log`` (also returned in ``Result.output``).
 
@@ -157,7 +165,7 @@ def run(
             list(cmd),
             cwd=cwd,
             env={**env, MARK: mark},
-            stdin=None if interactive and stdin_data is None else subprocess.PIPE,
+            stdin=None if interactive else subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT if out else None,
             text=True,
@@ -166,7 +174,7 @@ def run(
             start_new_session=True,
         )
         try:
-            proc.communicate(stdin_data, timeout=timeout)
+            proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_tree(proc.pid, mark)
             proc.wait()

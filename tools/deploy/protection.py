@@ -1,13 +1,8 @@
 """Refuse a destroy that AWS would stop half-way, before anything is destroyed.
 
-``cdktf destroy`` removes the services stack first; the foundation's load
-balancers come last. With deletion protection on, AWS refuses to delete them
-(``OperationNotPermitted``), so a plain destroy of prod would leave it without
-services but with its network and ALBs. ``check_destroy_allowed`` looks at
-the load balancers the synthesized foundation stack declares, asks the
-account (real AWS or the emulator, through boto3) which of them exist with
-protection on, and raises ``ProtectedResources`` naming them and the way to
-tear down on purpose (``make destroy ENV=<env> FORCE_TEARDOWN=1``).
+``cdktf destroy`` removes the services first and the foundation's load balancers last; AWS
+refuses to delete those while their deletion protection is on, which would leave prod without
+services but with its network. So the account is asked about them before the destroy.
 """
 
 from __future__ import annotations

@@ -2,18 +2,9 @@
 
     python -m tools.deploy.rollback --env ENV --version VERSION [--auto-approve]
 
-ECR tags are immutable and the lifecycle policy keeps the last images of each
-prefix, so a previous release's ``frontend-<version>`` and ``backend-<version>``
-are still in the environment's repository. A rollback deploys them as they are:
-``APP_VERSION=<version>`` with ``IMAGE_SOURCE=tag`` (no images stack, nothing is
-built or pushed; on the local target that is always the case), followed by the
-same deployment check as ``make deploy``.
-
-Before anything is synthesized or applied, both tags are looked up in the
-environment's ECR repository (boto3 ``describe_images``: the emulator for
-``TARGET=local``, the caller's account for ``TARGET=aws``). A version whose
-images are not there is refused with one error naming what is missing and
-the versions that can be rolled back to; nothing changes.
+It deploys ``APP_VERSION=<version>`` with ``IMAGE_SOURCE=tag`` (nothing is built or pushed),
+then checks the deployments as ``make deploy`` does. A version whose images are not all in
+the environment's ECR repository is refused before anything changes.
 """
 
 from __future__ import annotations

@@ -54,26 +54,43 @@ def check_env_name(env_name: str) -> None:
         )
 
 
-def _app_stacks(ws: Workspace, env_name: str, bootstrap: str) -> list[str]:
-    stacks = commands.manifest_stacks(ws)
-    mine = [n for n in stacks if n.startswith(f"{env_name}-") and n != bootstrap]
-    if not mine:
-        raise TargetError(f"no stacks of env={env_name!r} in {ws.outdir}/manifest.json")
-    return commands.in_dependency_order(stacks, mine)
-
-
 @dataclass(frozen=True)
-class LocalTarget:
-    """One environment deployed to the emulator at ``endpoint``, state in S3 there."""
-
+class _Target:
     env_name: str
-    region: str
-    state_bucket: str
-    endpoint: str = ""
 
     @property
     def bootstrap_stack(self) -> str:
         return stack_name(self.env_name, "bootstrap")
+
+    def app_stacks(self, ws: Workspace) -> list[str]:
+        """The synthesized stacks of this environment except bootstrap, in deploy order."""
+        stacks = commands.manifest_stacks(ws)
+        prefix, boot = f"{self.env_name}-", self.bootstrap_stack
+        mine = [n for n in stacks if n.startswith(prefix) and n != boot]
+        if not mine:
+            raise TargetError(f"no stacks of env={self.env_name!r} in {ws.outdir}/manifest.json")
+        return commands.in_dependency_order(stacks, mine)
+
+
+def _checked_config(
+    env_name: str, environ: Mapping[str, str] | None, **settings: str
+) -> EnvironmentConfig:
+    """``environment_config`` of a known ``env_name``; bad settings raise ``TargetError``."""
+    check_env_name(env_name)
+    try:
+        base = os.environ if environ is None else environ
+        return environment_config(env_name, {**base, **settings})
+    except ConfigError as exc:
+        raise TargetError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class LocalTarget(_Target):
+    """One environment deployed to the emulator at ``endpoint``, state in S3 there."""
+
+    region: str
+    state_bucket: str
+    endpoint: str = ""
 
     def at(self, endpoint: str) -> LocalTarget:
         return replace(self, endpoint=endpoint)
@@ -90,10 +107,6 @@ class LocalTarget:
         aws = emulator_env(self.endpoint, self.region, base)
         return commands.child_env({**aws, **self.settings()}, base={})
 
-    def app_stacks(self, ws: Workspace) -> list[str]:
-        """The synthesized stacks of this environment except bootstrap, in deploy order."""
-        return _app_stacks(ws, self.env_name, self.bootstrap_stack)
-
     def client(self, service: str) -> Any:
         """A boto3 client for the emulator."""
         return client(service, self.endpoint, self.region)
@@ -101,37 +114,22 @@ class LocalTarget:
 
 def local_target(env_name: str, environ: Mapping[str, str] | None = None) -> LocalTarget:
     """Validate ``env_name`` and the settings for the emulator target."""
-    check_env_name(env_name)
-    environ = dict(os.environ if environ is None else environ)
-    environ.update({"ENVS": env_name, "TARGET": "local", "STATE_BACKEND": "s3"})
-    try:
-        settings = settings_from_env(environ, _context())
-        env = load_environment(env_name, settings)
-    except ConfigError as exc:
-        raise TargetError(str(exc)) from None
+    env = _checked_config(env_name, environ, TARGET="local", STATE_BACKEND="s3")
     assert env.state.bucket  # the s3 backend always names one
     return LocalTarget(env_name=env_name, region=env.region, state_bucket=env.state.bucket)
 
 
 @dataclass(frozen=True)
-class AwsTarget:
+class AwsTarget(_Target):
     """One environment deployed to real AWS with the caller's credentials.
 
     ``region`` (default none: the AWS SDK's own default) is where boto3 looks.
     """
 
-    env_name: str
     region: str | None = None
-
-    @property
-    def bootstrap_stack(self) -> str:
-        return stack_name(self.env_name, "bootstrap")
 
     def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         return commands.child_env({"ENVS": self.env_name}, base=base)
-
-    def app_stacks(self, ws: Workspace) -> list[str]:
-        return _app_stacks(ws, self.env_name, self.bootstrap_stack)
 
     def client(self, service: str) -> Any:
         """A boto3 client with the caller's credentials, in the environment's region."""
@@ -142,11 +140,4 @@ class AwsTarget:
 
 def aws_target(env_name: str, environ: Mapping[str, str] | None = None) -> AwsTarget:
     """Validate ``env_name`` and the settings (``TF_STATE_BUCKET`` ...) for real AWS."""
-    check_env_name(env_name)
-    environ = dict(os.environ if environ is None else environ)
-    environ["ENVS"] = env_name
-    try:
-        env = load_environment(env_name, settings_from_env(environ, _context()))
-    except ConfigError as exc:
-        raise TargetError(str(exc)) from None
-    return AwsTarget(env_name=env_name, region=env.region)
+    return AwsTarget(env_name=env_name, region=_checked_config(env_name, environ).region)

@@ -1,13 +1,8 @@
 """After a destroy: deregister the task-definition revisions that no state holds.
 
-Terraform keeps one revision per ``aws_ecs_task_definition`` in state and
-deregisters it on destroy. A ``RegisterTaskDefinition`` that the AWS SDK sends
-twice (its first answer lost on the wire, then a retry) registers two
-revisions; state records the second, and the first stays ACTIVE after every
-destroy. ECS has no idempotency token for that call, so the destroy sweeps the
-families the services stack declares: once that stack is gone, no revision of
-them should be ACTIVE. ``make doctor`` lists such a revision as an orphan while
-the stack is still deployed.
+A ``RegisterTaskDefinition`` the AWS SDK retries (its first answer lost) registers two
+revisions: state records the second, and the first stays ACTIVE after every destroy (ECS has
+no idempotency token for it). So a destroy sweeps the families the services stack declares.
 """
 
 from __future__ import annotations
@@ -25,22 +20,17 @@ def declared_families(stack_file: Path) -> list[str]:
     return sorted({str(block["family"]) for block in blocks.values()})
 
 
-def active_revisions(ecs: Any, family: str) -> list[str]:
-    """ARNs of the family's ACTIVE revisions (``familyPrefix`` takes the full family name)."""
-    pages = ecs.get_paginator("list_task_definitions").paginate(
-        familyPrefix=family, status="ACTIVE"
-    )
-    return [arn for page in pages for arn in page["taskDefinitionArns"]]
-
-
 def deregister_strays(ecs: Any, families: Iterable[str]) -> list[str]:
     """Deregister every ACTIVE revision of ``families``; returns their ARNs.
 
     Only for after the stack that declares the families was destroyed.
     """
     swept: list[str] = []
-    for family in families:
-        for arn in active_revisions(ecs, family):
+    for family in families:  # familyPrefix takes the full family name
+        pages = ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=family, status="ACTIVE"
+        )
+        for arn in [arn for page in pages for arn in page["taskDefinitionArns"]]:
             ecs.deregister_task_definition(taskDefinition=arn)
             swept.append(arn)
     return swept

@@ -38,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", required=True, help="environment, e.g. dev")
     parser.add_argument("--stack", default="", help="one stack, e.g. dev-foundation")
     parser.add_argument("--force", default="", help="unlock: 1 releases even a young lock")
-    parser.add_argument("--min-age-minutes", type=float, default=15.0, help=argparse.SUPPRESS)
     parser.add_argument(
         "--yes", default="", help="recover/adopt/purge/state-restore: 1 skips the prompt"
     )
@@ -49,12 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ctx = resolve(args.env)
         if args.action == "unlock":
-            return unlock(
-                ctx,
-                args.stack or None,
-                force=_flag(args.force),
-                min_age_s=args.min_age_minutes * 60,
-            )
+            return unlock(ctx, args.stack or None, force=_flag(args.force))
         if args.action == "recover":
             return recover(ctx, yes=_flag(args.yes), plan=not args.no_plan)
         if args.action in ("doctor", "adopt", "purge"):

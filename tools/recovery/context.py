@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config import ConfigError
 from config.naming import stack_name
 from tools.deploy import commands
 from tools.deploy.commands import Workspace
 from tools.deploy.target import (
     LOCAL_DIR,
+    LocalTarget,
     aws_target,
     aws_workspace,
     environment_config,
@@ -62,18 +62,25 @@ class Context:
         extra = "".join(f" {k}={v}" for k, v in settings.items() if v)
         return f"{prefix}make {target} ENV={self.env_name}{extra}"
 
-    def stacks(self) -> list[str]:
-        """The environment's synthesized stacks, bootstrap first, in deploy order."""
+    def app_stacks(self) -> list[str]:
+        """The environment's synthesized stacks but the bootstrap, in deploy order."""
         deps = commands.manifest_stacks(self.ws)
-        mine = [n for n in deps if n.startswith(f"{self.env_name}-")]
+        boot = stack_name(self.env_name, "bootstrap")
+        mine = [n for n in deps if n.startswith(f"{self.env_name}-") and n != boot]
         return commands.in_dependency_order(deps, mine)
 
-    def app_stacks(self) -> list[str]:
-        return [s for s in self.stacks() if s != stack_name(self.env_name, "bootstrap")]
 
-
-def local_dir() -> Path:
-    return LOCAL_DIR
+def local_context(target: LocalTarget, workdir: Path) -> Context:
+    """The context of ``target`` at its emulator's endpoint, synthesized into ``workdir``."""
+    return Context(
+        env_name=target.env_name,
+        aws=False,
+        bucket=target.state_bucket,
+        region=target.region,
+        ws=Workspace(workdir),
+        env=target.child_env(),
+        endpoint=target.endpoint,
+    )
 
 
 def resolve(env_name: str, environ: Mapping[str, str] | None = None) -> Context:
@@ -81,27 +88,15 @@ def resolve(env_name: str, environ: Mapping[str, str] | None = None) -> Context:
     environ = dict(os.environ if environ is None else environ)
     if environ.get("TARGET", "local") == "local":
         target = local_target(env_name, environ)
-        emulator = Emulator.find(local_dir())
+        emulator = Emulator.find(LOCAL_DIR)
         if emulator is None:
             raise RecoveryError(
                 "no local emulator is running: its state went with it, so there is nothing "
                 "to recover; `make deploy` starts a fresh one"
             )
-        target = target.at(emulator.endpoint)
-        return Context(
-            env_name=env_name,
-            aws=False,
-            bucket=target.state_bucket,
-            region=target.region,
-            ws=Workspace(local_dir()),
-            env=target.child_env(),
-            endpoint=emulator.endpoint,
-        )
+        return local_context(target.at(emulator.endpoint), LOCAL_DIR)
     aws = aws_target(env_name, environ)
-    try:
-        cfg = environment_config(env_name, environ)
-    except ConfigError as exc:  # aws_target validated already; kept for type narrowing
-        raise RecoveryError(str(exc)) from None
+    cfg = environment_config(env_name, environ)  # valid: aws_target checked it
     assert cfg.state.bucket and cfg.state.region
     return Context(
         env_name=env_name,

@@ -2,26 +2,11 @@
 
     python -m tools.recovery.faults [--env dev] [--workdir .rehearsal/faults] [--only CHAIN]
 
-Each chain runs in a workdir of its own with its own emulator (free port), all
-chains at once: the rehearsal mostly waits on the provider's fixed timers, so
-they overlap well. A chain bootstraps its emulator once, then goes through its
-fault points in turn. For each fault point it runs ``make deploy`` (or
-``make destroy``) exactly as ``make`` does (``python -m tools.deploy``, with
-``ECS_LEARN_LOCAL_DIR`` pointing at the chain's workdir), waits until the
-stack's state lock appears in the bucket (and, optionally, a line in the
-output), then delivers the fault:
-
-* SIGKILL: every process of the command at once (Python, cdktf, Terraform and
-  its provider), as a crash or an OOM kill would;
-* SIGINT: to the command's process group, as Ctrl-C in a terminal does.
-
-Then it recovers with the one command docs/recovery.md leads with, ``make
-recover``, and runs the command again; after each recovery the emulator holds
-at most one VPC. After its last fault a chain checks convergence (every stack
-re-plans to zero changes, no orphan, exactly one VPC, the scan sees every
-tagged resource in state), destroys, and checks that the emulator holds nothing
-but the state bucket. A table sums it up: fault point, recovery steps, time,
-result.
+Chains of fault points run at once, each with an emulator and a workdir of its own. At each
+point the command (``python -m tools.deploy``, as ``make`` runs it) gets SIGKILL (every
+process it started, as a crash) or SIGINT (its process group, as Ctrl-C) once the stack's
+state lock is taken; ``make recover`` and the command again follow. docs/recovery.md lists
+the chains and what each checks; a table sums up the run.
 """
 
 from __future__ import annotations
@@ -43,12 +28,12 @@ from pathlib import Path
 from config.naming import stack_name, workload_boundary_name
 from tools import processes
 from tools.deploy import commands
-from tools.deploy.commands import Workspace
-from tools.deploy.target import LocalTarget, local_target
+from tools.deploy.procs import take_interrupts
+from tools.deploy.target import local_target
 from tools.emulator import inventory
 from tools.emulator.emulator import Emulator
 from tools.recovery import orphans, recover
-from tools.recovery.context import Context
+from tools.recovery.context import Context, local_context
 from tools.recovery.locks import list_locks
 
 DEFAULT_WORKDIR = commands.ROOT / ".rehearsal" / "faults"
@@ -175,13 +160,20 @@ class Chain:
         # Chains deploy at once: their stacks only, no app served on the one local port.
         return {**env, "ECS_LEARN_LOCAL_DIR": str(self.workdir), "SERVE_APP": "0", FAULT_MARK: mark}
 
-    def run(self, make: str, argv: list[str], fault: Fault | None = None) -> tuple[int, str]:
-        """Run ``python -m ...argv``; deliver ``fault`` if given. Returns (exit code, output)."""
+    def make(
+        self, action: str, *, plans: bool = True, fault: Fault | None = None
+    ) -> tuple[int, str]:
+        """``make ACTION`` as make runs it, ``fault`` delivered if given: (exit code, output)."""
+        tool = "tools.deploy" if action in ("deploy", "destroy") else "tools.recovery"
+        argv = ["-m", tool, action, "--env", self.env_name]
+        if action == "recover" and not plans:
+            argv.append("--no-plan")
         self.n += 1
-        log = self.workdir / "logs" / f"{self.n:02d}-{make.split()[1]}.log"
+        log = self.workdir / "logs" / f"{self.n:02d}-{action}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         mark = uuid.uuid4().hex
-        self.say(f"$ {make}" + (f"   <- {fault.sig.name} planned" if fault else ""))
+        planned = f"   <- {fault.sig.name} planned" if fault else ""
+        self.say(f"$ make {action} ENV={self.env_name}{planned}")
         with log.open("w") as out:
             proc = subprocess.Popen(
                 [sys.executable, *argv],
@@ -238,21 +230,6 @@ class Chain:
             os.killpg(proc.pid, fault.sig)
             self.say(f"  {fault.sig.name} -> process group {proc.pid}")
 
-    def make(self, action: str, *, plans: bool = True, **settings: str) -> tuple[int, str]:
-        extra = "".join(f" {k}={v}" for k, v in settings.items())
-        shown = f"make {action} ENV={self.env_name}{extra}"
-        if action in ("deploy", "destroy"):
-            argv = ["-m", "tools.deploy", action, "--env", self.env_name]
-        else:
-            argv = ["-m", "tools.recovery", action, "--env", self.env_name]
-            if "STACK" in settings:
-                argv += ["--stack", settings["STACK"]]
-            if "FORCE" in settings:
-                argv += ["--force", settings["FORCE"]]
-        if action == "recover" and not plans:
-            argv.append("--no-plan")
-        return self.run(shown, argv)
-
     # --- the chain ---
 
     def setup(self) -> None:
@@ -261,20 +238,12 @@ class Chain:
             stale.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
         self.emulator = Emulator.start(self.workdir)
-        self.target: LocalTarget = local_target(self.env_name).at(self.emulator.endpoint)
-        self.ctx = Context(
-            env_name=self.env_name,
-            aws=False,
-            bucket=self.target.state_bucket,
-            region=self.target.region,
-            ws=Workspace(self.workdir),
-            env=self.target.child_env(),
-            endpoint=self.emulator.endpoint,
-        )
+        target = local_target(self.env_name).at(self.emulator.endpoint)
+        self.ctx = local_context(target, self.workdir)
         self.say(f"emulator {self.emulator.endpoint} (pid {self.emulator.pid})")
 
-    def recover(self, row: Row, command: str, *, rerun: bool, twice: bool = False) -> None:
-        """The documented way back: `make recover`, then (``rerun``) the command again."""
+    def recover(self, row: Row, *, twice: bool) -> None:
+        """The documented way back: `make recover` (``twice``: a second one does nothing)."""
         # The plan of what remains is shown once (the chain that recovers twice): the other
         # recoveries are followed by the deploy that does it.
         code, out = self.make("recover", plans=twice)
@@ -284,20 +253,15 @@ class Chain:
         row.steps.append(
             f"recover (adopted {adopted[1]}, deleted {adopted[2]})" if adopted else "recover"
         )
-        self.one_vpc_at_most()
+        found = self.vpcs()
+        if len(found) > 1:
+            raise ChainFailed(f"{found} after make recover: more than one VPC")
         if twice:
             before = state_versions(self.ctx)
             code, out = self.make("recover")
             if code != 0 or recover.NOTHING not in out or state_versions(self.ctx) != before:
                 raise ChainFailed(f"a second make recover did something:\n{out[-3000:]}")
             row.steps.append("recover again (nothing to do, state unchanged)")
-        if not rerun:
-            row.steps.append(f"(next row's {command})")
-            return
-        code, out = self.make(command)
-        row.steps.append(command)
-        if code != 0:
-            raise ChainFailed(f"make {command} after recovery failed:\n{out[-3000:]}")
 
     def vpcs(self) -> list[str]:
         found = self.ctx.client("ec2").describe_vpcs(
@@ -305,41 +269,19 @@ class Chain:
         )["Vpcs"]
         return [v["VpcId"] for v in found]
 
-    def one_vpc_at_most(self) -> None:
-        found = self.vpcs()
-        if len(found) > 1:
-            raise ChainFailed(f"{found} after make recover: more than one VPC")
-
-    def exactly_one_vpc(self) -> None:
-        found = self.vpcs()
-        if len(found) != 1:
-            raise ChainFailed(f"VPCs {found} after the deploy, not exactly one")
-
     def fault_point(self, fault: Fault, row: Row, next_command: str | None) -> None:
         """Deliver ``fault``, recover; the command runs again here unless the next fault
         point's command (which carries its own fault) is that re-run."""
         begun = time.monotonic()
-        rerun = next_command != fault.command
         try:
-            code, out = self.run(
-                f"make {fault.command} ENV={self.env_name}",
-                ["-m", "tools.deploy", fault.command, "--env", self.env_name],
-                fault,
-            )
+            code, out = self.make(fault.command, fault=fault)
             if fault.sig == signal.SIGINT:
-                left = orphans_locks(self.ctx)
+                left = [lock.key for lock in list_locks(self.ctx)]
                 if code == 0 or left:
                     raise ChainFailed(f"SIGINT: exit {code}, locks left {left}:\n{out[-3000:]}")
                 if "make recover" in out:
                     raise ChainFailed("SIGINT: the interrupted command suggested make recover")
                 row.steps.append("none: Terraform saved state, released the lock")
-                if not rerun:
-                    row.steps.append(f"(next row's {fault.command})")
-                else:
-                    code, out = self.make(fault.command)
-                    row.steps.append(fault.command)
-                    if code != 0:
-                        raise ChainFailed(f"make {fault.command} after SIGINT:\n{out[-3000:]}")
             else:
                 if fault.check_hint:  # run again on the leftovers: it names the one fix
                     code, out = self.make(fault.command)
@@ -351,29 +293,44 @@ class Chain:
                             f"{fault.command} on leftovers, not just make recover:\n{out[-3000:]}"
                         )
                     row.steps.append(f"{fault.command} (refused: names make recover)")
-                self.recover(row, fault.command, rerun=rerun, twice=fault.recover_twice)
+                self.recover(row, twice=fault.recover_twice)
+            if next_command == fault.command:
+                row.steps.append(f"(next row's {fault.command})")
+            else:
+                code, out = self.make(fault.command)
+                row.steps.append(fault.command)
+                if code != 0:
+                    raise ChainFailed(f"make {fault.command} again failed:\n{out[-3000:]}")
             row.result = "recovered"
         finally:
             row.seconds = time.monotonic() - begun
 
-    def converge_and_destroy(self) -> str:
-        if self.faults[-1].command == "destroy":  # its recovery destroyed everything
-            return self.nothing_left()
-        boot = stack_name(self.env_name, "bootstrap")
-        for stack in [boot, *self.ctx.app_stacks()]:
-            log = self.ctx.ws.log(f"replan-{stack}")
+    def converged(self, stacks: list[str], when: str) -> None:
+        """Every stack of ``stacks`` re-plans to zero changes, no orphan, exactly one VPC."""
+        for stack in stacks:
+            log = self.ctx.ws.log(f"replan-{when}-{stack}")
             result = commands.replan(self.ctx.ws, stack, self.ctx.env, log)
             if result.returncode != 0:
                 changes = commands.plan_changes(result.output) or commands.terraform_errors(
                     result.output
                 )
-                raise ChainFailed(f"re-plan of {stack}: exit {result.returncode}\n{changes}")
+                raise ChainFailed(
+                    f"re-plan of {stack} ({when}): exit {result.returncode}\n{changes}"
+                )
         found = orphans.find_orphans(self.ctx)
         if found:
             raise ChainFailed(
                 orphans.report(self.ctx, found, orphans.plan_recovery(self.ctx, found))
             )
-        self.exactly_one_vpc()
+        vpcs = self.vpcs()
+        if len(vpcs) != 1:
+            raise ChainFailed(f"VPCs {vpcs} ({when}), not exactly one")
+
+    def converge_and_destroy(self) -> str:
+        if self.faults[-1].command == "destroy":  # its recovery destroyed everything
+            return self.nothing_left()
+        boot = stack_name(self.env_name, "bootstrap")
+        self.converged([boot, *self.ctx.app_stacks()], "final")
         missed = unseen_by_scan(self.ctx)
         if missed:
             raise ChainFailed("tagged resources in state the orphan scan missed: " + str(missed))
@@ -403,7 +360,7 @@ class Chain:
             self.setup()
             for index, (fault, row) in enumerate(zip(self.faults, self.rows, strict=True)):
                 if fault.command == "destroy":  # a destroy needs something deployed
-                    self.converge_and_destroy_check_only()
+                    self.converged(self.ctx.app_stacks(), "before-destroy")
                     row.steps.append("(re-plan 0, no orphans before it)")
                 following = self.faults[index + 1].command if index + 1 < len(self.faults) else None
                 self.fault_point(fault, row, following)
@@ -416,21 +373,9 @@ class Chain:
             for row in self.rows:
                 if not row.result.startswith("PASS"):
                     row.result = f"FAIL: {str(exc).splitlines()[0][:160]}"
-            self.error = exc
         finally:
             if getattr(self, "emulator", None) is not None:
                 self.emulator.stop()
-
-    def converge_and_destroy_check_only(self) -> None:
-        """Before a destroy fault: the deploy so far converged and left no orphan."""
-        for stack in self.ctx.app_stacks():
-            log = self.ctx.ws.log(f"replan-before-destroy-{stack}")
-            result = commands.replan(self.ctx.ws, stack, self.ctx.env, log)
-            if result.returncode != 0:
-                raise ChainFailed(f"re-plan of {stack} before the destroy fault: not zero")
-        if orphans.find_orphans(self.ctx):
-            raise ChainFailed("orphans before the destroy fault")
-        self.exactly_one_vpc()
 
 
 def state_versions(ctx: Context) -> list[str]:
@@ -440,26 +385,18 @@ def state_versions(ctx: Context) -> list[str]:
     return sorted(v["VersionId"] for v in listed.get("Versions", []))
 
 
-def orphans_locks(ctx: Context) -> list[str]:
-    return [lock.key for lock in list_locks(ctx)]
-
-
 def unseen_by_scan(ctx: Context) -> list[str]:
     """Resources in state that carry our tags but that the orphan scan does not list."""
     seen = orphans.tagged_resources(ctx)
     ids = {t.arn for t in seen} | {t.resource_id for t in seen} | {t.name for t in seen if t.name}
     missed = []
-    for stack, state in orphans.state_documents(ctx, ctx.app_stacks()).items():
-        for resource in state.get("resources", []):
-            if resource.get("mode") != "managed":
-                continue
-            for instance in resource.get("instances", []):
-                attrs = instance.get("attributes") or {}
-                if (attrs.get("tags_all") or {}).get("Project") != orphans.PROJECT:
-                    continue
-                keys = {str(attrs.get("arn", "")).removesuffix(":*"), str(attrs.get("id", ""))}
-                if not keys & ids:
-                    missed.append(f"{stack}: {resource['type']}.{resource['name']}")
+    states = orphans.state_documents(ctx, ctx.app_stacks())
+    for stack, resource, attrs in orphans.managed_instances(states):
+        if (attrs.get("tags_all") or {}).get("Project") != orphans.PROJECT:
+            continue
+        keys = {str(attrs.get("arn", "")).removesuffix(":*"), str(attrs.get("id", ""))}
+        if not keys & ids:
+            missed.append(f"{stack}: {resource['type']}.{resource['name']}")
     return missed
 
 
@@ -489,14 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     root = args.workdir.resolve()
     chains = [Chain(n, CHAINS[n], args.env, root) for n in (args.only or sorted(CHAINS))]
     threads = [threading.Thread(target=c.go, name=c.name) for c in chains]
-
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
     # The Ctrl-C fault needs `make` to die of SIGINT as in a terminal; a background job of a
     # script starts with SIGINT ignored, and the commands started here would inherit that.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    take_interrupts()
     try:
         for t in threads:
             t.start()

@@ -1,28 +1,17 @@
 """Stale state locks: show them, refuse young ones, release them through Terraform.
 
-Terraform's S3 backend (``use_lockfile``) locks ``<env>/<stack>.tfstate`` by
-writing ``<env>/<stack>.tfstate.tflock`` beside it: a JSON document with the
-lock's ``ID``, ``Who``, ``Operation`` and ``Created``. A deploy killed hard
-(SIGKILL, a closed laptop, a cancelled CI runner) leaves that object behind
-and every later plan/apply/destroy of the stack fails with
-``Error acquiring the state lock`` (HTTP 412).
-
-A lock is released only with Terraform's own ``terraform force-unlock -force
-ID`` in the stack's synthesized directory. Before that, ``unlock`` refuses a
-lock that may still be in use: younger than ``min_age`` seconds, unless it
-was taken on this machine and no Terraform process here runs in that stack's
-directory (then its holder is certainly gone), or ``force`` is given.
+A lock is ``<env>/<stack>.tfstate.tflock`` in the state bucket (Terraform's S3 backend,
+``use_lockfile``). It is released only with ``terraform force-unlock`` in the stack's
+directory, and not while it may still be in use (docs/recovery.md, ``make unlock``).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from tools import processes
 from tools.deploy import commands
@@ -30,7 +19,6 @@ from tools.recovery.context import Context, RecoveryError, ensure_init, resolve
 
 LOCK_SUFFIX = ".tfstate.tflock"
 DEFAULT_MIN_AGE_S = 15 * 60
-LOCK_ERROR = "Error acquiring the state lock"
 
 
 @dataclass(frozen=True)
@@ -44,13 +32,13 @@ class Lock:
     operation: str
     created: datetime | None
 
-    def age_s(self, now: datetime | None = None) -> float | None:
+    def age_s(self) -> float | None:
         if self.created is None:
             return None
-        return ((now or datetime.now(UTC)) - self.created).total_seconds()
+        return (datetime.now(UTC) - self.created).total_seconds()
 
-    def describe(self, now: datetime | None = None) -> str:
-        age = self.age_s(now)
+    def describe(self) -> str:
+        age = self.age_s()
         when = self.created.isoformat(timespec="seconds") if self.created else "unknown"
         ago = f" ({_duration(age)} ago)" if age is not None else ""
         op = self.operation.removeprefix("OperationType").lower() or "unknown"
@@ -69,15 +57,10 @@ def _duration(seconds: float) -> str:
 
 
 def parse_created(text: str) -> datetime | None:
-    """Terraform writes ``Created`` as RFC 3339 with nanoseconds (Go's time.Time)."""
-    match = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", text or "")
-    if not match:
-        return None
-    zone = match[3] or "Z"
-    micros = (match[2] or ".0")[:7]
-    stamp = f"{match[1]}{micros}{'+00:00' if zone == 'Z' else zone}"
+    """Terraform writes ``Created`` as RFC 3339 with nanoseconds (Go's time.Time), which
+    ``fromisoformat`` reads (Python >= 3.11) to the microsecond."""
     try:
-        return datetime.fromisoformat(stamp)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
 
@@ -115,28 +98,20 @@ def list_locks(ctx: Context, stack: str | None = None) -> list[Lock]:
     return locks
 
 
-def terraform_running_in(stack_dir: Path) -> list[int]:
-    """Pids of live ``terraform`` processes whose working directory is ``stack_dir``."""
-    return processes.named_in_directory("terraform", stack_dir)
-
-
-def holder_is_gone(ctx: Context, lock: Lock, hostname: str | None = None) -> bool:
+def holder_is_gone(ctx: Context, lock: Lock) -> bool:
     """True when the lock was taken on this machine and no Terraform here runs for its stack."""
-    host = hostname or socket.gethostname()
-    if not lock.who.endswith(f"@{host}"):
+    if not lock.who.endswith(f"@{socket.gethostname()}"):
         return False
-    return not terraform_running_in(ctx.ws.stack_dir(lock.stack))
+    return not processes.named_in_directory("terraform", ctx.ws.stack_dir(lock.stack))
 
 
-def may_unlock(
-    ctx: Context, lock: Lock, *, force: bool, min_age_s: float, now: datetime | None = None
-) -> tuple[bool, str]:
+def may_unlock(ctx: Context, lock: Lock, *, force: bool, min_age_s: float) -> tuple[bool, str]:
     """Whether ``unlock`` may release ``lock``, and why (or why not)."""
     if force:
         return True, "FORCE=1"
     if holder_is_gone(ctx, lock):
         return True, "taken on this machine, and no Terraform process here holds it"
-    age = lock.age_s(now)
+    age = lock.age_s()
     if age is not None and age >= min_age_s:
         return True, f"older than {_duration(min_age_s)}"
     return False, (
@@ -186,44 +161,16 @@ def unlock(
     return 1 if refused else 0
 
 
-# --- The message a failed deploy/diff/destroy prints when a lock stopped it. ---
-
-_PATH = re.compile(r"\bPath:[^\S\n]+(\S+)")
-_ID = re.compile(r"\bID:[^\S\n]+(\S+)")
-
-
-def locks_in_output(text: str) -> list[tuple[str, str]]:
-    """``(stack, lock id)`` of every ``Error acquiring the state lock`` in Terraform's output."""
-    plain = commands.plain(text)
-    found: list[tuple[str, str]] = []
-    for block in plain.split(LOCK_ERROR)[1:]:
-        block = block[:2000]
-        lock_id, path = _ID.search(block), _PATH.search(block)
-        if not path:
-            continue
-        stack = path[1].rsplit("/", 1)[-1].removesuffix(".tfstate")
-        item = (stack, lock_id[1] if lock_id else "")
-        if item not in found:
-            found.append(item)
-    return found
-
-
-def lock_hint(ctx: Context, output: str = "") -> str:
-    """What to do about the locks that stopped a command (from its output and the bucket)."""
+def lock_hint(ctx: Context) -> str:
+    """What to do about the locks in the bucket, after a failed or interrupted command."""
     try:
         locks = list_locks(ctx)
     except Exception as exc:  # the hint must never hide the original error
         locks = []
         print(f"(could not list the state locks: {exc})")
-    named = {stack: lock_id for stack, lock_id in locks_in_output(output)}
-    lines = []
-    for lock in locks:
-        lines.append(f"state lock: {lock.describe()}")
-        named.pop(lock.stack, None)
-    for stack, lock_id in named.items():
-        lines.append(f"state lock: {stack}: lock {lock_id} (from Terraform's error)")
-    if not lines:
+    if not locks:
         return ""
+    lines = [f"state lock: {lock.describe()}" for lock in locks]
     lines.append(
         "If no deploy, diff or destroy of this environment is still running anywhere, run:\n"
         f"  {ctx.make('recover')}\n"
@@ -232,13 +179,13 @@ def lock_hint(ctx: Context, output: str = "") -> str:
     return "\n".join(lines)
 
 
-def after_failure(env_name: str, output: str = "") -> None:
+def after_failure(env_name: str) -> None:
     """Print the lock hint for ``env_name`` (after a failed or interrupted command), if any.
 
     Never raises: it runs while another error is being reported.
     """
     try:
-        hint = lock_hint(resolve(env_name), output)
+        hint = lock_hint(resolve(env_name))
     except Exception:  # no emulator, no credentials, ...: nothing more to say
         return
     if hint:

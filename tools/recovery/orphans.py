@@ -1,23 +1,11 @@
 """Orphans: resources that carry this environment's tags but are in no stack's state.
 
-Every resource the stacks create carries the provider's default tags
-(``Project=ecs-learn``, ``Environment=<env>``, ``ManagedBy=cdktf``,
-``Stack=<stack>``). A deploy killed hard can leave resources it created in
-its last seconds out of the state (Terraform writes state when an apply ends,
-on a clean interrupt, and at most every 20 s in between). They cost money and
-a re-apply collides with the named ones (an IAM role, a log group, an ALB ...).
-
-The scan: the Resource Groups Tagging API (on the emulator, moto answers it for
-EC2, ELBv2, ECS, Logs, S3 and KMS), plus per-service listings for the types it
-does not cover (IAM roles and policies, ECR repositories). A resource is in
-state when its ARN, or the id at the end of its ARN, is an ``arn``/``id``
-attribute of a resource in one of the environment's state files. The
-bootstrap stack (the state bucket, local state) is never an orphan.
-
-``doctor`` lists orphans; ``adopt`` imports the named ones into their stack
-(``terraform import`` of the matching resource in the synthesized stack);
-``purge`` deletes them (emulator: at once; AWS: prints the commands unless
-AUTO_APPROVE=1).
+A deploy killed hard can leave what it created in its last seconds out of the state. The
+scan: the Resource Groups Tagging API, plus per-service listings for what it does not cover.
+A resource is in state when its ARN, or the id at the end of it, is an ``arn``/``id`` of a
+resource in one of the app stacks' state files. ``doctor`` lists orphans, ``adopt`` imports
+them at the address their ``ecs-learn:path`` tag names, ``purge`` deletes them
+(docs/recovery.md).
 """
 
 from __future__ import annotations
@@ -28,6 +16,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore import xform_name  # type: ignore[import-untyped]  # ships no type information
 
 from config.naming import stack_name
 from config.schema import PATH_TAG
@@ -89,10 +79,14 @@ class Tagged:
         return rid.split("/")[-1] if self.kind == "ecs:service" else rid
 
 
-def _tags(
-    items: Iterable[dict[str, Any]], key: str = "Key", value: str = "Value"
-) -> dict[str, str]:
-    return {i[key]: i[value] for i in items}
+def _tags(items: Iterable[dict[str, Any]]) -> dict[str, str]:
+    return {i["Key"]: i["Value"] for i in items}
+
+
+def _items(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The ``key`` items of every page of ``operation``."""
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        yield from page[key]
 
 
 def _ours(tags: dict[str, str], env_name: str) -> bool:
@@ -107,10 +101,9 @@ def tagged_resources(ctx: Context) -> list[Tagged]:
         {"Key": "Environment", "Values": [ctx.env_name]},
     ]
     api = ctx.client("resourcegroupstaggingapi")
-    for page in api.get_paginator("get_resources").paginate(TagFilters=filters):
-        for item in page["ResourceTagMappingList"]:
-            arn = item["ResourceARN"].removesuffix(":*")
-            found[arn] = Tagged(arn, _tags(item.get("Tags", [])))
+    for mapping in _items(api, "get_resources", "ResourceTagMappingList", TagFilters=filters):
+        arn = mapping["ResourceARN"].removesuffix(":*")
+        found[arn] = Tagged(arn, _tags(mapping.get("Tags", [])))
     for item in _uncovered(ctx):
         found.setdefault(item.arn, item)
     return [t for t in found.values() if _ours(t.tags, ctx.env_name)]
@@ -123,27 +116,18 @@ def _uncovered(ctx: Context) -> Iterator[Tagged]:
     account = ctx.client("sts").get_caller_identity()["Account"]
     prefix = f"arn:aws:ec2:{ctx.region}:{account}"
     ec2 = ctx.client("ec2")
-    for page in ec2.get_paginator("describe_vpc_endpoints").paginate():
-        for ep in page["VpcEndpoints"]:
-            if ep["State"].lower() not in ("deleted", "deleting"):
-                yield Tagged(
-                    f"{prefix}:vpc-endpoint/{ep['VpcEndpointId']}", _tags(ep.get("Tags", []))
-                )
-    for page in ec2.get_paginator("describe_security_group_rules").paginate():
-        for rule in page["SecurityGroupRules"]:
-            arn = f"{prefix}:security-group-rule/{rule['SecurityGroupRuleId']}"
-            yield Tagged(arn, _tags(rule.get("Tags", [])))
+    for ep in _items(ec2, "describe_vpc_endpoints", "VpcEndpoints"):
+        if ep["State"].lower() not in ("deleted", "deleting"):
+            yield Tagged(f"{prefix}:vpc-endpoint/{ep['VpcEndpointId']}", _tags(ep.get("Tags", [])))
+    for rule in _items(ec2, "describe_security_group_rules", "SecurityGroupRules"):
+        arn = f"{prefix}:security-group-rule/{rule['SecurityGroupRuleId']}"
+        yield Tagged(arn, _tags(rule.get("Tags", [])))
     elbv2 = ctx.client("elbv2")
-    for page in elbv2.get_paginator("describe_load_balancers").paginate():
-        for lb in page["LoadBalancers"]:
-            arns = [
-                x["ListenerArn"]
-                for x in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])[
-                    "Listeners"
-                ]
-            ]
-            for desc in elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"] if arns else []:
-                yield Tagged(desc["ResourceArn"], _tags(desc.get("Tags", [])))
+    for lb in _items(elbv2, "describe_load_balancers", "LoadBalancers"):
+        listeners = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        arns = [x["ListenerArn"] for x in listeners]
+        for desc in elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"] if arns else []:
+            yield Tagged(desc["ResourceArn"], _tags(desc.get("Tags", [])))
     scaling = ctx.client("application-autoscaling")
     for target in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
         arn = target.get("ScalableTargetARN")
@@ -151,33 +135,24 @@ def _uncovered(ctx: Context) -> Iterator[Tagged]:
             tags = scaling.list_tags_for_resource(ResourceARN=arn).get("Tags", {})
             yield Tagged(arn, dict(tags))
     iam = ctx.client("iam")
-    for page in iam.get_paginator("list_roles").paginate():
-        for role in page["Roles"]:
-            # The CI roles (path /ci/) belong to the bootstrap, which keeps local state.
-            if not role["RoleName"].startswith(f"{PROJECT}-{ctx.env_name}") or role.get(
-                "Path", "/"
-            ).startswith("/ci/"):
-                continue
+    ours = f"{PROJECT}-{ctx.env_name}"
+    for role in _items(iam, "list_roles", "Roles"):
+        # The CI roles (path /ci/) belong to the bootstrap, which keeps local state.
+        if role["RoleName"].startswith(ours) and not role.get("Path", "/").startswith("/ci/"):
             tags = _tags(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", []))
             yield Tagged(role["Arn"], tags)
-    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
-        for policy in page["Policies"]:
-            if not policy["PolicyName"].startswith(f"{PROJECT}-{ctx.env_name}"):
-                continue
+    for policy in _items(iam, "list_policies", "Policies", Scope="Local"):
+        if policy["PolicyName"].startswith(ours):
             tags = _tags(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags", []))
             yield Tagged(policy["Arn"], tags)
     cloudwatch = ctx.client("cloudwatch")
-    for page in cloudwatch.get_paginator("describe_alarms").paginate(
-        AlarmNamePrefix=f"{PROJECT}-{ctx.env_name}-"
-    ):
-        for alarm in page["MetricAlarms"]:
-            tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
-            yield Tagged(alarm["AlarmArn"], _tags(tags))
+    for alarm in _items(cloudwatch, "describe_alarms", "MetricAlarms", AlarmNamePrefix=f"{ours}-"):
+        tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+        yield Tagged(alarm["AlarmArn"], _tags(tags))
     ecr = ctx.client("ecr")
-    for page in ecr.get_paginator("describe_repositories").paginate():
-        for repo in page["repositories"]:
-            tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", [])
-            yield Tagged(repo["repositoryArn"], _tags(tags))
+    for repo in _items(ecr, "describe_repositories", "repositories"):
+        tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", [])
+        yield Tagged(repo["repositoryArn"], _tags(tags))
 
 
 def state_documents(ctx: Context, stacks: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -192,20 +167,25 @@ def state_documents(ctx: Context, stacks: Iterable[str]) -> dict[str, dict[str, 
     return found
 
 
+def managed_instances(
+    states: dict[str, dict[str, Any]],
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(stack, resource, instance attributes) of every managed resource instance in ``states``."""
+    for stack, state in states.items():
+        for resource in state.get("resources", []):
+            if resource.get("mode") == "managed":
+                for instance in resource.get("instances", []):
+                    yield stack, resource, instance.get("attributes") or {}
+
+
 def state_ids(states: dict[str, dict[str, Any]]) -> set[str]:
     """Every ``arn`` and ``id`` attribute of every managed resource instance."""
-    ids: set[str] = set()
-    for state in states.values():
-        for resource in state.get("resources", []):
-            if resource.get("mode") != "managed":
-                continue
-            for instance in resource.get("instances", []):
-                attrs = instance.get("attributes") or {}
-                for key in ("arn", "id"):
-                    value = attrs.get(key)
-                    if isinstance(value, str) and value:
-                        ids.add(value.removesuffix(":*"))
-    return ids
+    return {
+        value.removesuffix(":*")
+        for _, _, attrs in managed_instances(states)
+        for value in (attrs.get("arn"), attrs.get("id"))
+        if isinstance(value, str) and value
+    }
 
 
 def in_state(item: Tagged, ids: set[str]) -> bool:
@@ -294,15 +274,10 @@ def declared(ctx: Context) -> dict[str, Declared]:
 def state_addresses(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     """``{stack: {address: id}}`` of every managed resource in each state."""
     held: dict[str, dict[str, str]] = {}
-    for stack, state in states.items():
-        for resource in state.get("resources", []):
-            if resource.get("mode") != "managed" or resource.get("module"):
-                continue
-            for instance in resource.get("instances", []):
-                address = f"{resource['type']}.{resource['name']}"
-                held.setdefault(stack, {})[address] = str(
-                    (instance.get("attributes") or {}).get("id", "")
-                )
+    for stack, resource, attrs in managed_instances(states):
+        if not resource.get("module"):
+            address = f"{resource['type']}.{resource['name']}"
+            held.setdefault(stack, {})[address] = str(attrs.get("id", ""))
     return held
 
 
@@ -423,40 +398,55 @@ def adopt(ctx: Context, plan: Recovery) -> None:
 # --- purge: delete orphans ---
 
 
+# Orphans one boto3 call deletes: kind -> (client, method, parameter, by ARN (else by the
+# id at its end)). On AWS the same call is shown as an ``aws`` CLI command.
+_DELETE = {
+    "ec2:vpc": ("ec2", "delete_vpc", "VpcId", False),
+    "ec2:subnet": ("ec2", "delete_subnet", "SubnetId", False),
+    "ec2:security-group": ("ec2", "delete_security_group", "GroupId", False),
+    "ec2:internet-gateway": ("ec2", "delete_internet_gateway", "InternetGatewayId", False),
+    "ec2:vpc-endpoint": ("ec2", "delete_vpc_endpoints", "VpcEndpointIds", False),
+    "ec2:natgateway": ("ec2", "delete_nat_gateway", "NatGatewayId", False),
+    "ec2:elastic-ip": ("ec2", "release_address", "AllocationId", False),
+    "elasticloadbalancing:listener": ("elbv2", "delete_listener", "ListenerArn", True),
+    "elasticloadbalancing:loadbalancer": ("elbv2", "delete_load_balancer", "LoadBalancerArn", True),
+    "elasticloadbalancing:targetgroup": ("elbv2", "delete_target_group", "TargetGroupArn", True),
+    "logs:log-group": ("logs", "delete_log_group", "logGroupName", False),
+    "cloudwatch:alarm": ("cloudwatch", "delete_alarms", "AlarmNames", False),
+    "ecs:cluster": ("ecs", "delete_cluster", "cluster", True),
+    "ecs:task-definition": ("ecs", "deregister_task_definition", "taskDefinition", True),
+    "iam:policy": ("iam", "delete_policy", "PolicyArn", True),
+    "ecr:repository": ("ecr", "delete_repository", "repositoryName", False),
+    "kms:key": ("kms", "schedule_key_deletion", "KeyId", False),
+}
+# What some of those calls take besides the resource (in the CLI command, before it).
+_SETTINGS: dict[str, dict[str, Any]] = {
+    "ecr:repository": {"force": True},
+    "kms:key": {"PendingWindowInDays": 7},
+}
+
+
 def delete_commands(item: Tagged) -> list[str]:
     """The ``aws`` CLI commands that delete ``item`` (shown on AWS before anything runs)."""
     rid, kind = item.resource_id, item.kind
-    simple = {
-        "ec2:vpc": f"aws ec2 delete-vpc --vpc-id {rid}",
-        "ec2:subnet": f"aws ec2 delete-subnet --subnet-id {rid}",
-        "ec2:security-group": f"aws ec2 delete-security-group --group-id {rid}",
-        "ec2:route-table": (
+    if kind in _DELETE:
+        client, method, parameter, by_arn = _DELETE[kind]
+        args = {**_SETTINGS.get(kind, {}), parameter: item.arn if by_arn else rid}
+        flags = [
+            f"--{xform_name(k, '-')}" + ("" if v is True else f" {v}") for k, v in args.items()
+        ]
+        return [f"aws {client} {method.replace('_', '-')} {' '.join(flags)}"]
+    if kind == "ec2:route-table":
+        return [
             f"aws ec2 delete-route-table --route-table-id {rid}  # after disassociate-route-table"
-        ),
-        "ec2:internet-gateway": f"aws ec2 delete-internet-gateway --internet-gateway-id {rid}",
-        "ec2:vpc-endpoint": f"aws ec2 delete-vpc-endpoints --vpc-endpoint-ids {rid}",
-        "ec2:security-group-rule": (
+        ]
+    if kind == "ec2:security-group-rule":
+        return [
             "aws ec2 revoke-security-group-ingress (or -egress) --group-id <its group> "
             f"--security-group-rule-ids {rid}"
-        ),
-        "elasticloadbalancing:listener": f"aws elbv2 delete-listener --listener-arn {item.arn}",
-        "ec2:natgateway": f"aws ec2 delete-nat-gateway --nat-gateway-id {rid}",
-        "ec2:elastic-ip": f"aws ec2 release-address --allocation-id {rid}",
-        "logs:log-group": f"aws logs delete-log-group --log-group-name {rid}",
-        "cloudwatch:alarm": f"aws cloudwatch delete-alarms --alarm-names {rid}",
-        "ecs:cluster": f"aws ecs delete-cluster --cluster {item.arn}",
-        "ecs:task-definition": f"aws ecs deregister-task-definition --task-definition {item.arn}",
-        "elasticloadbalancing:loadbalancer": (
-            f"aws elbv2 delete-load-balancer --load-balancer-arn {item.arn}"
-        ),
-        "elasticloadbalancing:targetgroup": (
-            f"aws elbv2 delete-target-group --target-group-arn {item.arn}"
-        ),
-        "iam:policy": f"aws iam delete-policy --policy-arn {item.arn}",
-        "ecr:repository": f"aws ecr delete-repository --force --repository-name {rid}",
-        "kms:key": f"aws kms schedule-key-deletion --pending-window-in-days 7 --key-id {rid}",
-        "s3:": f"aws s3 rb --force s3://{rid}",
-    }
+        ]
+    if kind == "s3:":
+        return [f"aws s3 rb --force s3://{rid}"]
     if kind == "ecs:service":
         cluster, service = rid.split("/", 1) if "/" in rid else ("", rid)
         return [f"aws ecs delete-service --force --cluster {cluster} --service {service}"]
@@ -466,7 +456,7 @@ def delete_commands(item: Tagged) -> list[str]:
             f"aws iam list-role-policies --role-name {rid}  # delete each inline policy",
             f"aws iam delete-role --role-name {rid}",
         ]
-    return [simple.get(kind, f"# no delete command known for {item.arn}")]
+    return [f"# no delete command known for {item.arn}"]
 
 
 def _delete(ctx: Context, item: Tagged) -> None:
@@ -480,37 +470,13 @@ def _delete(ctx: Context, item: Tagged) -> None:
         for name in iam.list_role_policies(RoleName=rid)["PolicyNames"]:
             iam.delete_role_policy(RoleName=rid, PolicyName=name)
         iam.delete_role(RoleName=rid)
-    elif kind == "iam:policy":
-        ctx.client("iam").delete_policy(PolicyArn=item.arn)
-    elif kind == "logs:log-group":
-        ctx.client("logs").delete_log_group(logGroupName=rid)
-    elif kind == "cloudwatch:alarm":
-        ctx.client("cloudwatch").delete_alarms(AlarmNames=[rid])
-    elif kind == "ecs:cluster":
-        ctx.client("ecs").delete_cluster(cluster=item.arn)
     elif kind == "ecs:service":
         cluster, service = rid.split("/", 1)
         ctx.client("ecs").delete_service(cluster=cluster, service=service, force=True)
-    elif kind == "ecs:task-definition":
-        ctx.client("ecs").deregister_task_definition(taskDefinition=item.arn)
-    elif kind == "elasticloadbalancing:loadbalancer":
-        ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=item.arn)
-    elif kind == "elasticloadbalancing:targetgroup":
-        ctx.client("elbv2").delete_target_group(TargetGroupArn=item.arn)
-    elif kind == "ecr:repository":
-        ctx.client("ecr").delete_repository(repositoryName=rid, force=True)
-    elif kind == "kms:key":
-        ctx.client("kms").schedule_key_deletion(KeyId=rid, PendingWindowInDays=7)
     elif kind == "s3:":
         if ctx.endpoint:
             empty_bucket(ctx.endpoint, ctx.region, rid)
         ctx.client("s3").delete_bucket(Bucket=rid)
-    elif kind == "ec2:vpc":
-        ec2.delete_vpc(VpcId=rid)
-    elif kind == "ec2:subnet":
-        ec2.delete_subnet(SubnetId=rid)
-    elif kind == "ec2:security-group":
-        ec2.delete_security_group(GroupId=rid)
     elif kind == "ec2:route-table":
         (table,) = ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"]
         for assoc in table.get("Associations", []):
@@ -523,8 +489,6 @@ def _delete(ctx: Context, item: Tagged) -> None:
         ].get("Attachments", []):
             ec2.detach_internet_gateway(InternetGatewayId=rid, VpcId=a["VpcId"])
         ec2.delete_internet_gateway(InternetGatewayId=rid)
-    elif kind == "ec2:vpc-endpoint":
-        ec2.delete_vpc_endpoints(VpcEndpointIds=[rid])
     elif kind == "ec2:security-group-rule":
         (rule,) = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rid])[
             "SecurityGroupRules"
@@ -535,8 +499,6 @@ def _delete(ctx: Context, item: Tagged) -> None:
             else ec2.revoke_security_group_ingress
         )
         revoke(GroupId=rule["GroupId"], SecurityGroupRuleIds=[rid])
-    elif kind == "elasticloadbalancing:listener":
-        ctx.client("elbv2").delete_listener(ListenerArn=item.arn)
     elif kind == "application-autoscaling:scalable-target":
         scaling = ctx.client("application-autoscaling")
         for target in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
@@ -546,6 +508,12 @@ def _delete(ctx: Context, item: Tagged) -> None:
                     ResourceId=target["ResourceId"],
                     ScalableDimension=target["ScalableDimension"],
                 )
+    elif kind in _DELETE:
+        client, method, parameter, by_arn = _DELETE[kind]
+        value = item.arn if by_arn else rid
+        plural = parameter.endswith("s")  # VpcEndpointIds, AlarmNames: a list
+        arguments = {**_SETTINGS.get(kind, {}), parameter: [value] if plural else value}
+        getattr(ctx.client(client), method)(**arguments)
     else:
         raise RecoveryError(f"no way to delete {item.arn} is known; delete it by hand")
 

@@ -1,15 +1,8 @@
 """``make recover``: back from any interrupted deploy or destroy, in the order that works.
 
-1. Release the state locks no live process holds (``make unlock``'s rules); stop if
-   one may still be held, since nothing else is safe while a deploy may be running.
-2. Adopt every orphan whose ``ecs-learn:path`` tag names a resource no state holds,
-   and the untagged children (route table associations, routes, a KMS alias) that hang
-   off what state holds or now adopts.
-3. Delete what cannot be adopted (no identity tag, or a second copy of something state
-   holds), after listing it; on AWS both steps ask first unless ``AUTO_APPROVE=1``.
-4. Plan every stack without changing anything, and print what ``make deploy`` will do.
-
-Run twice, the second run finds nothing to do and changes nothing.
+Release the stale locks (and stop if one may be live), adopt the orphans where their
+identity tag places them, delete what cannot be adopted, then plan every stack without
+changing anything (docs/recovery.md). Run twice, the second run finds nothing to do.
 """
 
 from __future__ import annotations
