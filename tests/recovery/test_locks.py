@@ -32,6 +32,12 @@ def test_parse_created_reads_terraforms_nanoseconds() -> None:
     assert locks.parse_created("garbage") is None
 
 
+def test_parse_created_without_a_zone_is_utc() -> None:
+    # A time without a zone must still compare with now (aware): UTC, as Terraform writes.
+    created = locks.parse_created("2025-06-01T10:00:00")
+    assert created == datetime(2025, 6, 1, 10, 0, 0, tzinfo=UTC)
+
+
 def test_lists_the_lock_objects_of_the_environment(ctx: Context) -> None:
     created = datetime.now(UTC) - timedelta(minutes=3, seconds=30)  # mid-minute: no rounding edge
     _put_lock(ctx, "dev-foundation", "alice@laptop", created)

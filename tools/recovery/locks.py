@@ -58,11 +58,12 @@ def _duration(seconds: float) -> str:
 
 def parse_created(text: str) -> datetime | None:
     """Terraform writes ``Created`` as RFC 3339 with nanoseconds (Go's time.Time), which
-    ``fromisoformat`` reads (Python >= 3.11) to the microsecond."""
+    ``fromisoformat`` reads (Python >= 3.11) to the microsecond; no zone means UTC."""
     try:
-        return datetime.fromisoformat(text)
+        created = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
 
 
 def lock_from_json(stack: str, key: str, body: str) -> Lock:
