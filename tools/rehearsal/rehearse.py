@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import signal
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from config.naming import stack_name
 from tools.deploy import commands, protection, task_definitions
 from tools.deploy.cli import diff_stacks, not_deployed_upstreams
 from tools.deploy.commands import Workspace
-from tools.deploy.procs import CommandTimeout
+from tools.deploy.procs import CommandTimeout, take_interrupts
 from tools.deploy.target import LocalTarget, TargetError, local_target
 from tools.emulator import inventory, replay
 from tools.emulator.emulator import LOG_FILE, Emulator
@@ -255,12 +254,12 @@ def rehearse(env_name: str, workdir: Path, *, lean: bool = False) -> int:
     return 0
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # run the finally blocks: stop the emulator, kill children
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.rehearsal", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.rehearsal",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--env", default="dev", help="environment to rehearse (default: dev)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -270,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "the first deploy, the release's plan summary, the alarm rollback and the rollback",
     )
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    take_interrupts()  # SIGTERM runs the finally blocks: the emulator stops, children die
     return rehearse(args.env, args.workdir.resolve(), lean=args.lean)
 
 
