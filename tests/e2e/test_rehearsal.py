@@ -62,8 +62,8 @@ def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str
     assert proc.returncode == 0, proc.stdout[-6000:]
     assert "REHEARSAL PASSED" in proc.stdout
     # Day 2 ran on the same state: release 2 under the probe, make status, the refused
-    # rollback and, in dev's run (prod's is lean: tests/e2e/runs.py), the release plan, the
-    # alarm rollback and the rollback to release 1.
+    # rollback and, in dev's run (prod's is lean: tests/e2e/runs.py), the diff and the PR
+    # plans before the first deploy, the release plan, the alarm rollback and the rollback.
     for stage in (
         "ok     apply release 0.2.0",
         "outage: ecs-learn-" + env + "-external:80 0.0 s, ecs-learn-" + env + "-internal:80 0.0 s",
@@ -73,6 +73,8 @@ def test_full_rehearsal(rehearsals: dict[str, tuple[Any, float, Path]], env: str
     ):
         assert stage in proc.stdout
     for stage in (
+        "ok     diff before the first deploy (deploy role)",
+        "ok     PR plans before the first deploy (plan role)",
         "ok     plan summary of release 0.2.0",
         "ok     check release 0.3.0 was rolled back by ecs-learn-dev-backend-target-5xx",
         "ok     check every service runs the rolled-back task definition",

@@ -50,11 +50,10 @@ def _reset(workdir: Path) -> None:
 
 
 def _diff_before_first_deploy(
-    apps: list[str], ws: Workspace, roles: ci_roles.Roles, clock: Clock, *, diff: bool = True
+    apps: list[str], ws: Workspace, roles: ci_roles.Roles, clock: Clock
 ) -> None:
     """At once: `make diff` on an empty state (the first stack plans, its dependents say
-    why not), as the deploy role (unless ``diff`` is off); and the pull-request workflow's
-    plans, as the plan role."""
+    why not), as the deploy role; and the pull-request workflow's plans, as the plan role."""
 
     def diff_stage() -> None:
         name = "diff before the first deploy (deploy role)"
@@ -74,9 +73,7 @@ def _diff_before_first_deploy(
         ci_roles.plan_role_plans(name, ws, roles, expected, clock)
 
     ci_roles.plan_copy(ws, roles)  # before cdktf diff initialises the stacks it copies
-    if not diff:
-        print("         make diff before the first deploy: not in this run (--lean)")
-    each_stack([diff_stage, pr_plans] if diff else [pr_plans], lambda work: work())
+    each_stack([diff_stage, pr_plans], lambda work: work())
 
 
 def _protection_off_if_refused(
@@ -130,7 +127,12 @@ def _apply_andcheck(
         roles = ci_roles.start(target, ws, env)
         env = roles.deploy_env
         ci_roles.act_as_deploy_role(ws, apps, roles)
-    _diff_before_first_deploy(apps, ws, roles, clock, diff=not lean)
+    if lean:
+        print(
+            "         make diff and the PR plans before the first deploy: not in this run (--lean)"
+        )
+    else:
+        _diff_before_first_deploy(apps, ws, roles, clock)
     name = f"apply {' + '.join(apps)} (deploy role)"
     with clock.stage(name):
         cdktf_run(name, commands.deploy, ws, apps, env, f"apply-{'-'.join(apps)}")
@@ -265,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lean",
         action="store_true",
-        help="leave out what the dev run rehearses on the same code paths: make diff before "
-        "the first deploy, the release's plan summary, the alarm rollback and the rollback",
+        help="leave out what the dev run rehearses on the same code paths: make diff and the "
+        "PR plans before the first deploy, the release's plan summary, the alarm rollback and "
+        "the rollback",
     )
     args = parser.parse_args(argv)
     take_interrupts()  # SIGTERM runs the finally blocks: the emulator stops, children die
