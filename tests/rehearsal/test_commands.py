@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,28 @@ def test_a_stack_deployed_alone_leaves_its_upstreams_as_they_are(
     )
     assert ("--ignore-missing-stack-dependencies" in seen[0]) is flag
     assert seen[0][:2] == ["deploy", "dev-services"]
+
+
+def test_synth_writes_exactly_what_cdktf_synth_writes(tmp_path: Path) -> None:
+    # GIVEN the same settings (dev, the emulator target)
+    env = {**os.environ, "ENVS": "dev", "TARGET": "local", "STATE_BACKEND": "s3"}
+    cli_out = tmp_path / "cli"
+    # WHEN the workspace synth runs the app directly and the cdktf CLI synthesizes beside it
+    cli = subprocess.run(
+        [*commands.CDKTF, "synth", "--output", str(cli_out)],
+        cwd=commands.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ws = Workspace(tmp_path / "ws")
+    result = commands.synth(ws, env, log=tmp_path / "synth.log")
+    # THEN both succeed and write the same manifest and stack files, byte for byte
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert result.returncode == 0, result.output
+    ours = sorted(p.relative_to(ws.outdir) for p in ws.outdir.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(cli_out) for p in cli_out.rglob("*") if p.is_file())
+    assert ours == theirs and Path("manifest.json") in ours
+    for rel in ours:
+        assert (ws.outdir / rel).read_bytes() == (cli_out / rel).read_bytes(), rel

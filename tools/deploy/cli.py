@@ -117,7 +117,7 @@ def _run(
     ci_role: str | None = None,
 ) -> None:
     env = _settings_env(env, disable_protection)
-    _ok("cdktf synth", commands.synth(ws, env))
+    _ok("synth", commands.synth(ws, env))
     if action in ("deploy", "destroy"):  # a crash's leftovers stop it before the bootstrap
         problem = preflight(target.env_name)
         if problem:
@@ -132,7 +132,7 @@ def _run(
         session = ci_session.session_file(ws, target, ci_role, arn)
         env = {**env, "EMULATOR_SESSION": str(session)}
         print(f"acting as the CI {ci_role} role (session in {session})")
-        _ok("cdktf synth", commands.synth(ws, env))
+        _ok("synth", commands.synth(ws, env))
     if action == "bootstrap":
         instructions = format_ci_variables(commands.stack_outputs(ws, boot, env) or {})
         print(instructions or NO_CI_ROLES)

@@ -114,7 +114,7 @@ def ensure_synth(ctx: Context) -> None:
         return
     result = commands.synth(ctx.ws, ctx.env)
     if result.returncode != 0:
-        raise RecoveryError(f"cdktf synth failed with exit code {result.returncode}")
+        raise RecoveryError(f"synth failed with exit code {result.returncode}")
 
 
 _INITIALISED: set[tuple[str, str]] = set()
