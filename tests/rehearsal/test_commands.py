@@ -1,4 +1,4 @@
-"""Pure helpers of tools.deploy.commands: ordering, error extraction, outputs."""
+"""tools.deploy.commands: ordering, error extraction, outputs, and the synth itself."""
 
 from __future__ import annotations
 
